@@ -1,0 +1,150 @@
+"""Typed message templates with variables, and the adversary's instances of them.
+
+A receiver's pattern is a term with typed variables (`Var`). `instances`
+enumerates the terms matching the pattern that a knowledge set can produce:
+either a known term (replay, unification) or one built with constructors from
+derivable parts, each variable drawn from the known terms of its type. This is
+how injections are restricted to well-typed messages the receiver accepts
+(DESIGN, Engines), instead of enumerating all derivable terms.
+
+Types are structural: an atom's kind ("nonce", "dh", ...; constants by prefix,
+"const:img" for "img:..."), `pk:<kind>` for public keys, `tup:<tag>` for tagged
+tuples, and the function symbol otherwise.
+"""
+from __future__ import annotations
+
+from typing import Iterator, Mapping
+
+from models.deduction import Knowledge
+from models.terms import App, Atom, Term
+from models.theory import constructible
+
+Env = Mapping["Var", Term]
+
+
+class Var:
+    __slots__ = ("name", "type", "_hash")
+
+    def __init__(self, name: str, type_: str):
+        self.name, self.type = name, type_
+        self._hash = hash(("var", name, type_))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Var) and other.name == self.name and other.type == self.type
+
+    def __repr__(self) -> str:
+        return f"?{self.name}:{self.type}"
+
+
+def type_of(t: Term) -> str:
+    if isinstance(t, Atom):
+        if t.kind == "const":
+            return "const:" + t.name.split(":")[0] if ":" in t.name else "const"
+        return t.kind
+    if t.op == "pk" and isinstance(t.args[0], Atom):
+        return "pk:" + t.args[0].kind
+    if t.op == "tup" and t.args and isinstance(t.args[0], Atom) and t.args[0].kind == "const":
+        return "tup:" + t.args[0].name
+    return t.op
+
+
+def ground(t) -> bool:
+    if isinstance(t, Var):
+        return False
+    if isinstance(t, App):
+        return all(ground(a) for a in t.args)
+    return True
+
+
+def _index(k: Knowledge) -> dict:
+    idx = getattr(k, "_index", None)
+    if idx is None:
+        idx = {}
+        for t in sorted(k.known, key=repr):
+            idx.setdefault(t.op if isinstance(t, App) else "", []).append(t)
+            idx.setdefault("type:" + type_of(t), []).append(t)
+        k._index = idx
+    return idx
+
+
+def pool(k: Knowledge, type_: str) -> list[Term]:
+    return _index(k).get("type:" + type_, [])
+
+
+def unify(tpl, t: Term, env: dict) -> dict | None:
+    if isinstance(tpl, Var):
+        if tpl in env:
+            return env if env[tpl] == t else None
+        if type_of(t) != tpl.type:
+            return None
+        out = dict(env)
+        out[tpl] = t
+        return out
+    if isinstance(tpl, Atom):
+        return env if tpl == t else None
+    if not isinstance(t, App) or t.op != tpl.op or len(t.args) != len(tpl.args):
+        return None
+    for a, b in zip(tpl.args, t.args):
+        env = unify(a, b, env)
+        if env is None:
+            return None
+    return env
+
+
+class Budget:
+    """A cap on enumeration, so a pathological template cannot hang a check;
+    `exhausted` tells the caller the candidate set was truncated."""
+
+    def __init__(self, limit: int = 5000):
+        self.left, self.exhausted = limit, False
+
+    def take(self) -> bool:
+        self.left -= 1
+        if self.left < 0:
+            self.exhausted = True
+        return self.left >= 0
+
+
+def instances(tpl, k: Knowledge, env: dict | None = None,
+              budget: Budget | None = None) -> Iterator[tuple[Term, dict]]:
+    env = {} if env is None else env
+    budget = budget or Budget()
+    if isinstance(tpl, Var):
+        if tpl in env:
+            yield env[tpl], env
+            return
+        for t in pool(k, tpl.type):
+            if not budget.take():
+                return
+            out = dict(env)
+            out[tpl] = t
+            yield t, out
+        return
+    if ground(tpl):
+        if k.derivable(tpl):
+            yield tpl, env
+        return
+    seen = set()
+    for t in _index(k).get(tpl.op, ()):
+        e2 = unify(tpl, t, env)
+        if e2 is not None:
+            seen.add(t)
+            yield t, e2
+    for args, e2 in _product(tpl.args, 0, (), k, env, budget):
+        t = App(tpl.op, args)
+        if t not in seen and constructible(t, k.derivable):
+            if not budget.take():
+                return
+            seen.add(t)
+            yield t, e2
+
+
+def _product(tpls, i, acc, k, env, budget):
+    if i == len(tpls):
+        yield acc, env
+        return
+    for t, e2 in instances(tpls[i], k, env, budget):
+        yield from _product(tpls, i + 1, acc + (t,), k, e2, budget)

@@ -1,0 +1,104 @@
+"""Symbolic terms: atoms and function applications, immutable and hash-consed.
+
+An `Atom` has a name and a kind (nonce, key, dh, sig, hpke, cred, blind, const,
+data, ...). Constants (kind "const") are public; every other atom is secret
+unless a knowledge set contains it. `App` is a function symbol applied to
+arguments; the meaning of each symbol is in `models.theory`.
+"""
+from __future__ import annotations
+
+from typing import Iterator, Union
+
+
+class Atom:
+    __slots__ = ("name", "kind", "_hash")
+
+    def __init__(self, name: str, kind: str) -> None:
+        self.name = name
+        self.kind = kind
+        self._hash = hash(("atom", name, kind))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return (self is other or (isinstance(other, Atom) and self._hash == other._hash
+                                  and self.name == other.name and self.kind == other.kind))
+
+    def __lt__(self, other: "Term") -> bool:
+        return sort_key(self) < sort_key(other)
+
+    def __repr__(self) -> str:
+        return self.name if self.kind != "const" else repr(self.name)
+
+    def __reduce__(self):
+        return (Atom, (self.name, self.kind))
+
+
+class App:
+    __slots__ = ("op", "args", "_hash", "_size")
+
+    def __init__(self, op: str, args: tuple["Term", ...]) -> None:
+        self.op = op
+        self.args = args
+        self._hash = hash((op, args))
+        self._size = 1 + sum(a._size if isinstance(a, App) else 1 for a in args)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return (self is other or (isinstance(other, App) and self._hash == other._hash
+                                  and self.op == other.op and self.args == other.args))
+
+    def __lt__(self, other: "Term") -> bool:
+        return sort_key(self) < sort_key(other)
+
+    def __repr__(self) -> str:
+        if self.op == "tup":
+            return "<" + ", ".join(map(repr, self.args)) + ">"
+        return f"{self.op}({', '.join(map(repr, self.args))})"
+
+    def __reduce__(self):
+        return (App, (self.op, self.args))
+
+
+Term = Union[Atom, App]
+
+
+def const(name: str) -> Atom:
+    return Atom(name, "const")
+
+
+def app(op: str, *args: Term) -> App:
+    return App(op, tuple(args))
+
+
+def tup(*args: Term) -> App:
+    return App("tup", tuple(args))
+
+
+def size(t: Term) -> int:
+    return t._size if isinstance(t, App) else 1
+
+
+def sort_key(t: Term) -> str:
+    """A total, deterministic order on terms (for canonical state keys)."""
+    return repr(t) + "#" + (t.kind if isinstance(t, Atom) else "")
+
+
+def subterms(t: Term) -> Iterator[Term]:
+    stack = [t]
+    while stack:
+        x = stack.pop()
+        yield x
+        if isinstance(x, App):
+            stack.extend(x.args)
+
+
+def atoms(t: Term) -> Iterator[Atom]:
+    return (x for x in subterms(t) if isinstance(x, Atom))
+
+
+def contains(t: Term, needle: Term) -> bool:
+    return any(x == needle for x in subterms(t))

@@ -1,0 +1,261 @@
+"""The world: global state as immutable data, the enabled actions, and a pure
+step function. Both backends run this same code; the symbolic one also keeps
+the adversary's knowledge, the concrete one every party's observations.
+
+Who sees and who may forge what (SPEC section 5):
+  network link     every link except the client's authenticated WhatsApp
+                   channel to the acs, CVM logs to the host and the PCIe bus;
+  datacenter link  gateway<->CVM, CVM<->CVM and CVM<->GPU: the host's network
+                   and bus, so a `meta-insider` reads and injects there too;
+  a corrupt party  sees what it receives and sends, holds its keys, and may
+                   send anything derivable on its own links.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, is_dataclass
+from typing import Any, Iterable, Optional
+
+from models.deduction import Knowledge
+from models.terms import Atom, App
+from protocol.messages import Env, Event, Msg, Out, Reject
+from protocol.parties import client as cl
+from protocol.setup import Setup
+
+DATACENTER = ("gateway", "cvm", "gpu")
+
+
+@dataclass(frozen=True)
+class Invoke:
+    client: str
+    chat: str
+    by_user: bool = True
+
+    def __str__(self) -> str:
+        who = "user" if self.by_user else "background trigger"
+        return f"{self.client}: {who} invokes the feature on chat '{self.chat}'"
+
+
+@dataclass(frozen=True)
+class Deliver:
+    msg: Msg
+    choice: str = ""
+
+    def __str__(self) -> str:
+        pick = f" (picks {self.choice})" if self.choice else ""
+        return f"{self.msg.src} -> {self.msg.dst}: {self.msg.kind}{pick}"
+
+
+@dataclass(frozen=True)
+class Inject:
+    msg: Msg
+    choice: str = ""
+
+    def __str__(self) -> str:
+        pick = f" (picks {self.choice})" if self.choice else ""
+        return f"adversary -> {self.msg.dst} as {self.msg.src}: {self.msg.kind}{pick}"
+
+
+Action = Invoke | Deliver | Inject
+
+
+def terms_in(x: Any) -> Iterable[Any]:
+    """Every term held in a party state (for memory reads and compromise)."""
+    if isinstance(x, (Atom, App, bytes)):
+        yield x
+    elif is_dataclass(x):
+        for f in fields(x):
+            yield from terms_in(getattr(x, f.name))
+    elif isinstance(x, (tuple, list)):
+        for v in x:
+            yield from terms_in(v)
+    elif isinstance(x, dict):
+        for v in x.values():
+            yield from terms_in(v)
+
+
+class World:
+    __slots__ = ("states", "inflight", "knowledge", "sightings", "wire", "events", "obs", "_hash")
+
+    def __init__(self, states, inflight, knowledge, sightings, wire, events, obs):
+        self.states = states            # tuple of (party, state), sorted
+        self.inflight = inflight        # frozenset[Msg]
+        self.knowledge = knowledge      # Knowledge (symbolic) or None
+        self.sightings = sightings      # frozenset of (meta, payload) seen by the adversary
+        self.wire = wire                # frozenset of payloads sent on network links
+        self.events = events            # frozenset[Event]
+        self.obs = obs                  # concrete: dict party -> tuple of values; else None
+        self._hash = hash((states, inflight, knowledge, sightings, events))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, World) and self._hash == other._hash
+                and self.states == other.states and self.inflight == other.inflight
+                and self.knowledge == other.knowledge and self.sightings == other.sightings
+                and self.events == other.events)
+
+    def state(self, party: str) -> Any:
+        for p, s in self.states:
+            if p == party:
+                return s
+        raise KeyError(party)
+
+    def replace(self, **kw) -> "World":
+        vals = {k: getattr(self, k) for k in ("states", "inflight", "knowledge", "sightings",
+                                                "wire", "events", "obs")}
+        vals.update(kw)
+        return World(**vals)
+
+
+class Model:
+    """A scenario's world: the setup, the environment, and the rules."""
+
+    def __init__(self, setup: Setup, env: Env, symbolic: bool):
+        self.setup, self.env, self.symbolic = setup, env, symbolic
+        self.threat = env.scenario.threat
+        self.roles = {p: d.role for p, d in setup.parties.items()}
+
+    # --- initial state ------------------------------------------------------
+    def initial(self) -> World:
+        states = tuple(sorted((p, d.state) for p, d in self.setup.parties.items()))
+        k = Knowledge.of(self.setup.public + self.setup.adversary) if self.symbolic else None
+        if self.symbolic and not self.threat.actors:
+            k = Knowledge()
+        obs = None if self.symbolic else {p: () for p in self.setup.parties} | {"network": ()}
+        return World(states, frozenset(), k, frozenset(), frozenset(), frozenset(), obs)
+
+    # --- visibility ------------------------------------------------------------
+    def network_link(self, a: str, b: str) -> bool:
+        roles = {self.roles.get(a), self.roles.get(b)}
+        return not (roles == {"client", "acs"} or "host" in roles or roles == {"cvm", "gpu"})
+
+    def datacenter_link(self, a: str, b: str) -> bool:
+        ra, rb = self.roles.get(a), self.roles.get(b)
+        return ra in DATACENTER and rb in DATACENTER
+
+    def adversary_sees(self, msg: Msg) -> bool:
+        t = self.threat
+        if msg.src in self.setup.corrupt or msg.dst in self.setup.corrupt:
+            return True
+        net = self.network_link(msg.src, msg.dst)
+        if net and ("network" in t or "cvm-compromise-after" in t):
+            return True
+        return "meta-insider" in t and self.datacenter_link(msg.src, msg.dst)
+
+    def adversary_injects(self, src: str, dst: str) -> bool:
+        t = self.threat
+        return (src in self.setup.corrupt
+                or ("network" in t and self.network_link(src, dst))
+                or ("meta-insider" in t and self.datacenter_link(src, dst)))
+
+    def meta_of(self, msg: Msg) -> Optional[tuple]:
+        """The client a message reveals, as the meta value the other side sees."""
+        for me, other in ((msg.src, msg.dst), (msg.dst, msg.src)):
+            if self.roles.get(me) == "client":
+                st = self.setup.static[me]
+                return st["identity"] if self.roles.get(other) == "acs" else st["address"]
+        return None
+
+    # --- actions ----------------------------------------------------------------
+    def invocations(self, w: World) -> list[Invoke]:
+        out = []
+        for p, st in w.states:
+            if self.roles[p] == "client" and cl.can_invoke(st) is not None:
+                users = (True,) if self.env.on("user-opt-in") else (True, False)
+                out += [Invoke(p, chat, u) for chat in self.setup.static[p]["chats"] for u in users]
+        return out
+
+    def deliveries(self, w: World) -> list[Deliver]:
+        out = []
+        for m in sorted(w.inflight, key=_msg_key):
+            d = self.setup.parties.get(m.dst)
+            if d is None:
+                continue
+            if m.kind in d.choosing:
+                out += [Deliver(m, ch) for ch in d.choices(w.state(m.dst), m, self.env, m.dst)]
+            else:
+                out.append(Deliver(m))
+        return out
+
+    # --- the step function -----------------------------------------------------------
+    def run_handler(self, w: World, msg: Msg, choice: str):
+        d = self.setup.parties[msg.dst]
+        fn = d.handlers.get(msg.kind)
+        if fn is None:
+            raise Reject(msg.dst, f"unexpected message kind {msg.kind!r}")
+        st = w.state(msg.dst)
+        if msg.kind in d.choosing:
+            return fn(st, msg, self.env, msg.dst, choice)
+        return fn(st, msg, self.env, msg.dst)
+
+    def step(self, w: World, action: Action) -> tuple[World, Out, Optional[Reject]]:
+        """Apply one action. A rejected delivery consumes the message and changes
+        nothing else; a rejected injection or invocation changes nothing."""
+        try:
+            if isinstance(action, Invoke):
+                party = action.client
+                new_st, out = cl.invoke(w.state(party), self.env, party, action.chat, action.by_user)
+            else:
+                party = action.msg.dst
+                new_st, out = self.run_handler(w, action.msg, action.choice)
+        except Reject as r:
+            if isinstance(action, Deliver):
+                return w.replace(inflight=w.inflight - {action.msg}), Out(), r
+            return w, Out(), r
+        inflight = w.inflight
+        if isinstance(action, Deliver):
+            inflight = inflight - {action.msg}
+        states = tuple((p, new_st if p == party else s) for p, s in w.states)
+        w2 = w.replace(states=states, inflight=inflight | frozenset(out.sends),
+                       events=w.events | frozenset(out.events))
+        received = action.msg if not isinstance(action, Invoke) else None
+        return self._observe(w2, party, received, out, isinstance(action, Inject)), out, None
+
+    def _observe(self, w: World, party: str, received: Optional[Msg], out: Out, injected: bool) -> World:
+        if not self.symbolic:
+            return self._record(w, party, received, out)
+        learn, sightings, wire = [], set(), set()
+        msgs = list(out.sends) + ([received] if received is not None and injected else [])
+        for m in msgs:
+            if self.network_link(m.src, m.dst):
+                wire.add(m.payload)
+            if self.adversary_sees(m) or (injected and m is received):
+                learn.append(m.payload)
+                meta = self.meta_of(m)
+                if meta is not None:
+                    sightings.add((meta, m.payload))
+        if party in self.setup.corrupt:
+            learn += out.learned
+        d = self.setup.parties[party]
+        if d.readable and "meta-insider" in self.threat:
+            learn += list(out.learned) + list(terms_in(w.state(party)))
+        if "cvm-compromise-after" in self.threat:
+            wire |= w.wire
+            learn += list(wire)
+            for e in out.events:
+                if e.name == "teardown":
+                    learn += list(terms_in(w.state(party))) + [self.setup.static[party]["static_y"],
+                                                               self.setup.facts["gw_sk"]]
+        k = w.knowledge.add(learn) if learn else w.knowledge
+        return w.replace(knowledge=k, sightings=w.sightings | sightings, wire=w.wire | wire)
+
+    def _record(self, w: World, party: str, received: Optional[Msg], out: Out) -> World:
+        obs = dict(w.obs)
+        if received is not None:
+            obs[party] = obs[party] + (received.payload,)
+        obs[party] = obs[party] + tuple(out.learned)
+        for m in out.sends:
+            if self.network_link(m.src, m.dst):
+                obs["network"] = obs["network"] + (m.payload,)
+            if self.roles.get(m.dst) in DATACENTER and self.roles.get(m.src) in DATACENTER:
+                obs["host"] = obs["host"] + (m.payload,)  # the host's network and bus
+        d = self.setup.parties[party]
+        if d.readable:
+            obs["host"] = obs["host"] + tuple(out.learned) + tuple(
+                v for v in terms_in(w.state(party)) if isinstance(v, bytes))
+        return w.replace(obs=obs)
+
+
+def _msg_key(m: Msg) -> tuple:
+    return (m.src, m.dst, m.kind, m.conn, repr(m.payload)[:200])
