@@ -23,10 +23,12 @@ Env = Mapping["Var", Term]
 
 
 class Var:
-    __slots__ = ("name", "type", "_hash")
+    """A typed hole. `roles`, if given, narrows an atom-valued pool to atoms
+    whose name starts with one of these labels (e.g. client randoms only)."""
+    __slots__ = ("name", "type", "roles", "_hash")
 
-    def __init__(self, name: str, type_: str):
-        self.name, self.type = name, type_
+    def __init__(self, name: str, type_: str, roles: tuple[str, ...] = ()):
+        self.name, self.type, self.roles = name, type_, tuple(roles)
         self._hash = hash(("var", name, type_))
 
     def __hash__(self) -> int:
@@ -70,15 +72,23 @@ def _index(k: Knowledge) -> dict:
     return idx
 
 
-def pool(k: Knowledge, type_: str) -> list[Term]:
-    return _index(k).get("type:" + type_, [])
+def role(t: Term) -> str:
+    """The label of an atom (or of a public key's atom): text before the first dot."""
+    if isinstance(t, App) and t.op == "pk" and t.args:
+        t = t.args[0]
+    return t.name.split(".")[0] if isinstance(t, Atom) else ""
+
+
+def pool(k: Knowledge, type_: str, roles: tuple[str, ...] = ()) -> list[Term]:
+    items = _index(k).get("type:" + type_, [])
+    return [t for t in items if role(t) in roles] if roles else items
 
 
 def unify(tpl, t: Term, env: dict) -> dict | None:
     if isinstance(tpl, Var):
         if tpl in env:
             return env if env[tpl] == t else None
-        if type_of(t) != tpl.type:
+        if type_of(t) != tpl.type or (tpl.roles and role(t) not in tpl.roles):
             return None
         out = dict(env)
         out[tpl] = t
@@ -116,7 +126,7 @@ def instances(tpl, k: Knowledge, env: dict | None = None,
         if tpl in env:
             yield env[tpl], env
             return
-        for t in pool(k, tpl.type):
+        for t in pool(k, tpl.type, tpl.roles):
             if not budget.take():
                 return
             out = dict(env)
@@ -128,13 +138,18 @@ def instances(tpl, k: Knowledge, env: dict | None = None,
             yield tpl, env
         return
     seen = set()
-    for t in _index(k).get(tpl.op, ()):
+    # Known instances matter only where the adversary might not be able to
+    # build the term itself; tuples and sets of known terms it can always build.
+    known = () if tpl.op in ("tup", "set") else _index(k).get(tpl.op, ())
+    for t in known:
         e2 = unify(tpl, t, env)
         if e2 is not None:
             seen.add(t)
             yield t, e2
-    for args, e2 in _product(tpl.args, 0, (), k, env, budget):
-        t = App(tpl.op, args)
+    # Enumerate arguments last-to-first: in messages the certificates and
+    # signatures that pin variables down come after the fields they constrain.
+    for rev, e2 in _product(tpl.args[::-1], 0, (), k, env, budget):
+        t = App(tpl.op, rev[::-1])
         if t not in seen and constructible(t, k.derivable):
             if not budget.take():
                 return

@@ -108,7 +108,7 @@ def build(c: Crypto, sc: Scenario, chats: dict = CHATS) -> Setup:
         static[name] = dict(chip=chip_a, measurement=c.const(meas), policy=c.const(policy),
                             proof=proof(meas), leaks=leaks, max_sessions=max_sessions,
                             static_y=c.fresh(f"ystatic.{name}", "dh"), pins=pins, view=view,
-                            predictors=tuple(predictors))
+                            predictors=tuple(predictors), config="verbose" if name == "orch-config" else "default")
         readable = policy == "policy:debug" or not sc.on("no-remote-access") or leaks
         parties[name] = PartyDef("cvm", cvm.ORCHESTRATOR, cvm.CvmState(),
                                  frozenset(cvm.ORCHESTRATOR_CHOOSING),
@@ -119,7 +119,8 @@ def build(c: Crypto, sc: Scenario, chats: dict = CHATS) -> Setup:
         gpu_key = c.fresh(f"bounce.{gpu}", "key")
         static[name] = dict(chip=chip_a, measurement=c.const(meas), policy=c.const("policy:nodebug"),
                             proof=proof(meas), leaks=leaks, max_sessions=max_sessions,
-                            static_y=c.fresh(f"ystatic.{name}", "dh"), gpu=gpu, gpu_key=gpu_key)
+                            static_y=c.fresh(f"ystatic.{name}", "dh"), gpu=gpu, gpu_key=gpu_key,
+                            config="default", callers=tuple(orchs + list(variants)))
         parties[name] = PartyDef("cvm", cvm.PREDICTOR, cvm.CvmState(),
                                  readable=leaks or not sc.on("no-remote-access"))
         static[gpu] = dict(gpu_key=gpu_key)
@@ -143,7 +144,7 @@ def build(c: Crypto, sc: Scenario, chats: dict = CHATS) -> Setup:
     static["ledger"] = dict(view=view)
     static["relay"] = dict(address=c.data("addr.relay", b"203.0.113.7", "addr"))
     static["gateway"] = dict(hpke_sk=gw_sk, gw_pub=gw_pub, issuer_sks=tuple(issuer_sks),
-                             orchestrators=tuple(orchs + list(variants)))
+                             orchestrators=tuple(orchs + list(variants)), max_routes=max_sessions)
     static["host"] = {}
     parties["acs"] = PartyDef("acs", sv.ACS, 0)
     parties["cdn"] = PartyDef("cdn", sv.CDN, 0)
@@ -185,5 +186,6 @@ def build(c: Crypto, sc: Scenario, chats: dict = CHATS) -> Setup:
             adversary += list(static[p]["issuer_sks"])
     facts = dict(published=PUBLISHED, revoked=REVOKED, pins=pins, view=view, gw_pub=gw_pub,
                  attr_pub=attr_pub, orchestrators=tuple(orchs + list(variants)),
-                 predictors=tuple(predictors), gw_sk=gw_sk)
+                 predictors=tuple(predictors), gw_sk=gw_sk, ark=ark,
+                 primary=primary, auditor=auditor, key_sig=key_sig)
     return Setup(parties, static, public, adversary, corrupt, facts)

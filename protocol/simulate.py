@@ -29,6 +29,7 @@ class SimulationResult:
     answers: list[tuple[str, bytes, bytes]]      # (chat, answer, expected)
     saw_request: dict[str, bool]
     saw_response: dict[str, bool]
+    retained: dict[str, bool] = field(default_factory=dict)  # CVM state still holds plaintext
     seconds: float = 0.0
     crypto_seconds: float = 0.0
     world: World | None = field(default=None, repr=False)
@@ -44,6 +45,8 @@ def _contains(values, needles) -> bool:
 
 def simulate(sc: Scenario, seed: int = 0, chats: tuple[str, ...] = ("work", "draft")) -> SimulationResult:
     start = time.perf_counter()
+    from dataclasses import replace
+    sc = replace(sc, bounds=replace(sc.bounds, sessions=max(sc.bounds.sessions, len(chats))))
     c = ConcreteCrypto(seed=seed, credential_scheme=sc.param("credential-scheme"))
     setup = build(c, sc, {**CHATS, **DRAFT})
     model = Model(setup, Env(c, sc, setup.static), symbolic=False)
@@ -71,7 +74,10 @@ def simulate(sc: Scenario, seed: int = 0, chats: tuple[str, ...] = ("work", "dra
             continue
         saw_req[role] |= _contains(values, plain)
         saw_resp[role] |= _contains(values, resp)
-    return SimulationResult(steps, answers, saw_req, saw_resp, time.perf_counter() - start,
+    from protocol.world import terms_in
+    retained = {p: _contains(list(terms_in(w.state(p))), plain)
+                for p, d in setup.parties.items() if d.role == "cvm"}
+    return SimulationResult(steps, answers, saw_req, saw_resp, retained, time.perf_counter() - start,
                             c.crypto_seconds, w)
 
 

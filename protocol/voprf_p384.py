@@ -1,10 +1,11 @@
-"""Client side of the RFC 9497 VOPRF, suite P384-SHA384, over plain Python ints.
+"""RFC 9497 VOPRF, suite P384-SHA384: our client side, the `voprf` package's issuer.
 
 The `voprf` package does the issuer's side (DeriveKeyPair, BlindEvaluate with
 its DLEQ proof, Evaluate), but its client draws the blind internally and cannot
 be rebuilt from bytes. The model needs the blind as a value (and the blind 1 for
-"no blinding"), so Blind and Finalize, with VerifyProof, live here, on top of
-RFC 9380 hash-to-curve (P384_XMD:SHA-384_SSWU_RO_).
+"no blinding"), so Blind and Finalize, with VerifyProof, live here over plain
+Python ints, on top of RFC 9380 hash-to-curve (P384_XMD:SHA-384_SSWU_RO_).
+`VoprfCredentials` joins the two into the byte-level scheme ConcreteCrypto uses.
 
 Not constant time: this is a model of the protocol, not a product.
 """
@@ -179,6 +180,8 @@ def hash_to_scalar(msg: bytes) -> int:
 # --- RFC 9497 client ------------------------------------------------------------
 
 def _lp(data: bytes) -> bytes:
+    if len(data) > 0xFFFF:
+        raise OprfError("input longer than 2^16 - 1 bytes")
     return len(data).to_bytes(2, "big") + data
 
 
@@ -186,6 +189,7 @@ def blind(token: bytes, r: int) -> bytes:
     """Blind (section 3.3.1) with a caller-chosen blind r in [1, N)."""
     if not 0 < r < N:
         raise OprfError("blind out of range")
+    _lp(token)  # Finalize frames the input with a 2-byte length
     element = hash_to_group(token)
     if element[2] == 0:
         raise OprfError("input hashes to the identity")

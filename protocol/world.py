@@ -3,8 +3,14 @@ step function. Both backends run this same code; the symbolic one also keeps
 the adversary's knowledge, the concrete one every party's observations.
 
 Who sees and who may forge what (SPEC section 5):
-  network link     every link except the client's authenticated WhatsApp
-                   channel to the acs, CVM logs to the host and the PCIe bus;
+  TLS hop          client<->acs (the authenticated WhatsApp channel) and the
+                   web hops client<->cdn, client<->ledger, client<->relay,
+                   relay<->gateway: the network sees that a message passes and
+                   the addresses, may drop or delay it, but cannot read or
+                   forge it (standard server-authenticated TLS, assumed);
+  network link     links with no transport security of their own: the
+                   attested-TLS records between gateway and CVMs and between
+                   CVMs travel as they are;
   datacenter link  gateway<->CVM, CVM<->CVM and CVM<->GPU: the host's network
                    and bus, so a `meta-insider` reads and injects there too;
   a corrupt party  sees what it receives and sends, holds its keys, and may
@@ -74,9 +80,10 @@ def terms_in(x: Any) -> Iterable[Any]:
 
 
 class World:
-    __slots__ = ("states", "inflight", "knowledge", "sightings", "wire", "events", "obs", "_hash")
+    __slots__ = ("states", "inflight", "knowledge", "sightings", "wire", "events", "obs", "moves",
+                 "_hash")
 
-    def __init__(self, states, inflight, knowledge, sightings, wire, events, obs):
+    def __init__(self, states, inflight, knowledge, sightings, wire, events, obs, moves=0):
         self.states = states            # tuple of (party, state), sorted
         self.inflight = inflight        # frozenset[Msg]
         self.knowledge = knowledge      # Knowledge (symbolic) or None
@@ -84,7 +91,8 @@ class World:
         self.wire = wire                # frozenset of payloads sent on network links
         self.events = events            # frozenset[Event]
         self.obs = obs                  # concrete: dict party -> tuple of values; else None
-        self._hash = hash((states, inflight, knowledge, sightings, events))
+        self.moves = moves              # adversary injections so far (a scenario bound)
+        self._hash = hash((states, inflight, knowledge, sightings, events, moves))
 
     def __hash__(self) -> int:
         return self._hash
@@ -93,7 +101,7 @@ class World:
         return (isinstance(other, World) and self._hash == other._hash
                 and self.states == other.states and self.inflight == other.inflight
                 and self.knowledge == other.knowledge and self.sightings == other.sightings
-                and self.events == other.events)
+                and self.events == other.events and self.moves == other.moves)
 
     def state(self, party: str) -> Any:
         for p, s in self.states:
@@ -103,7 +111,7 @@ class World:
 
     def replace(self, **kw) -> "World":
         vals = {k: getattr(self, k) for k in ("states", "inflight", "knowledge", "sightings",
-                                                "wire", "events", "obs")}
+                                                "wire", "events", "obs", "moves")}
         vals.update(kw)
         return World(**vals)
 
@@ -127,8 +135,9 @@ class Model:
 
     # --- visibility ------------------------------------------------------------
     def network_link(self, a: str, b: str) -> bool:
+        """Readable and forgeable by the `network` actor (see module doc)."""
         roles = {self.roles.get(a), self.roles.get(b)}
-        return not (roles == {"client", "acs"} or "host" in roles or roles == {"cvm", "gpu"})
+        return roles == {"gateway", "cvm"} or roles == {"cvm"}
 
     def datacenter_link(self, a: str, b: str) -> bool:
         ra, rb = self.roles.get(a), self.roles.get(b)
@@ -178,6 +187,19 @@ class Model:
                 out.append(Deliver(m))
         return out
 
+    def invisible(self, w: World, m: Msg) -> bool:
+        """A delivery the adversary can neither see nor interfere with, to an
+        honest party with nothing else pending: it commutes with every other
+        action, so exploring it alone loses no behaviour (partial-order
+        reduction). Routing decisions are excluded: their monitors read the
+        adversary's knowledge at that moment."""
+        p = m.dst
+        if p in self.setup.corrupt or self.adversary_sees(m) or self.roles.get(p) == "gateway":
+            return False
+        if m.kind in self.setup.parties[p].choosing:
+            return False
+        return sum(1 for x in w.inflight if x.dst == p) == 1
+
     # --- the step function -----------------------------------------------------------
     def run_handler(self, w: World, msg: Msg, choice: str):
         d = self.setup.parties[msg.dst]
@@ -207,15 +229,20 @@ class Model:
         if isinstance(action, Deliver):
             inflight = inflight - {action.msg}
         states = tuple((p, new_st if p == party else s) for p, s in w.states)
-        w2 = w.replace(states=states, inflight=inflight | frozenset(out.sends),
-                       events=w.events | frozenset(out.events))
+        # Answers to the adversary's own exchanges (connections it opened) go to
+        # it alone: it is the peer, and the nominal recipient has no such session.
+        to_adv = [m for m in out.sends if m.conn.startswith("adv.")] if self.symbolic else []
+        sends = frozenset(m for m in out.sends if m not in to_adv)
+        w2 = w.replace(states=states, inflight=inflight | sends,
+                       events=w.events | frozenset(out.events),
+                       moves=w.moves + (1 if isinstance(action, Inject) and not action.msg.conn.endswith(".pre") else 0))
         received = action.msg if not isinstance(action, Invoke) else None
         return self._observe(w2, party, received, out, isinstance(action, Inject)), out, None
 
     def _observe(self, w: World, party: str, received: Optional[Msg], out: Out, injected: bool) -> World:
         if not self.symbolic:
             return self._record(w, party, received, out)
-        learn, sightings, wire = [], set(), set()
+        learn, sightings, wire = [m.payload for m in out.sends if m.conn.startswith("adv.")], set(), set()
         msgs = list(out.sends) + ([received] if received is not None and injected else [])
         for m in msgs:
             if self.network_link(m.src, m.dst):

@@ -42,6 +42,7 @@ class Session:
     k_c2s: Any = None
     k_s2c: Any = None
     answer: Any = None
+    sent: tuple = ()          # outer OHTTP payloads sent (for link facts)
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def invoke(st: ClientState, env: Env, me: str, chat: str, by_user: bool):
     s = upd(st.sessions[i], phase="keying", chat=chat, feature=feature, request=request)
     send = Msg(me, "acs", "get-issuer-key", c.tup(c.const("get-issuer-key")),
                f"{me}.s{i + 1}.acs", static["identity"])
-    return ClientState(setitem(st.sessions, i, s)), Out((send,), tuple(events))
+    return ClientState(setitem(st.sessions, i, s)), Out((send,), tuple(events), (request,))
 
 
 def _session(st: ClientState, msg: Msg, me: str, phase: str) -> tuple[int, Session]:
@@ -163,7 +164,8 @@ def on_ledger(st: ClientState, msg: Msg, env: Env, me: str):
         inner = c.tup(c.const("req1-plain"), s.token, s.cred, s.feature, s.request)
         phase, events = "data", (Event("release", me, (i, s.request)),)
     send, exp = _to_gateway(c, env, me, i, s.gw_pub, inner, 1)
-    s = upd(s, phase=phase, view=(root, epoch_sig, revoked), cr=cr, x=x, exp=exp)
+    s = upd(s, phase=phase, view=(root, epoch_sig, revoked), cr=cr, x=x, exp=exp,
+            sent=s.sent + (send.payload,))
     return ClientState(setitem(st.sessions, i, s)), Out((send,), events)
 
 
@@ -192,8 +194,9 @@ def on_resp1(st: ClientState, msg: Msg, env: Env, me: str):
     record = c.aead_seal(k_c2s, s.request, c.tup(c.const("record"), s.cr))
     inner2 = c.tup(c.const("req2"), route, record)
     send, exp = _to_gateway(c, env, me, i, s.gw_pub, inner2, 2)
-    s = upd(s, phase="data", route=route, k_c2s=k_c2s, k_s2c=k_s2c, exp=exp)
-    events = (Event("accept", me, (i, ev["body"], Y, s.cr, X, expected, s.view)),
+    s = upd(s, phase="data", route=route, k_c2s=k_c2s, k_s2c=k_s2c, exp=exp,
+            sent=s.sent + (send.payload,))
+    events = (Event("accept", me, (i, evidence, Y, s.cr, expected)),
               Event("release", me, (i, s.request)))
     return ClientState(setitem(st.sessions, i, s)), Out((send,), events, (sh,))
 

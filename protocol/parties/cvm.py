@@ -215,7 +215,7 @@ def gpu_on_task(st: int, msg: Msg, env: Env, me: str):
         out = c.aead_seal(static["gpu_key"], result, c.const("bounce-out"))
     else:
         out = result
-    return st + 1, Out((Msg(me, msg.src, "gpu-result", out, msg.conn),), (), (prompt, result))
+    return st, Out((Msg(me, msg.src, "gpu-result", out, msg.conn),), (), (prompt, result))
 
 
 ORCHESTRATOR = {"tls-hello": on_hello, "tls-record": on_record, "plain-request": on_plain_request,

@@ -49,6 +49,7 @@ def on_req1(st: GatewayState, msg: Msg, env: Env, me: str, choice: str):
     inner, exp = _open(c, env, me, msg.payload)
     tag, token, cred, feature, body = guarded(me, c.untup, inner, 5)
     need(me, any(c.cred_verify(k, token, cred) for k in static["issuer_sks"]), "invalid token")
+    need(me, len(st.routes) < static["max_routes"], "route limit reached (scenario bound)")
     uses = sum(1 for t in st.redeemed if c.same(t, token))
     if env.on("single-use-tokens"):
         need(me, uses == 0, "token already spent")
@@ -89,7 +90,7 @@ def on_from_cvm(st: GatewayState, msg: Msg, env: Env, me: str):
     return st, Out((out,))
 
 
-def on_req2(st: GatewayState, msg: Msg, env: Env, me: str, choice: str = ""):
+def on_req2(st: GatewayState, msg: Msg, env: Env, me: str):
     c = env.crypto
     inner, exp = _open(c, env, me, msg.payload)
     _, route, record = guarded(me, c.untup, inner, 3)

@@ -61,7 +61,7 @@ def relay_on_response(st: RelayState, msg: Msg, env: Env, me: str):
 
 # --- host: what Meta's infrastructure sees -----------------------------------
 def host_on_any(st: int, msg: Msg, env: Env, me: str):
-    return st + 1, Out(learned=(msg.payload,))
+    return st, Out(learned=(msg.payload,))
 
 
 ACS = {"get-issuer-key": acs_on_get_key, "issue": acs_on_issue}

@@ -1,0 +1,109 @@
+"""Run the checks of a scenario: one exploration per threat model, one verdict
+per property, every counterexample replayed before it is reported."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable, Iterable, Optional
+
+from models.scenario import Scenario
+from models.terms import Atom
+from proofs.explore import Exploration, explore
+from proofs.properties import BY_NAME, Facts, completed
+from proofs.replay import replay_trace
+from proofs.serial import action_to_json
+from proofs.verdicts import Inconclusive, Proved, Result, Trace, TraceStep, Violated
+from protocol.adversary import prefetches
+from protocol.messages import Env
+from protocol.setup import build
+from protocol.symbolic import SymbolicCrypto
+from protocol.world import Deliver, Inject, Invoke, Model
+
+
+def symbolic_model(sc: Scenario) -> Model:
+    c = SymbolicCrypto()
+    setup = build(c, sc)
+    return Model(setup, Env(c, sc, setup.static), symbolic=True)
+
+
+def honest_run(model: Model) -> Optional[list]:
+    """The reachability partner as a concrete path: the adversary's up-front
+    moves, then the user invokes on the first chat and every message is
+    delivered in order, with the first (honest) choice. None if it fails."""
+    facts = Facts(model)
+    w = model.initial()
+    path = []
+    for msg in prefetches(model, w):
+        a = Inject(msg)
+        w2, out, rej = model.step(w, a)
+        path.append(a)
+        w = w2
+    client = facts.clients[0]
+    chat = sorted(model.setup.static[client]["chats"])[-1]  # "work"
+    a = Invoke(client, chat)
+    w2, out, rej = model.step(w, a)
+    path.append(a)
+    w0, w = w, w2
+    for _ in range(200):
+        ds = model.deliveries(w)
+        if not ds:
+            return None
+        a = ds[0]
+        w2, out, rej = model.step(w, a)
+        path.append(a)
+        if completed(facts, w, w2, out):
+            return path
+        w = w2
+    return None
+
+
+def _learned(before, after) -> tuple[str, ...]:
+    if before is None or after is None or before is after:
+        return ()
+    new = after.known - before.known
+    secret = sorted(repr(t) for t in new if isinstance(t, Atom) and t.kind not in ("const",))
+    return tuple(secret[:8])
+
+
+def build_trace(model: Model, ex: Exploration, prop: str, threat: str, scenario: dict) -> Trace:
+    found = ex.violations[prop]
+    path = ex.path(found.node) + [(found.node, found.action)]
+    steps = []
+    w = model.initial()
+    for i, (_, a) in enumerate(path, 1):
+        w2, _, _ = model.step(w, a)
+        actor = "adversary" if isinstance(a, Inject) else (a.client if isinstance(a, Invoke) else a.msg.src)
+        steps.append(TraceStep(i, actor, str(a), action_to_json(a), _learned(w.knowledge, w2.knowledge)))
+        w = w2
+    return Trace(prop, threat, scenario, tuple(steps), found.why)
+
+
+def check_threat(sc: Scenario, properties: Iterable[str], max_states: int = 20_000,
+                 progress: Optional[Callable] = None, max_moves: int = 2) -> list[Result]:
+    props = tuple(properties)
+    model = symbolic_model(sc)
+    start = time.perf_counter()
+    ex = explore(model, props, max_states=max_states, progress=progress, max_moves=max_moves)
+    partner = ex.partner is not None or honest_run(model) is not None
+    elapsed = time.perf_counter() - start
+    threat = str(sc.threat)
+    desc = sc.describe()
+    results = []
+    for p in props:
+        n = ex.stats["states"]
+        if p in ex.violations:
+            trace = build_trace(model, ex, p, threat, desc)
+            replay_trace(trace)  # raises ReplayError: an internal error, never an attack
+            verdict = Violated("explore", trace, n)
+        elif not partner:
+            verdict = Inconclusive("explore", "vacuous: the honest session never completes", n)
+        elif ex.budget_hit:
+            verdict = Inconclusive("explore", "injection candidates truncated (budget); not a proof", n)
+        else:
+            note = (f"exhaustive for the scenario's bounds and <= {max_moves} adversary injections"
+                    if ex.exhaustive else f"state limit {max_states} reached; all paths of up to "
+                    f"{ex.depth} steps with <= {max_moves} adversary injections checked")
+            verdict = Proved("explore", ex.depth, ex.exhaustive, n, note)
+        results.append(Result(p, threat, desc, verdict, partner, elapsed,
+                              {"states": n, "transitions": ex.stats["transitions"]}))
+    return results

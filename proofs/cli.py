@@ -1,0 +1,157 @@
+"""The `ppverify` command line: parse, call the library, render, map the
+verdicts to an exit code (0 all proved, 1 some violated, 2 usage or model
+error, 3 inconclusive and nothing violated). Summaries go to stderr."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from models.scenario import Bounds
+from models.threats import UnknownName
+from protocol.controls import CONTROLS, PARAMETERS, STATED_THREATS, scenario, threat
+from proofs.properties import PROPERTY_NAMES
+from proofs.serial import TraceFormatError
+
+EXIT_OK, EXIT_VIOLATED, EXIT_USAGE, EXIT_INCONCLUSIVE = 0, 1, 2, 3
+
+
+class UsageError(Exception):
+    pass
+
+
+def _scenario_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--disable", action="append", default=[], metavar="CONTROL",
+                   help="switch a control off (repeatable); one of: " + ", ".join(CONTROLS))
+    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", dest="set_params",
+                   help="set a parameter: " + "; ".join(f"{k}={'|'.join(v)}" for k, v in PARAMETERS.items()))
+    p.add_argument("--clients", type=int, default=1)
+    p.add_argument("--sessions", type=int, default=1, help="sessions per client")
+    p.add_argument("--cvms", type=int, default=1, help="honest orchestrator CVMs")
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="ppverify", description=(
+        "Verify a formal model of WhatsApp Private Processing: which threat models "
+        "can expose a user's messages, identity or consent, and which control stops which attack."))
+    sub = ap.add_subparsers(dest="command", required=True)
+    c = sub.add_parser("check", help="check properties under threat models (default: the published design)")
+    _scenario_args(c)
+    c.add_argument("--property", action="append", default=[], metavar="NAME",
+                   help="property to check (repeatable; default all): " + ", ".join(PROPERTY_NAMES))
+    c.add_argument("--threat", action="append", default=[], metavar="ACTORS",
+                   help="threat model, actors joined with '+' (repeatable; default each single actor "
+                        "of the stated trust model: " + ", ".join(STATED_THREATS) + ")")
+    c.add_argument("--engine", choices=("explore",), default="explore")
+    c.add_argument("--max-states", type=int, default=20_000, help="explorer state limit per threat model")
+    c.add_argument("--max-moves", type=int, default=2,
+                   help="adversary injections per path (besides its up-front handshakes)")
+    c.add_argument("--format", choices=("text", "json"), default="text")
+    c.add_argument("--output", help="write the report here instead of stdout")
+    c.add_argument("--quiet", action="store_true", help="no progress display")
+    s = sub.add_parser("simulate", help="run full sessions with real cryptography")
+    _scenario_args(s)
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--format", choices=("text", "json"), default="text")
+    r = sub.add_parser("replay", help="replay a saved trace (JSON) on the model")
+    r.add_argument("trace")
+    return ap
+
+
+def _make_scenario(args, threat_text="none"):
+    return scenario(threat_text, args.disable, args.set_params,
+                    Bounds(args.clients, args.sessions, args.cvms))
+
+
+def cmd_check(args) -> int:
+    from proofs.check import check_threat
+    from proofs import render
+    props = args.property or list(PROPERTY_NAMES)
+    for p in props:
+        if p not in PROPERTY_NAMES:
+            raise UnknownName("property", p, PROPERTY_NAMES)
+    threats = [str(threat(t)) for t in (args.threat or STATED_THREATS)]
+    _make_scenario(args)  # validate before any work
+    results = []
+    start = time.perf_counter()
+    for i, t in enumerate(threats, 1):
+        sc = _make_scenario(args, t)
+        if not args.quiet:
+            print(f"[{i}/{len(threats)}] exploring under {t} ...", file=sys.stderr, flush=True)
+
+        def progress(states, queue, t=t):
+            if not args.quiet:
+                print(f"\r  {t}: {states} states, {queue} queued", end="", file=sys.stderr, flush=True)
+        results += check_threat(sc, props, args.max_states, progress, args.max_moves)
+        if not args.quiet:
+            print("\r" + " " * 60 + "\r", end="", file=sys.stderr)
+    elapsed = time.perf_counter() - start
+    if args.format == "json":
+        report = render.results_json(results)
+    else:
+        report = "\n\n".join(x for x in (render.matrix_text(results, props, threats),
+                                         render.bounds_text(results),
+                                         render.violations_text(results)) if x)
+    if args.output:
+        with open(args.output, "w") as f:
+            f.write(report + "\n")
+    else:
+        print(report)
+    verdicts = [r.verdict.verdict for r in results]
+    print(f"{verdicts.count('proved')} proved, {verdicts.count('violated')} violated, "
+          f"{verdicts.count('inconclusive')} inconclusive in {elapsed:.1f}s", file=sys.stderr)
+    if "violated" in verdicts:
+        return EXIT_VIOLATED
+    return EXIT_INCONCLUSIVE if "inconclusive" in verdicts else EXIT_OK
+
+
+def cmd_simulate(args) -> int:
+    from protocol.simulate import simulate
+    res = simulate(_make_scenario(args), seed=args.seed)
+    if args.format == "json":
+        print(json.dumps({"version": 1, "answer_correct": res.answer_correct,
+                          "parties": {p: {"saw_request": res.saw_request[p],
+                                          "saw_response": res.saw_response[p]} for p in res.saw_request},
+                          "retained_after_teardown": res.retained,
+                          "seconds": round(res.seconds, 4), "crypto_seconds": round(res.crypto_seconds, 4)},
+                         indent=2))
+    else:
+        for s in res.steps:
+            print(f"{s.number:>3}. {s.text}" + (f"   [rejected: {s.rejected}]" if s.rejected else ""))
+        print()
+        for chat, answer, expected in res.answers:
+            print(f"answer on '{chat}': {answer.decode(errors='replace') if answer else None!s}"
+                  f" ({'correct' if answer == expected else 'WRONG'})")
+        print("\nparty         saw request   saw response")
+        for p in res.saw_request:
+            print(f"{p:<14}{'yes' if res.saw_request[p] else 'no':<14}{'yes' if res.saw_response[p] else 'no'}")
+    return EXIT_OK if res.answer_correct else EXIT_VIOLATED
+
+
+def cmd_replay(args) -> int:
+    from proofs.replay import replay_trace, trace_from_json
+    from proofs.render import trace_text
+    try:
+        with open(args.trace) as f:
+            data = json.load(f)
+    except (OSError, json.JSONDecodeError) as exc:
+        raise UsageError(f"cannot read trace {args.trace}: {exc}") from None
+    trace = trace_from_json(data)
+    _, _, why = replay_trace(trace)
+    print(trace_text(trace))
+    print(f"replayed on the symbolic model: {why}")
+    return EXIT_VIOLATED
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return {"check": cmd_check, "simulate": cmd_simulate, "replay": cmd_replay}[args.command](args)
+    except (UnknownName, UsageError, TraceFormatError, ValueError) as exc:
+        print(f"ppverify: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,270 @@
+"""The active adversary's moves: which messages it may inject where.
+
+For every honest party that is waiting for a message, `expectations` gives
+the receiver's pattern (a template with typed variables, `models.templates`).
+The adversary injects every instance of that pattern it can derive: replays of
+known messages (unification) and new messages built from derivable parts.
+Patterns only fix what the receiver itself fixes (its own keys, nonces and
+expected REPORT_DATA), so no derivable message the receiver would accept is
+left out, except where a variable's pool is limited to known terms of its
+type (atoms: complete; compound values: the known ones). A forwarder (the
+gateway on the CVM side) gets the pattern of the client it forwards to.
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+from models.templates import Budget, Var, instances, role
+from models.terms import App, Term, const, tup
+from protocol import attestation as att
+from protocol.messages import Msg
+from protocol.parties.client import INFO
+from protocol.symbolic import SymbolicCrypto
+
+S = SymbolicCrypto()
+REQUEST_TYPES = ("tup:feature:summary", "tup:feature:writing-help")
+
+
+def V(name: str, type_: str, roles: tuple[str, ...] = ()) -> Var:
+    return Var(name, type_, roles)
+
+
+def evidence(rd, fixed: dict | None = None) -> Term:
+    """The evidence pattern. `fixed` pins what the verifier checks: the ARK
+    (a chain to it is verified), the policy, the TCB field read, the Merkle
+    leaf set of the verifier's ledger view. Unchecked fields stay variables."""
+    f = fixed or {}
+    meas = V("meas", "const:img")
+    body = tup(const("report"), meas, f.get("policy", V("pol", "const:policy")),
+               f.get("tcb", V("tcb", "const:tcb")), rd)
+    vk, ask = V("vk", "sig"), V("ask", "sig")
+    vbody = tup(const("vcek"), App("pk", (vk,)), f.get("ctcb", V("ctcb", "const:tcb")))
+    return tup(body, App("sig", (vk, body)), vbody, App("sig", (ask, vbody)), App("pk", (ask,)),
+               App("sig", (f.get("ark", V("ark", "sig")), tup(const("ask"), App("pk", (ask,))))),
+               App("mproof", (f.get("leaves", V("leaves", "set")), meas)))
+
+
+def _fixed(model, view, checks_on: bool) -> dict:
+    """What a verifier with these controls and this ledger view pins down."""
+    on = (lambda n: checks_on and model.env.on(n))
+    f = {}
+    if on("attestation-signature"):
+        f["ark"] = model.setup.facts["ark"]
+    if on("guest-policy-check"):
+        f["policy"] = const(att.NO_DEBUG)
+    if checks_on:
+        f["ctcb" if model.env.on("tcb-from-certificate") else "tcb"] = const(att.GOOD_TCB)
+    root = view[0] if view else None
+    if on("ledger-inclusion") and isinstance(root, App) and root.op == "mroot":
+        f["leaves"] = root.args[0]
+    return f
+
+
+def _hello_templates(model, k, cr, x, view, checks_on: bool = True) -> Iterator[Term]:
+    """Server hellos this verifier would accept: one per candidate key share,
+    REPORT_DATA fixed to what the verifier expects for that share (when the
+    binding is checked), checked fields pinned (`_fixed`)."""
+    binder = model.env.param("binder")
+    bound = checks_on and model.env.on("attestation-binding")
+    fixed = _fixed(model, view, checks_on)
+    X = S.dh_pub(x)
+    for Y in sorted(t for t in k.known if isinstance(t, App) and t.op == "pk"
+                    and getattr(t.args[0], "kind", "") == "dh"):
+        rd = att.binding(S, binder, cr, X, Y, S.dh(x, Y)) if bound else V("rd", "hash")
+        yield tup(const("server-hello"), Y, evidence(rd, fixed))
+        if not bound:
+            yield tup(const("server-hello"), Y, evidence(const("rd:none"), fixed))
+
+
+def _ohttp_resp(model, exp, inner):
+    if not model.env.on("ohttp-encapsulation"):
+        return inner
+    return App("aead", (S.kdf(exp, "ohttp:response"), inner, const("ohttp-resp")))
+
+
+def _answers():
+    return (V("ans", "process"), const("adv:answer"))
+
+
+def client_expectations(model, w, me: str):
+    st = w.state(me)
+    i = st.current()
+    if i is None:
+        return
+    s = st.sessions[i]
+    base = f"{me}.s{i + 1}."
+    hop = "relay" if model.env.on("third-party-relay") else "gateway"
+    if s.phase == "keying":
+        f = model.setup.facts
+        ipk = V("ipk", "pk:cred")
+        # checked: a signature by the primary key; unchecked: any value does,
+        # so the genuine one stands for all of them
+        ks = (App("sig", (f["primary"], tup(const("attr-key"), ipk)))
+              if model.env.on("issuer-key-consistency") else f["key_sig"])
+        yield "acs", "issuer-key", base + "acs", tup(const("issuer-key"), ipk, ks)
+    elif s.phase == "issuing":
+        yield "acs", "issued", base + "acs", tup(const("issued"), App("evalb", (V("isk", "cred"), s.blinded)))
+    elif s.phase == "config":
+        src = "cdn" if model.env.on("third-party-key-config") else "gateway"
+        yield src, "config", base + "cfg", tup(const("config"), V("gpk", "pk:hpke"))
+    elif s.phase == "ledger":
+        f = model.setup.facts
+        root, rev = V("root", "mroot"), V("rev", "tup:revoked")
+        es = (App("sig", (f["auditor"], tup(const("epoch"), root, rev)))
+              if model.env.on("ledger-consistency") else f["view"][1])
+        yield "ledger", "ledger-view", base + "ledger", tup(const("ledger-view"), root, es, rev)
+    elif s.phase == "hello":
+        for sh in _hello_templates(model, w.knowledge, s.cr, s.x, s.view):
+            yield hop, "ohttp-resp1", base + "r1", _ohttp_resp(model, s.exp, tup(V("route", "nonce", ("route", "adv")), sh))
+    elif s.phase == "data":
+        conn = base + ("r2" if model.env.on("ra-tls") else "r1")
+        for ans in _answers():
+            if model.env.on("ra-tls"):
+                ad = V("ad", "tup:response")
+                inner = tup(const("resp"), App("aead", (s.k_s2c, ans, ad)), ad)
+            else:
+                inner = tup(const("resp"), ans)
+            yield hop, "ohttp-resp2", conn, _ohttp_resp(model, s.exp, inner)
+
+
+def _sealed(model, inner):
+    if not model.env.on("ohttp-encapsulation"):
+        return inner
+    return App("hpke", (model.setup.static["gateway"]["gw_pub"], const(INFO), inner, V("e", "hpke")))
+
+
+def gateway_expectations(model, w, me: str):
+    st = w.state(me)
+    src = "relay" if model.env.on("third-party-relay") else "client1"
+    conn = f"adv.r{len(st.routes) + 1}"
+    token = V("T", "nonce", ("token", "adv"))
+    cred = App("cred", (V("csk", "cred"), token))
+    hello = tup(const("client-hello"), V("cr", "nonce", ("cr", "adv")), V("X", "pk:dh", ("x", "adv")))
+    yield src, "ohttp-req1", conn, _sealed(model, tup(const("req1"), token, cred, V("f", "const:feature"), hello))
+    for rt in REQUEST_TYPES:
+        yield src, "ohttp-req1", conn, _sealed(model, tup(const("req1-plain"), token, cred,
+                                                         V("f", "const:feature"), V("q", rt)))
+    yield src, "ohttp-req2", conn, _sealed(model, tup(const("req2"), V("route", "nonce", ("route", "adv")),
+                                                     V("rec", "aead")))
+    for r in st.routes:
+        # The gateway forwards whatever the CVM side sends; only what the
+        # client behind this route would accept can matter, so the patterns
+        # are the client's own (junk would die at the client, unseen).
+        owner = _route_owner(model, w, r)
+        if owner is None:
+            continue
+        cs = owner
+        if cs.phase == "hello":
+            for sh in _hello_templates(model, w.knowledge, cs.cr, cs.x, cs.view):
+                yield r.cvm, "tls-server-hello", r.conn, sh
+        elif cs.phase == "data" and cs.k_s2c is not None:
+            for ans in _answers():
+                ad = V("ad", "tup:response")
+                yield r.cvm, "tls-response", r.conn, tup(const("tls-response"),
+                                                         App("aead", (cs.k_s2c, ans, ad)), ad)
+        elif cs.phase == "data":
+            for ans in _answers():
+                yield r.cvm, "plain-response", r.conn, tup(const("plain-response"), ans)
+
+
+def _route_owner(model, w, r):
+    """The client session a gateway route serves (from its connection id)."""
+    client, _, rest = r.back_conn.partition(".s")
+    if client not in model.setup.parties or model.roles.get(client) != "client":
+        return None
+    i = int(rest.split(".")[0]) - 1
+    return w.state(client).sessions[i]
+
+
+def cvm_expectations(model, w, me: str):
+    st = w.state(me)
+    static = model.setup.static[me]
+    is_orch = "predictors" in static
+    hello_kind, src = hello_source(model, me)
+    # Replays of hellos seen on the wire (the adversary's own handshakes with
+    # its own randomness happen up front, see `prefetches`).
+    for known in _index_of(w.knowledge, "tup:" + hello_kind):
+        yield src, hello_kind, f"adv.{me}.{st.handled + 1}", known
+    for s in st.sessions:
+        if s.phase == "open" and s.k_c2s is not None:
+            kind = "tls-record" if is_orch else "peer-record"
+            for rt in REQUEST_TYPES:
+                yield s.peer, kind, s.conn, tup(const(kind), App("aead", (
+                    s.k_c2s, V("q", rt), tup(const("record"), s.cr))))
+        if is_orch and s.phase == "peer" and s.peer_k_c2s is None:
+            for sh in _hello_templates(model, w.knowledge, s.peer_cr, s.peer_x, static["view"],
+                                       model.env.on("cvm-peer-attestation")):
+                yield s.peer, "peer-server-hello", s.peer_conn, sh
+        if is_orch and s.phase == "peer" and s.peer_k_s2c is not None:
+            yield s.peer, "peer-response", s.peer_conn, tup(const("peer-response"), App("aead", (
+                s.peer_k_s2c, V("res", "process"), tup(const("result"), s.peer_cr))))
+        if not is_orch and s.phase == "gpu":
+            gkey = static["gpu_key"]
+            res = V("res", "process")
+            tpl = App("aead", (gkey, res, const("bounce-out"))) if model.env.on("gpu-confidential-mode") else res
+            yield static["gpu"], "gpu-result", s.conn, tpl
+
+
+def hello_source(model, me: str) -> tuple[str, str]:
+    static = model.setup.static[me]
+    if "predictors" in static:
+        return "tls-hello", "gateway"
+    return "peer-hello", static["callers"][0]
+
+
+def _index_of(k, type_: str) -> list:
+    from models.templates import pool
+    return pool(k, type_)
+
+
+def prefetches(model, w) -> list[Msg]:
+    """Before any client acts, the adversary opens one handshake with every
+    CVM it can reach, with its own randomness, and keeps the evidence. Doing
+    this up front, once per CVM, is a canonical choice: evidence only adds to
+    its knowledge, and CVMs keep a session slot for it (scenario bound)."""
+    if w.knowledge is None or not model.threat.actors:
+        return []
+    out = []
+    for p, d in sorted(model.setup.parties.items()):
+        if d.role != "cvm":
+            continue
+        kind, src = hello_source(model, p)
+        if not model.adversary_injects(src, p) or w.state(p).handled:
+            continue
+        hello = tup(const("client-hello"), S.fresh("adv.nonce", "nonce"), S.dh_pub(S.fresh("adv.dh", "dh")))
+        out.append(Msg(src, p, kind, tup(const(kind), hello), f"adv.{p}.pre"))
+    return out
+
+
+def expectations(model, w):
+    """(src, dst, kind, conn, template) for every honest party that waits."""
+    for p, d in sorted(model.setup.parties.items()):
+        if p in model.setup.corrupt:
+            continue
+        if d.role == "client":
+            gen = client_expectations(model, w, p)
+        elif d.role == "gateway":
+            gen = gateway_expectations(model, w, p)
+        elif d.role == "cvm":
+            gen = cvm_expectations(model, w, p)
+        else:
+            continue
+        for src, kind, conn, tpl in gen:
+            if model.adversary_injects(src, p):
+                yield src, p, kind, conn, tpl
+
+
+def injections(model, w, budget_per_template: int = 4000) -> Iterator[tuple[Msg, bool]]:
+    """Every candidate injection, and whether its enumeration hit the budget."""
+    k = w.knowledge
+    if k is None or not model.threat.actors:
+        return
+    for src, dst, kind, conn, tpl in expectations(model, w):
+        budget = Budget(budget_per_template)
+        seen = set()
+        for term, _ in instances(tpl, k, {}, budget):
+            if term not in seen:
+                seen.add(term)
+                yield Msg(src, dst, kind, term, conn), budget.exhausted
+        if budget.exhausted:
+            yield None, True
