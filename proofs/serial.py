@@ -36,8 +36,7 @@ def action_to_json(a) -> dict:
     m = a.msg
     out = {"type": "deliver" if isinstance(a, Deliver) else "inject", "src": m.src, "dst": m.dst,
            "kind": m.kind, "conn": m.conn, "choice": a.choice}
-    if isinstance(a, Inject):
-        out["payload"] = term_to_json(m.payload)
+    out["payload"] = term_to_json(m.payload)
     return out
 
 
@@ -49,7 +48,9 @@ def action_from_json(j: dict, inflight) -> object:
             return Invoke(str(j["client"]), str(j["chat"]), bool(j["by_user"]))
         key = (j["src"], j["dst"], j["kind"], j["conn"])
         if kind == "deliver":
-            hits = sorted((m for m in inflight if (m.src, m.dst, m.kind, m.conn) == key), key=repr)
+            payload = term_from_json(j["payload"])
+            hits = [m for m in inflight
+                    if (m.src, m.dst, m.kind, m.conn) == key and m.payload == payload]
             if not hits:
                 raise TraceFormatError(f"no message {key} in flight at this step")
             return Deliver(hits[0], str(j.get("choice", "")))
