@@ -125,6 +125,8 @@ def explore(model: Model, properties: tuple[str, ...], max_states: int = 200_000
                 depth_of.append(d + 1)
                 queue.append(m)
                 graph.add_edge(n, m, action=a)
+        if len(violations) == len(monitors) and monitors:
+            break  # every property has its (shortest) counterexample
         if progress and n % 200 == 0:
             progress(len(worlds), len(queue))
     exhaustive = not queue
