@@ -1,0 +1,28 @@
+"""Explicit-state explorer: time, states and states per second per threat model
+of the default scenario, and against the number of sessions. Prints figures."""
+import sys
+import time
+
+from models.scenario import Bounds
+from proofs.check import symbolic_model
+from proofs.explore import explore
+from proofs.properties import PROPERTY_NAMES
+from protocol.controls import STATED_THREATS, scenario
+
+
+def run(threat: str, bounds: Bounds = Bounds(), max_states: int = 20_000) -> None:
+    m = symbolic_model(scenario(threat, bounds=bounds))
+    t = time.perf_counter()
+    ex = explore(m, PROPERTY_NAMES, max_states=max_states)
+    dt = time.perf_counter() - t
+    n = ex.stats["states"]
+    print(f"{threat:>22} {bounds.as_dict()}: {n:6d} states {ex.stats['transitions']:7d} transitions "
+          f"{dt:7.2f}s {n / dt:8.0f} states/s exhaustive={ex.exhaustive} depth={ex.depth}")
+
+
+if __name__ == "__main__":
+    threats = sys.argv[1:] or list(STATED_THREATS)
+    for th in threats:
+        run(th)
+    for s in (1, 2):
+        run("network", Bounds(sessions=s))
