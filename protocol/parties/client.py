@@ -185,7 +185,7 @@ def on_resp1(st: ClientState, msg: Msg, env: Env, me: str):
     _, Y, evidence = guarded(me, c.untup, sh, 3)
     ev = guarded(me, att.parse, c, evidence)
     X = c.dh_pub(s.x)
-    secret = c.dh(s.x, Y)
+    secret = guarded(me, c.dh, s.x, Y)
     expected = att.binding(c, env.param("binder"), s.cr, X, Y, secret)
     failed = att.failed_checks(c, env.on, static["pins"], s.view, ev, expected)
     need(me, not failed, "attestation: " + ",".join(failed))

@@ -74,7 +74,7 @@ def on_hello(st: CvmState, msg: Msg, env: Env, me: str):
     n = st.handled + 1
     y = c.fresh(f"y.{me}.{n}", "dh") if env.on("ephemeral-session-keys") else static["static_y"]
     Y = c.dh_pub(y)
-    secret = c.dh(y, X)
+    secret = guarded(me, c.dh, y, X)
     rd = att.binding(c, env.param("binder"), cr, X, Y, secret)
     evidence = att.make_evidence(c, static["chip"], static["measurement"], static["policy"],
                                  rd, static["proof"])
@@ -129,7 +129,7 @@ def on_peer_hello_reply(st: CvmState, msg: Msg, env: Env, me: str):
     s = st.sessions[i]
     _, Y, evidence = guarded(me, c.untup, msg.payload, 3)
     X = c.dh_pub(s.peer_x)
-    secret = c.dh(s.peer_x, Y)
+    secret = guarded(me, c.dh, s.peer_x, Y)
     if env.on("cvm-peer-attestation"):
         ev = guarded(me, att.parse, c, evidence)
         expected = att.binding(c, env.param("binder"), s.peer_cr, X, Y, secret)
