@@ -91,15 +91,26 @@ def response_secrecy(f: Facts, w0, w, out) -> Optional[str]:
 
 
 def forward_secrecy(f: Facts, w0, w, out) -> Optional[str]:
+    """Checked when a session ends: the adversary gets the recorded traffic,
+    the gateway key, every CVM's static key share and what CVM sessions that
+    have ended still hold (live sessions are not 'after the session')."""
     if not _new(out, "answer"):
         return None
     model = f.model
-    extra = list(w.wire) + [f.model.setup.facts["gw_sk"]]
+    extra = list(w.wire) + [model.setup.facts["gw_sk"]]
     for p, d in model.setup.parties.items():
         if d.role == "cvm":
-            extra += list(_state_terms(w.state(p))) + [model.setup.static[p]["static_y"]]
+            extra.append(model.setup.static[p]["static_y"])
+            for s in w.state(p).sessions:
+                if s.phase == "closed":
+                    extra += list(_state_terms(s))
     k = w.knowledge.add(extra)
-    leaked = sorted(repr(a) for a in f.secrets if a in k.known)
+    past = set()
+    for cl in f.clients:
+        for s in w.state(cl).sessions:
+            if s.phase == "done":
+                past |= {m for m in f.secrets if s.request is not None and contains(s.request, m)}
+    leaked = sorted(repr(a) for a in past if a in k.known)
     if leaked:
         return ("after the session, recorded traffic plus the CVMs' remaining state and the "
                 f"gateway key yield {', '.join(leaked)}")

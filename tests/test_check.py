@@ -128,3 +128,15 @@ def test_deterministic():
     a = [r.to_json() for r in check_threat(scenario("relay"), PROPERTY_NAMES)]
     b = [r.to_json() for r in check_threat(scenario("relay"), PROPERTY_NAMES)]
     assert a == b
+
+
+@pytest.mark.parametrize("control", ["ephemeral-session-keys", "erasure-at-teardown"])
+def test_forward_secrecy_needs_ephemeral_keys_and_erasure(control):
+    (r,) = check_threat(scenario("none", [control]), ("forward-secrecy",))
+    assert isinstance(r.verdict, Violated), f"without {control} a later compromise should reveal the request"
+
+
+def test_forward_secrecy_ignores_live_sessions_of_other_clients():
+    """Compromise 'after the session' must not count a session still running."""
+    (r,) = check_threat(scenario("none", bounds=Bounds(clients=2)), ("forward-secrecy",))
+    assert isinstance(r.verdict, Proved), r.verdict
