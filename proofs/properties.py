@@ -19,7 +19,6 @@ from proofs.links import credential_handles, linked, request_handles
 
 S = SymbolicCrypto()
 ATTEST_CHECKS = ("attestation-signature", "tcb-from-certificate", "guest-policy-check")
-ALL_ON = staticmethod(lambda name: True)
 
 
 @dataclass(frozen=True)
@@ -133,7 +132,7 @@ def _on_accept(check):
     return monitor
 
 
-def _attests(w, body=None):
+def _attests(w):
     return [e for e in w.events if e.name == "attest"]
 
 
