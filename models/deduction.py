@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from models.terms import App, Atom, Term
+from models.terms import Atom, Term
 from models.theory import analyse, constructible
 
 

@@ -3,13 +3,12 @@ per property, every counterexample replayed before it is reported."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Callable, Iterable, Optional
 
 from models.scenario import Scenario
 from models.terms import Atom
 from proofs.explore import Exploration, explore
-from proofs.properties import BY_NAME, Facts, completed
+from proofs.properties import Facts, completed
 from proofs.replay import replay_trace
 from proofs.serial import action_to_json
 from proofs.verdicts import Inconclusive, Proved, Result, Trace, TraceStep, Violated
@@ -17,7 +16,7 @@ from protocol.adversary import prefetches
 from protocol.messages import Env
 from protocol.setup import build
 from protocol.symbolic import SymbolicCrypto
-from protocol.world import Deliver, Inject, Invoke, Model
+from protocol.world import Inject, Invoke, Model
 
 
 def symbolic_model(sc: Scenario) -> Model:
@@ -43,7 +42,7 @@ def honest_run(model: Model) -> Optional[list]:
     a = Invoke(client, chat)
     w2, out, rej = model.step(w, a)
     path.append(a)
-    w0, w = w, w2
+    w = w2
     for _ in range(200):
         ds = model.deliveries(w)
         if not ds:

@@ -55,7 +55,8 @@ def actions(model: Model, w: World, max_moves: int = 2):
         if pre:
             yield Inject(pre[0])
             return
-    reachable = {dst for _, dst, _, _, _ in expectations(model, w)}
+    expected = list(expectations(model, w))
+    reachable = {dst for _, dst, _, _, _ in expected}
     for d in model.deliveries(w):
         if d.msg.dst not in reachable and model.invisible(w, d.msg):
             yield d
@@ -65,7 +66,7 @@ def actions(model: Model, w: World, max_moves: int = 2):
     if w.moves >= max_moves:
         return
     budget_hit = False
-    for msg, hit in injections(model, w):
+    for msg, hit in injections(model, w, expected):
         budget_hit |= hit
         if msg is None:
             continue

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from models.terms import App, Atom, contains
+from models.terms import App, contains
 from protocol import attestation as att
 from protocol.symbolic import SymbolicCrypto
 from proofs.links import credential_handles, linked, request_handles
@@ -122,14 +122,21 @@ def _state_terms(st):
 
 
 # --- attestation ---------------------------------------------------------------------
-def _on_accept(check):
-    def monitor(f: Facts, w0, w, out):
-        for e in _new(out, "accept"):
-            why = check(f, w, e)
-            if why:
-                return why
-        return None
-    return monitor
+def _on_event(name):
+    """A monitor that runs `check(f, w, out, event)` on each new `name` event."""
+    def wrap(check):
+        def monitor(f: Facts, w0, w, out):
+            for e in _new(out, name):
+                why = check(f, w, out, e)
+                if why:
+                    return why
+            return None
+        return monitor
+    return wrap
+
+
+_on_accept = _on_event("accept")
+_on_release = _on_event("release")
 
 
 def _attests(w):
@@ -141,7 +148,7 @@ def _body(evidence):
 
 
 @_on_accept
-def attested_peer(f, w, e):
+def attested_peer(f, w, out, e):
     _, evidence, Y, cr, _ = e.args
     if any(a.args[0] == _body(evidence) and a.args[1] == Y for a in _attests(w)):
         return None
@@ -149,7 +156,7 @@ def attested_peer(f, w, e):
 
 
 @_on_accept
-def evidence_freshness(f, w, e):
+def evidence_freshness(f, w, out, e):
     _, evidence, Y, cr, _ = e.args
     if any(a.args[0] == _body(evidence) and a.args[2] == cr for a in _attests(w)):
         return None
@@ -157,7 +164,7 @@ def evidence_freshness(f, w, e):
 
 
 @_on_accept
-def genuine_tee(f, w, e):
+def genuine_tee(f, w, out, e):
     _, evidence, _, _, rd = e.args
     failed = f.ground_failures(evidence, rd, ATTEST_CHECKS)
     return f"{e.party} accepted evidence failing {', '.join(failed)}" if failed else None
@@ -185,13 +192,13 @@ def published_code(f: Facts, w0, w, out) -> Optional[str]:
 
 
 @_on_accept
-def no_split_view(f, w, e):
+def no_split_view(f, w, out, e):
     m = _meas(e.args[1])
     return None if m in f.published else f"{e.party} accepted {m!r}, absent from the auditor-signed log"
 
 
 @_on_accept
-def revocation_respected(f, w, e):
+def revocation_respected(f, w, out, e):
     m = _meas(e.args[1])
     return f"{e.party} accepted revoked measurement {m!r}" if m in f.revoked else None
 
@@ -268,16 +275,6 @@ def token_single_use(f: Facts, w0, w, out) -> Optional[str]:
 
 
 # --- client-side release ------------------------------------------------------------------
-def _on_release(check):
-    def monitor(f: Facts, w0, w, out):
-        for e in _new(out, "release"):
-            why = check(f, w, out, e)
-            if why:
-                return why
-        return None
-    return monitor
-
-
 @_on_release
 def release_after_attestation(f, w, out, e):
     acc = [a for a in _new(out, "accept") if a.args[0] == e.args[0]]

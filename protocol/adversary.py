@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from models.templates import Budget, Var, instances, role
+from models.templates import Budget, Var, instances
 from models.terms import App, Term, const, tup
 from protocol import attestation as att
 from protocol.messages import Msg
@@ -256,12 +256,13 @@ def expectations(model, w):
                 yield src, p, kind, conn, tpl
 
 
-def injections(model, w, budget_per_template: int = 4000) -> Iterator[tuple[Msg, bool]]:
-    """Every candidate injection, and whether its enumeration hit the budget."""
+def injections(model, w, expected=None, budget_per_template: int = 4000) -> Iterator[tuple[Msg, bool]]:
+    """Every candidate injection, and whether its enumeration hit the budget.
+    `expected`: the result of `expectations(model, w)`, if already computed."""
     k = w.knowledge
     if k is None or not model.threat.actors:
         return
-    for src, dst, kind, conn, tpl in expectations(model, w):
+    for src, dst, kind, conn, tpl in (expectations(model, w) if expected is None else expected):
         budget = Budget(budget_per_template)
         seen = set()
         for term, _ in instances(tpl, k, {}, budget):

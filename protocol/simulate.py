@@ -10,7 +10,7 @@ from models.scenario import Scenario
 from protocol.concrete import ConcreteCrypto
 from protocol.messages import Env
 from protocol.setup import CHATS, DRAFT, build
-from protocol.world import Deliver, Invoke, Model, World
+from protocol.world import Invoke, Model, World
 
 SPEC_PARTIES = ("client", "acs", "cdn", "relay", "gateway", "cvm", "gpu", "host",
                 "hw-vendor", "ledger", "chat-member")

@@ -23,7 +23,7 @@ from typing import Any, Iterable, Optional
 
 from models.deduction import Knowledge
 from models.terms import Atom, App
-from protocol.messages import Env, Event, Msg, Out, Reject
+from protocol.messages import Env, Msg, Out, Reject
 from protocol.parties import client as cl
 from protocol.setup import Setup
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from protocol import attestation as att
-from protocol.messages import Env, Event, Msg, Out, Reject
+from protocol.messages import Env, Event, Msg, Out
 from protocol.parties.common import guarded, need, setitem, upd
 
 INFO = "ohttp:message/bhttp request"

@@ -113,7 +113,6 @@ def on_record(st: CvmState, msg: Msg, env: Env, me: str, choice: str):
 
 def on_plain_request(st: CvmState, msg: Msg, env: Env, me: str, choice: str):
     """Without ra-tls the orchestrator gets the request in the clear."""
-    c = env.crypto
     need(me, st.handled < env.static[me]["max_sessions"], "session limit reached")
     need(me, st.find(msg.conn) is None, "duplicate connection")
     st = CvmState(st.sessions + (CvmSession(msg.conn),), st.handled + 1)
