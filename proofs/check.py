@@ -7,10 +7,11 @@ from typing import Callable, Iterable, Optional
 
 from models.scenario import Scenario
 from models.terms import Atom
-from proofs.explore import Exploration, explore
+from proofs.explore import explore
 from proofs.properties import Facts, completed
-from proofs.replay import replay_trace
+from proofs.replay import ReplayError, replay_trace
 from proofs.serial import action_to_json
+from proofs.system import PPSystem, replay_actions
 from proofs.verdicts import Inconclusive, Proved, Result, Trace, TraceStep, Violated
 from protocol.adversary import prefetches
 from protocol.messages import Env
@@ -64,35 +65,48 @@ def _learned(before, after) -> tuple[str, ...]:
     return tuple(secret[:8])
 
 
-def build_trace(model: Model, ex: Exploration, prop: str, threat: str, scenario: dict) -> Trace:
-    found = ex.violations[prop]
-    path = ex.path(found.node) + [(found.node, found.action)]
+def build_trace(system, path: list, prop: str, why: str, threat: str, scenario: dict) -> Trace:
+    """Number the actions of `path` in the model's vocabulary, with what the
+    adversary newly derived at each step."""
     steps = []
-    w = model.initial()
-    for i, (_, a) in enumerate(path, 1):
-        w2, _, _ = model.step(w, a)
+    w = system.initial()
+    for i, a in enumerate(path, 1):
+        w2, _, _ = system.step(w, a)
         actor = "adversary" if isinstance(a, Inject) else (a.client if isinstance(a, Invoke) else a.msg.src)
         steps.append(TraceStep(i, actor, str(a), action_to_json(a), _learned(w.knowledge, w2.knowledge)))
         w = w2
-    return Trace(prop, threat, scenario, tuple(steps), found.why)
+    return Trace(prop, threat, scenario, tuple(steps), why)
 
 
-def check_threat(sc: Scenario, properties: Iterable[str], max_states: int = 20_000,
-                 progress: Optional[Callable] = None, max_moves: int = 2) -> list[Result]:
-    props = tuple(properties)
-    model = symbolic_model(sc)
+def replay_path(system, path: list, prop: str) -> None:
+    """A counterexample must replay on the model, or it is an internal error."""
+    try:
+        _, why = replay_actions(system, path, prop)
+    except ValueError as e:
+        raise ReplayError(f"counterexample for {prop} does not replay: {e}") from None
+    if not why:
+        raise ReplayError(f"counterexample for {prop} does not violate it on replay")
+
+
+def explore_verdicts(system, props: tuple[str, ...], threat: str, desc: dict, max_states: int,
+                     max_moves: int, progress=None, partner_run=None, replay=None) -> list[Result]:
+    """Explore `system` and turn what was found into one `Result` per property.
+    `partner_run()` may supply an honest run when the search did not meet one;
+    `replay(trace)` re-checks a trace through its saved form (PP traces)."""
     start = time.perf_counter()
-    ex = explore(model, props, max_states=max_states, progress=progress, max_moves=max_moves)
-    partner = ex.partner is not None or honest_run(model) is not None
+    ex = explore(system, props, max_states=max_states, progress=progress, max_moves=max_moves)
+    partner = ex.partner is not None or (partner_run is not None and partner_run() is not None)
     elapsed = time.perf_counter() - start
-    threat = str(sc.threat)
-    desc = sc.describe()
+    n = ex.stats["states"]
     results = []
     for p in props:
-        n = ex.stats["states"]
         if p in ex.violations:
-            trace = build_trace(model, ex, p, threat, desc)
-            replay_trace(trace)  # raises ReplayError: an internal error, never an attack
+            found = ex.violations[p]
+            path = [a for _, a in ex.path(found.node)] + [found.action]
+            replay_path(system, path, p)
+            trace = build_trace(system, path, p, found.why, threat, desc)
+            if replay is not None:
+                replay(trace)
             verdict = Violated("explore", trace, n)
         elif not partner:
             verdict = Inconclusive("explore", "vacuous: the honest session never completes", n)
@@ -106,3 +120,10 @@ def check_threat(sc: Scenario, properties: Iterable[str], max_states: int = 20_0
         results.append(Result(p, threat, desc, verdict, partner, elapsed,
                               {"states": n, "transitions": ex.stats["transitions"]}))
     return results
+
+
+def check_threat(sc: Scenario, properties: Iterable[str], max_states: int = 20_000,
+                 progress: Optional[Callable] = None, max_moves: int = 2) -> list[Result]:
+    model = symbolic_model(sc)
+    return explore_verdicts(PPSystem(model), tuple(properties), str(sc.threat), sc.describe(),
+                            max_states, max_moves, progress, lambda: honest_run(model), replay_trace)

@@ -12,9 +12,8 @@ from typing import Callable, Optional
 
 import networkx as nx
 
-from proofs.properties import BY_NAME, Facts, completed
-from protocol.adversary import expectations, injections, prefetches
-from protocol.world import Deliver, Inject, Model, World
+from proofs.system import PPSystem, System
+from protocol.world import Deliver, Model, World
 
 
 @dataclass
@@ -47,44 +46,14 @@ class Exploration:
         return list(reversed(steps))
 
 
-def actions(model: Model, w: World, max_moves: int = 2):
-    """Every enabled action; or, when an invisible delivery to a party the
-    adversary cannot currently reach exists, that delivery alone."""
-    if not any(e.name in ("consent", "auto-invoke") for e in w.events):
-        pre = prefetches(model, w)
-        if pre:
-            yield Inject(pre[0])
-            return
-    expected = list(expectations(model, w))
-    reachable = {dst for _, dst, _, _, _ in expected}
-    for d in model.deliveries(w):
-        if d.msg.dst not in reachable and model.invisible(w, d.msg):
-            yield d
-            return
-    yield from model.invocations(w)
-    yield from model.deliveries(w)
-    if w.moves >= max_moves:
-        return
-    budget_hit = False
-    for msg, hit in injections(model, w, expected):
-        budget_hit |= hit
-        if msg is None:
-            continue
-        d = model.setup.parties[msg.dst]
-        if msg.kind in d.choosing:
-            for ch in d.choices(w.state(msg.dst), msg, model.env, msg.dst):
-                yield Inject(msg, ch)
-        else:
-            yield Inject(msg)
-    if budget_hit:
-        yield "budget-hit"
-
-
-def explore(model: Model, properties: tuple[str, ...], max_states: int = 200_000,
+def explore(system: System | Model, properties: tuple[str, ...], max_states: int = 200_000,
             progress: Optional[Callable[[int, int], None]] = None, max_moves: int = 2) -> Exploration:
-    facts = Facts(model)
-    monitors = {p: BY_NAME[p].monitor for p in properties}
-    w0 = model.initial()
+    """Search `system` (any `proofs.system.System`; a Private Processing
+    `Model` is wrapped) for violations of `properties`."""
+    if isinstance(system, Model):
+        system = PPSystem(system)
+    monitors = {p: system.monitor(p) for p in properties}
+    w0 = system.initial()
     index = {w0: 0}
     worlds = [w0]
     depth_of = [0]
@@ -103,20 +72,20 @@ def explore(model: Model, properties: tuple[str, ...], max_states: int = 200_000
             queue.appendleft(n)
             break
         done_depth = d - 1
-        for a in actions(model, w, max_moves):
+        for a in system.actions(w, max_moves):
             if a == "budget-hit":
                 budget_hit = True
                 continue
-            w2, out, rej = model.step(w, a)
+            w2, out, rej = system.step(w, a)
             if rej is not None and not isinstance(a, Deliver):
                 continue
             transitions += 1
             for p, mon in monitors.items():
                 if p not in violations:
-                    why = mon(facts, w, w2, out)
+                    why = mon(w, w2, out)
                     if why:
                         violations[p] = Found(n, a, why, d + 1)
-            if partner is None and completed(facts, w, w2, out):
+            if partner is None and system.completed(w, w2, out):
                 partner = Found(n, a, "honest session completed", d + 1)
             m = index.get(w2)
             if m is None:

@@ -37,7 +37,7 @@ def test_every_proved_cell_has_its_partner():
 def test_unreachable_partner_makes_proofs_vacuous(monkeypatch):
     """If the honest run cannot complete, nothing may be reported proved."""
     monkeypatch.setattr(check_mod, "honest_run", lambda model: None)
-    monkeypatch.setattr("proofs.explore.completed", lambda *a: False)
+    monkeypatch.setattr("proofs.system.completed", lambda *a: False)
     res = check_threat(scenario("none"), ("request-secrecy",))
     assert isinstance(res[0].verdict, Inconclusive) and "vacuous" in res[0].verdict.reason
 

@@ -1,0 +1,134 @@
+"""What the engines need from a protocol (`System`), and the adapter that
+makes the Private Processing model one.
+
+An engine sees worlds (`protocol.world.World`: party states, messages in
+flight, adversary knowledge, events, injections so far) and actions
+(`Invoke`, `Deliver`, `Inject`). A system says where a run starts, which
+actions are enabled, how one is applied, and what each property's monitor
+says about a transition. The explorer walks `actions` (which may prune
+interleavings that commute); the SMT engine grounds `enabled` (every action).
+"""
+from __future__ import annotations
+
+from typing import Callable, Iterable, Iterator, Optional, Protocol
+
+from proofs.properties import BY_NAME, Facts, completed
+from protocol.adversary import expectations, injections, prefetches
+from protocol.world import Deliver, Inject, Model, World
+
+Monitor = Callable[[World, World, object], Optional[str]]
+
+
+class System(Protocol):
+    name: str
+
+    def initial(self) -> World: ...
+
+    def actions(self, w: World, max_moves: int) -> Iterable: ...
+
+    def enabled(self, w: World, max_moves: int) -> Iterable: ...
+
+    def step(self, w: World, action) -> tuple: ...
+
+    def monitor(self, prop: str) -> Monitor: ...
+
+    def completed(self, w0: World, w: World, out) -> bool: ...
+
+    def may_inject(self, w: World, action) -> Optional[str]: ...
+
+
+class PPSystem:
+    """Private Processing under one scenario (a symbolic `Model`)."""
+    name = "private-processing"
+
+    def __init__(self, model: Model):
+        self.model, self.facts = model, Facts(model)
+
+    def initial(self) -> World:
+        return self.model.initial()
+
+    def step(self, w: World, action):
+        return self.model.step(w, action)
+
+    def monitor(self, prop: str) -> Monitor:
+        mon, facts = BY_NAME[prop].monitor, self.facts
+        return lambda w0, w, out: mon(facts, w0, w, out)
+
+    def completed(self, w0: World, w: World, out) -> bool:
+        return completed(self.facts, w0, w, out)
+
+    def may_inject(self, w: World, action) -> Optional[str]:
+        m = action.msg
+        if not self.model.adversary_injects(m.src, m.dst):
+            return f"the adversary controls no link {m.src}->{m.dst}"
+        if not w.knowledge.derivable(m.payload):
+            return "the injected message is not derivable"
+        return None
+
+    def _injections(self, w: World, expected, max_moves: int) -> Iterator:
+        model = self.model
+        if w.moves >= max_moves:
+            return
+        budget_hit = False
+        for msg, hit in injections(model, w, expected):
+            budget_hit |= hit
+            if msg is None:
+                continue
+            d = model.setup.parties[msg.dst]
+            if msg.kind in d.choosing:
+                for ch in d.choices(w.state(msg.dst), msg, model.env, msg.dst):
+                    yield Inject(msg, ch)
+            else:
+                yield Inject(msg)
+        if budget_hit:
+            yield "budget-hit"
+
+    def actions(self, w: World, max_moves: int = 2) -> Iterator:
+        """Enabled actions with two canonical choices: the adversary's up-front
+        handshakes come first, and an invisible delivery to a party the
+        adversary cannot currently reach is explored alone."""
+        model = self.model
+        if not any(e.name in ("consent", "auto-invoke") for e in w.events):
+            pre = prefetches(model, w)
+            if pre:
+                yield Inject(pre[0])
+                return
+        expected = list(expectations(model, w))
+        reachable = {dst for _, dst, _, _, _ in expected}
+        for d in model.deliveries(w):
+            if d.msg.dst not in reachable and model.invisible(w, d.msg):
+                yield d
+                return
+        yield from model.invocations(w)
+        yield from model.deliveries(w)
+        yield from self._injections(w, expected, max_moves)
+
+    def enabled(self, w: World, max_moves: int = 2) -> Iterator:
+        model = self.model
+        yield from (Inject(m) for m in prefetches(model, w))
+        yield from model.invocations(w)
+        yield from model.deliveries(w)
+        yield from self._injections(w, list(expectations(model, w)), max_moves)
+
+
+def replay_actions(system, actions: Iterable, prop: Optional[str] = None):
+    """Run `actions` from the initial world, checking each is enabled (an
+    injection must be derivable on a link the adversary controls, a delivery
+    must be in flight). Returns (final world, why the property failed, or
+    None). Raises ValueError naming the first step that does not apply."""
+    mon = system.monitor(prop) if prop else None
+    w, why = system.initial(), None
+    for n, a in enumerate(actions, 1):
+        if isinstance(a, Inject):
+            bad = system.may_inject(w, a)
+            if bad:
+                raise ValueError(f"step {n}: {bad}")
+        if isinstance(a, Deliver) and a.msg not in w.inflight:
+            raise ValueError(f"step {n}: {a.msg!r} is not in flight")
+        w2, out, rej = system.step(w, a)
+        if rej is not None and not isinstance(a, Deliver):
+            raise ValueError(f"step {n}: {rej}")
+        if mon is not None and why is None:
+            why = mon(w, w2, out)
+        w = w2
+    return w, why
