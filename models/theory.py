@@ -51,35 +51,43 @@ def constructible(t: App, der: Derivable) -> bool:
     return all(der(a) for a in t.args)
 
 
-def analyse(t: Term, der: Derivable) -> tuple[list[Term], bool]:
-    """Parts of `t` that become known, and whether more would follow from a key
-    that is not derivable yet (the term must then be re-analysed later)."""
+def rules(t: Term) -> list[tuple[Term | None, tuple[Term, ...]]]:
+    """The analysis rules of `t` as data: (key, parts) pairs; the parts become
+    known once the key is derivable (no key: at once). The single source of
+    what destructors yield, for the explicit engine (`analyse`) and z3."""
     if isinstance(t, Atom):
-        return [], False
+        return []
     op, a = t.op, t.args
     if op in ("tup", "set"):
-        return list(a), False
-    if op == "sig":
-        return [a[1]], False
-    if op == "cred":
-        return [a[1]], False
+        return [(None, tuple(a))]
+    if op in ("sig", "cred"):
+        return [(None, (a[1],))]
     if op == "aead":
-        return ([a[2], a[1]], False) if der(a[0]) else ([a[2]], True)
+        return [(None, (a[2],)), (a[0], (a[1],))]
     if op == "hpke":
         pub, info, m, eph = a
-        if isinstance(pub, App) and pub.op == "pk" and der(pub.args[0]):
-            return [info, m, App("hexp", (eph, pub))], False
-        return [info], True
+        if isinstance(pub, App) and pub.op == "pk":
+            return [(None, (info,)), (pub.args[0], (m, App("hexp", (eph, pub))))]
+        return [(None, (info,))]
     if op == "blind":
-        return ([a[1]], False) if der(a[2]) else ([], True)
+        return [(a[2], (a[1],))]
     if op == "evalb":
         sk, x = a
         if isinstance(x, App) and x.op == "blind" and x.args[0] == App("pk", (sk,)):
-            if der(x.args[2]):
-                return [App("cred", (sk, x.args[1]))], False
-            return [], True
-        return [], False
-    return [], False
+            return [(x.args[2], (App("cred", (sk, x.args[1])),))]
+    return []
+
+
+def analyse(t: Term, der: Derivable) -> tuple[list[Term], bool]:
+    """Parts of `t` that become known, and whether more would follow from a key
+    that is not derivable yet (the term must then be re-analysed later)."""
+    parts, more = [], False
+    for key, got in rules(t):
+        if key is None or der(key):
+            parts.extend(got)
+        else:
+            more = True
+    return parts, more
 
 
 def dh(sk: Term, pub: Term) -> Term:
