@@ -66,10 +66,6 @@ def _new(out, name):
     return [e for e in out.events if e.name == name]
 
 
-def _accepts(w, party, i):
-    return [e for e in w.events if e.name == "accept" and e.party == party and e.args[0] == i]
-
-
 # --- secrecy ----------------------------------------------------------------------
 def request_secrecy(f: Facts, w0, w, out) -> Optional[str]:
     k = w.knowledge
@@ -139,28 +135,41 @@ _on_accept = _on_event("accept")
 _on_release = _on_event("release")
 
 
-def _attests(w):
-    return [e for e in w.events if e.name == "attest"]
-
-
 def _body(evidence):
     return evidence.args[0] if isinstance(evidence, App) else None
 
 
-@_on_accept
-def attested_peer(f, w, out, e):
-    _, evidence, Y, cr, _ = e.args
-    if any(a.args[0] == _body(evidence) and a.args[1] == Y for a in _attests(w)):
-        return None
-    return f"{e.party} accepted key share {Y!r} that no CVM attested with this evidence"
+def _agreement(event: str, why: str):
+    """A correspondence property: every new `event` needs earlier events that
+    `holds(f, e, events)` accepts. The explorer's monitor and the SMT encoding
+    both use `holds`, so the two engines check the same statement."""
+    def wrap(holds):
+        def monitor(f: Facts, w0, w, out):
+            for e in _new(out, event):
+                if not holds(f, e, w.events):
+                    return why.format(e=e, party=e.party, args=e.args)
+            return None
+        monitor.agreement = Agreement(event, holds)
+        return monitor
+    return wrap
 
 
-@_on_accept
-def evidence_freshness(f, w, out, e):
+@dataclass(frozen=True)
+class Agreement:
+    event: str
+    holds: Callable
+
+
+@_agreement("accept", "{party} accepted key share {args[2]!r} that no CVM attested with this evidence")
+def attested_peer(f, e, events):
     _, evidence, Y, cr, _ = e.args
-    if any(a.args[0] == _body(evidence) and a.args[2] == cr for a in _attests(w)):
-        return None
-    return f"{e.party} accepted evidence not produced for its client random {cr!r}"
+    return any(a.name == "attest" and a.args[0] == _body(evidence) and a.args[1] == Y for a in events)
+
+
+@_agreement("accept", "{party} accepted evidence not produced for its client random {args[3]!r}")
+def evidence_freshness(f, e, events):
+    _, evidence, Y, cr, _ = e.args
+    return any(a.name == "attest" and a.args[0] == _body(evidence) and a.args[2] == cr for a in events)
 
 
 @_on_accept
@@ -203,16 +212,12 @@ def revocation_respected(f, w, out, e):
     return f"{e.party} accepted revoked measurement {m!r}" if m in f.revoked else None
 
 
-def response_integrity(f: Facts, w0, w, out) -> Optional[str]:
-    for e in _new(out, "answer"):
-        i, request, answer = e.args
-        acc = _accepts(w, e.party, i)
-        Y = acc[0].args[2] if acc else "none"
-        ok = any(r.name == "respond" and r.args[0] == Y and r.args[1] == request
-                 and r.args[2] == answer and Y != "none" for r in w.events)
-        if not ok:
-            return f"{e.party} accepted answer {answer!r} that no attested CVM produced for its request"
-    return None
+@_agreement("answer", "{party} accepted answer {args[2]!r} that no attested CVM produced for its request")
+def response_integrity(f, e, events):
+    i, request, answer = e.args
+    acc = [a for a in events if a.name == "accept" and a.party == e.party and a.args[0] == i]
+    return any(r.name == "respond" and r.args[0] == a.args[2] and r.args[1] == request
+               and r.args[2] == answer for a in acc for r in events)
 
 
 # --- privacy ---------------------------------------------------------------------------
@@ -284,12 +289,9 @@ def release_after_attestation(f, w, out, e):
     return f"{e.party} released task data after evidence failing {', '.join(failed)}" if failed else None
 
 
-@_on_release
-def user_consent(f, w, out, e):
-    i = e.args[0]
-    if any(c.name == "consent" and c.party == e.party and c.args[0] == i for c in w.events):
-        return None
-    return f"{e.party} sent a request nobody asked for (background trigger)"
+@_agreement("release", "{party} sent a request nobody asked for (background trigger)")
+def user_consent(f, e, events):
+    return any(c.name == "consent" and c.party == e.party and c.args[0] == e.args[0] for c in events)
 
 
 @_on_release
@@ -369,3 +371,34 @@ def completed(f: Facts, w0, w, out) -> bool:
                                          and c.args[0] == i for c in w.events):
             return True
     return False
+
+
+@dataclass(frozen=True)
+class Secret:
+    """Secrecy: none of `terms(facts)` is ever known (`derivable`: or can be built)."""
+    terms: Callable
+    derivable: bool = False
+
+
+LOCAL = "local"   # the monitor reads only the transition's own output and ground facts
+COUNT = "count"   # token-single-use: a per-token count (local) and redemptions <= issuances
+
+
+def smt_encoding(name: str):
+    """How the SMT engine states a property (None: not encoded in z3; the
+    explorer's verdict stands). Secrecy and correspondence are the same
+    statements as the monitors; local monitors are evaluated per transition."""
+    if name == "request-secrecy":
+        return Secret(lambda f: f.secrets)
+    if name == "response-secrecy":
+        return Secret(lambda f: f.responses, derivable=True)
+    if name == "token-single-use":
+        return COUNT
+    agreement = getattr(BY_NAME[name].monitor, "agreement", None)
+    if agreement is not None:
+        return agreement
+    if name in ("genuine-tee", "published-code", "no-split-view", "revocation-respected",
+                "key-consistency", "release-after-attestation", "chat-privacy-respected",
+                "data-minimization"):
+        return LOCAL
+    return None  # forward-secrecy and the link-fact properties
