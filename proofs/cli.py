@@ -47,8 +47,18 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--max-states", type=int, default=20_000, help="explorer state limit per threat model")
     c.add_argument("--max-moves", type=int, default=2,
                    help="adversary injections per path (besides its up-front handshakes)")
-    c.add_argument("--format", choices=("text", "json"), default="text")
+    c.add_argument("--format", choices=("text", "json", "junit", "sarif"), default="text",
+                   help="json: versioned (schema/check-result.schema.json); junit: one test case per "
+                        "property x scenario; sarif: SARIF 2.1.0 findings pointing at the model's lines")
     c.add_argument("--output", help="write the report here instead of stdout")
+    c.add_argument("--jobs", type=int, default=1, metavar="N",
+                   help="check up to N threat models in parallel processes (same results as serial)")
+    c.add_argument("--expect", metavar="MANIFEST",
+                   help="run the pinned scenarios of a verdict manifest (e.g. manifest/verdicts.json; "
+                        "--threat/--property/--disable/--set filter them, search bounds come from the "
+                        "manifest); exit 0 when every verdict matches its pin, 1 on drift")
+    c.add_argument("--update-manifest", action="store_true",
+                   help="with --expect: rewrite the pins from this run (review the diff)")
     c.add_argument("--quiet", action="store_true", help="no progress display")
     s = sub.add_parser("simulate", help="run full sessions with real cryptography")
     _scenario_args(s)
@@ -64,31 +74,55 @@ def _make_scenario(args, threat_text="none"):
                     Bounds(args.clients, args.sessions, args.cvms))
 
 
+def _check_kwargs(args) -> dict:
+    """Extra keyword arguments for `check_threat` (engine options go here)."""
+    return {}
+
+
+def _render_machine(args):
+    from proofs import machine, render
+    return lambda results: (render.results_json(results) if args.format == "json"
+                            else machine.render(results, args.format))
+
+
 def cmd_check(args) -> int:
-    from proofs.check import check_threat
+    from proofs.runner import Job, run_jobs
     from proofs import render
+    if args.update_manifest and not args.expect:
+        raise UsageError("--update-manifest needs --expect MANIFEST (the file to rewrite)")
+    if args.jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
+    if args.expect:
+        from proofs.expect import cmd_expect
+        return cmd_expect(args, _render_machine(args), _check_kwargs(args))
     props = args.property or list(PROPERTY_NAMES)
     for p in props:
         if p not in PROPERTY_NAMES:
             raise UnknownName("property", p, PROPERTY_NAMES)
     threats = [str(threat(t)) for t in (args.threat or STATED_THREATS)]
     _make_scenario(args)  # validate before any work
-    results = []
+    jobs = [Job(_make_scenario(args, t), tuple(props)) for t in threats]
     start = time.perf_counter()
-    for i, t in enumerate(threats, 1):
-        sc = _make_scenario(args, t)
-        if not args.quiet:
-            print(f"[{i}/{len(threats)}] exploring under {t} ...", file=sys.stderr, flush=True)
 
-        def progress(states, queue, t=t):
+    def started(i, job):
+        if not args.quiet:
+            print(f"[{i + 1}/{len(jobs)}] exploring under {job.scenario.threat} ...", file=sys.stderr, flush=True)
+
+    def progress(job):
+        def show(states, queue, t=job.scenario.threat):
             if not args.quiet:
                 print(f"\r  {t}: {states} states, {queue} queued", end="", file=sys.stderr, flush=True)
-        results += check_threat(sc, props, args.max_states, progress, args.max_moves)
-        if not args.quiet:
+        return show
+
+    def finished(i, job, _):
+        if not args.quiet and args.jobs == 1:
             print("\r" + " " * 60 + "\r", end="", file=sys.stderr)
+    runs = run_jobs(jobs, args.max_states, args.max_moves, args.jobs, started, progress, finished,
+                    **_check_kwargs(args))
+    results = [r for rs in runs for r in rs]
     elapsed = time.perf_counter() - start
-    if args.format == "json":
-        report = render.results_json(results)
+    if args.format != "text":
+        report = _render_machine(args)(results)
     else:
         report = "\n\n".join(x for x in (render.matrix_text(results, props, threats),
                                          render.bounds_text(results),

@@ -1,0 +1,131 @@
+"""Machine outputs of `ppverify check`: JSON against the repo's schema, SARIF
+against the official SARIF 2.1.0 schema, JUnit structure. Small scenarios only."""
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from proofs import machine
+from proofs.check import check_threat
+from proofs.cli import main
+from proofs.render import results_json
+from proofs.verdicts import Inconclusive, Result
+from protocol.controls import scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULT_SCHEMA = json.loads((ROOT / "schema/check-result.schema.json").read_text())
+SARIF_SCHEMA = json.loads((ROOT / "schema/sarif-schema-2.1.0.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def results():
+    """A proved and a violated cell (cdn), a what-if with a control off, and
+    an inconclusive cell (built, not searched: vacuity has its own test)."""
+    rs = check_threat(scenario("cdn"), ("key-consistency", "request-secrecy"))
+    rs += check_threat(scenario("chat-member", ["advanced-chat-privacy"]), ("chat-privacy-respected",))
+    base = rs[1]
+    rs.append(Result("response-secrecy", base.threat, base.scenario,
+                     Inconclusive("explore", "vacuous: the honest session never completes", 7)))
+    return rs
+
+
+def test_cli_json_validates_against_the_schema(capsys):
+    assert main(["check", "--quiet", "--threat", "cdn", "--format", "json",
+                 "--property", "key-consistency", "--property", "request-secrecy"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    jsonschema.Draft202012Validator(RESULT_SCHEMA).validate(out)
+    assert {c["verdict"] for c in out["results"]} == {"proved", "violated"}
+
+
+def test_schema_accepts_inconclusive_and_rejects_broken_output(results):
+    doc = json.loads(results_json(results))
+    v = jsonschema.Draft202012Validator(RESULT_SCHEMA)
+    v.validate(doc)
+    bad = json.loads(results_json(results))
+    bad["results"][0]["verdict"] = "maybe"
+    assert not v.is_valid(bad), "an unknown verdict kind must not validate"
+    bad = json.loads(results_json(results))
+    violated = next(c for c in bad["results"] if c["verdict"] == "violated")
+    violated["trace"] = None
+    assert not v.is_valid(bad), "a violated cell without its trace must not validate"
+    bad = json.loads(results_json(results))
+    del bad["version"]
+    assert not v.is_valid(bad), "output without its version must not validate"
+
+
+def test_sarif_validates_against_the_official_schema(results):
+    doc = machine.to_sarif(results)
+    validator = jsonschema.Draft7Validator(SARIF_SCHEMA)
+    validator.validate(doc)
+    broken = json.loads(json.dumps(doc))
+    broken["runs"][0]["results"][0]["level"] = "fatal"
+    assert not validator.is_valid(broken), "the vendored schema must reject an invalid level"
+
+
+def _line(uri: str, n: int) -> str:
+    return (ROOT / uri).read_text().splitlines()[n - 1]
+
+
+def test_sarif_points_at_the_monitor_and_the_disabled_control(results):
+    run = machine.to_sarif(results)["runs"][0]
+    by_rule = {f["ruleId"]: f for f in run["results"]}
+    assert set(by_rule) == {"key-consistency", "chat-privacy-respected", "response-secrecy"}, \
+        "every violated or inconclusive cell is a finding; proved cells are not"
+    kc = by_rule["key-consistency"]
+    loc = kc["locations"][0]["physicalLocation"]
+    assert loc["artifactLocation"]["uri"] == "proofs/properties.py"
+    assert _line("proofs/properties.py", loc["region"]["startLine"]).startswith("def key_consistency")
+    entry = kc["relatedLocations"][0]["physicalLocation"]["region"]["startLine"]
+    assert '"key-consistency"' in _line("proofs/properties.py", entry)
+    assert kc["level"] == "error" and kc["codeFlows"][0]["threadFlows"][0]["locations"]
+    acp = by_rule["chat-privacy-respected"]
+    # decorated monitor: the line is its `def`, not the decorator's wrapper
+    monitor = acp["locations"][0]["physicalLocation"]["region"]["startLine"]
+    assert _line("proofs/properties.py", monitor).startswith("def chat_privacy_respected")
+    ctrl = acp["locations"][1]["physicalLocation"]
+    assert ctrl["artifactLocation"]["uri"] == "protocol/controls.py"
+    assert '"advanced-chat-privacy"' in _line("protocol/controls.py", ctrl["region"]["startLine"])
+    assert by_rule["response-secrecy"]["kind"] == "open" and by_rule["response-secrecy"]["level"] == "none"
+
+
+def test_every_property_has_a_source_line():
+    from proofs.properties import PROPERTY_NAMES
+    lines = machine.property_lines()
+    assert set(lines) == set(PROPERTY_NAMES)
+    for name, (monitor, entry) in lines.items():
+        assert _line("proofs/properties.py", monitor).startswith("def "), name
+
+
+def test_sarif_marks_changed_parameters():
+    (r,) = check_threat(scenario("cdn", [], ["binder=exporter"]), ("key-consistency",))
+    (f,) = machine.to_sarif([r])["runs"][0]["results"]
+    texts = [x["message"]["text"] for x in f["relatedLocations"]]
+    assert "parameter binder=exporter" in texts
+    line = f["relatedLocations"][-1]["physicalLocation"]["region"]["startLine"]
+    assert '"binder"' in _line("protocol/controls.py", line)
+
+
+def test_junit_one_case_per_cell(results):
+    root = ET.fromstring(machine.to_junit(results))
+    cases = root.findall(".//testcase")
+    assert len(cases) == len(results)
+    assert root.get("tests") == "4" and root.get("failures") == "2" and root.get("errors") == "1"
+    by = {(c.get("classname"), c.get("name")): c for c in cases}
+    kc = by[("ppverify.cdn", "key-consistency")].find("failure")
+    assert kc is not None and "adversary" in kc.text, "a violation carries its trace"
+    assert by[("ppverify.cdn", "request-secrecy")].find("failure") is None
+    inc = by[("ppverify.cdn", "response-secrecy")]
+    assert inc.find("error") is not None and inc.find("skipped") is None, "inconclusive is never a pass"
+    assert ("ppverify.chat-member,no-advanced-chat-privacy", "chat-privacy-respected") in by
+
+
+def test_cli_junit_and_sarif(capsys, tmp_path):
+    out = tmp_path / "r.sarif"
+    assert main(["check", "--quiet", "--threat", "cdn", "--property", "key-consistency",
+                 "--format", "sarif", "--output", str(out)]) == 1
+    jsonschema.Draft7Validator(SARIF_SCHEMA).validate(json.loads(out.read_text()))
+    assert main(["check", "--quiet", "--threat", "cdn", "--property", "request-secrecy",
+                 "--format", "junit"]) == 0
+    assert ET.fromstring(capsys.readouterr().out.split("\n", 1)[1]).get("failures") == "0"
