@@ -66,6 +66,15 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--format", choices=("text", "json"), default="text")
     r = sub.add_parser("replay", help="replay a saved trace (JSON) on the model")
     r.add_argument("trace")
+    rp = sub.add_parser("report", help="design-review bundle (index.md, self-contained index.html) from one "
+                        "run; exits 0 once written, whatever the verdicts")
+    _scenario_args(rp)
+    rp.add_argument("--output", required=True, metavar="DIR", help="directory for the bundle")
+    rp.add_argument("--threat", action="append", default=[], metavar="ACTORS",
+                    help="threat model (repeatable; default each single actor of the stated trust model)")
+    rp.add_argument("--max-states", type=int, default=20_000, help="explorer state limit per threat model")
+    rp.add_argument("--max-moves", type=int, default=2, help="adversary injections per path")
+    rp.add_argument("--quiet", action="store_true", help="no progress display")
     return ap
 
 
@@ -178,10 +187,39 @@ def cmd_replay(args) -> int:
     return EXIT_VIOLATED
 
 
+def cmd_report(args) -> int:
+    from proofs.report import gather, write_bundle
+    threats = [str(threat(t)) for t in (args.threat or STATED_THREATS)]
+    _make_scenario(args)  # validate before any work
+
+    def progress(t, states, queue):
+        if not args.quiet:
+            print(f"\r  {t}: {states} states, {queue} queued", end="", file=sys.stderr, flush=True)
+    command = " ".join(["ppverify report"] + [f"--threat {t}" for t in args.threat]
+                       + [f"--disable {c}" for c in args.disable] + [f"--set {x}" for x in args.set_params]
+                       + [f"--{k} {getattr(args, k)}" for k in ("clients", "sessions", "cvms")
+                          if getattr(args, k) != 1]
+                       + [f"--max-states {args.max_states}", f"--max-moves {args.max_moves}"])
+    bundle = gather(lambda t: _make_scenario(args, t), threats, PROPERTY_NAMES, args.max_states,
+                    args.max_moves, command, progress)
+    if not args.quiet:
+        print("\r" + " " * 60 + "\r", end="", file=sys.stderr)
+    try:
+        written = write_bundle(bundle, args.output)
+    except OSError as exc:
+        raise UsageError(f"cannot write the bundle to {args.output}: {exc}") from None
+    n = [r.verdict.verdict for r in bundle.results]
+    print(f"wrote {len(written)} files to {args.output} ({n.count('violated')} violated, "
+          f"{n.count('inconclusive')} inconclusive of {len(n)} cells, {bundle.info.seconds:.1f}s); "
+          f"open {args.output.rstrip('/')}/index.html", file=sys.stderr)
+    return EXIT_OK
+
+
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
     try:
-        return {"check": cmd_check, "simulate": cmd_simulate, "replay": cmd_replay}[args.command](args)
+        return {"check": cmd_check, "simulate": cmd_simulate, "replay": cmd_replay,
+                "report": cmd_report}[args.command](args)
     except (UnknownName, UsageError, TraceFormatError, ValueError) as exc:
         print(f"ppverify: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
