@@ -107,8 +107,8 @@ def sequence_from_actions(actions: Iterable[dict], roles: dict[str, str],
         if new:
             items.append(Note(i, "adversary", "now knows " + ", ".join(new)))
     if violation and actions:
-        last = items[-1]
-        over = last.dst if isinstance(last, Arrow) else last.over
+        last = next(it for it in reversed(items) if isinstance(it, Arrow) or it.over != "adversary")
+        over = last.dst if isinstance(last, Arrow) else last.over  # where the last step landed
         items.append(Note(len(actions), over, f"{violation[0]} violated: {violation[1]}", True))
     names = [n for it in items for n in ((it.src, it.dst) if isinstance(it, Arrow) else (it.over,))]
     return Sequence(order_participants(names, roles), tuple(items))
@@ -164,8 +164,8 @@ def _mid(name: str) -> str:
 
 def _mtext(text: str) -> str:
     """Mermaid text: characters that end a statement or open markup as entity codes."""
-    return (text.replace("#", "#35;").replace(";", "#59;").replace("<", "#lt;")
-            .replace(">", "#gt;").replace("\n", " "))
+    codes = {"#": "#35;", ";": "#59;", "<": "#lt;", ">": "#gt;", "\n": " "}
+    return re.sub(r"[#;<>\n]", lambda m: codes[m.group()], text)  # one pass: codes stay intact
 
 
 def sequence_mermaid(seq: Sequence) -> str:
@@ -175,7 +175,7 @@ def sequence_mermaid(seq: Sequence) -> str:
         lines.append(f"    {kind} {_mid(p)} as {p}")
     for it in seq.items:
         if isinstance(it, Note):
-            lines.append(f"    Note over {_mid(it.over)}: {_mtext(('VIOLATED ' if it.alert else '') + it.text)}")
+            lines.append(f"    Note over {_mid(it.over)}: {_mtext(it.text)}")
         elif it.injected:
             lines += ["    rect rgb(255, 228, 225)",
                       f"    {_mid(it.src)}-){_mid(it.dst)}: {it.number}. {_mtext(it.label)}", "    end"]

@@ -37,7 +37,7 @@ def _svg(width, height, body, label) -> str:
 # --- sequence diagrams --------------------------------------------------------
 
 def _note_lines(note: Note) -> list[str]:
-    return textwrap.wrap(("VIOLATED " if note.alert else "") + note.text, 64) or [""]
+    return textwrap.wrap(note.text, 64) or [""]
 
 
 def sequence_svg(seq: Sequence, label: str = "sequence diagram") -> str:

@@ -1,0 +1,159 @@
+"""The design-review bundle: golden renderings of a fixed trace and bundle (no
+solver), the bundle of a real run, and the HTML rendered in headless Chromium.
+
+Goldens live in tests/golden/. After a deliberate change to a renderer,
+regenerate them with `PPVERIFY_UPDATE_GOLDEN=1 python -m pytest -q
+tests/test_report.py` and review the diff before committing."""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+import report_fixtures as fx
+from proofs import report
+from proofs.cli import main
+from proofs.diagrams import sequence_mermaid, trace_sequence
+from proofs.render import results_json, trace_text
+from proofs.report_html import bundle_html
+from proofs.report_md import bundle_markdown, trace_markdown
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def check_golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("PPVERIFY_UPDATE_GOLDEN") == "1":
+        GOLDEN.mkdir(exist_ok=True)
+        path.write_text(text)
+    assert path.exists(), f"no golden {path}; create it with PPVERIFY_UPDATE_GOLDEN=1"
+    assert text == path.read_text(), (
+        f"{name} differs from its golden: a renderer changed its output. If the change is "
+        f"deliberate, regenerate with PPVERIFY_UPDATE_GOLDEN=1 and review the diff of {path}")
+
+
+def test_golden_trace_text():
+    check_golden("trace.txt", trace_text(fx.TRACE) + "\n")
+
+
+def test_golden_trace_markdown():
+    check_golden("trace.md", trace_markdown(fx.TRACE, fx.ROLES, "client1 uses keys pk(adv.hpke)") + "\n")
+
+
+def test_golden_results_json():
+    check_golden("results.json", results_json(list(fx.results())) + "\n")
+
+
+def test_golden_bundle_markdown():
+    check_golden("index.md", bundle_markdown(fx.bundle()))
+
+
+def test_trace_markdown_narrates_in_the_models_vocabulary():
+    md = trace_markdown(fx.TRACE, fx.ROLES)
+    assert "4. **adversary**, posing as **cdn**, → **client1**: `config`" in md
+    assert "`<'config', pk(adv.hpke)>`" in md, "payload terms must be printed as terms, not ids"
+    assert "the adversary now knows `adv.hpke`" in md
+    assert "Replay evidence" not in md, "no replay evidence was given, none may be claimed"
+
+
+def test_sequence_diagram_marks_injection_and_violation():
+    mer = sequence_mermaid(trace_sequence(fx.TRACE, fx.ROLES))
+    assert "rect rgb(255, 228, 225)\n    adversary-)client1: 4. config as cdn\n    end" in mer
+    assert "Note over adversary: now knows adv.hpke" in mer
+    assert mer.endswith("Note over client1: key-consistency violated: client1 uses keys "
+                        "pk(adv.hpke), pk(acs.attr), not the ones published for everybody"), \
+        "the diagram must end on the violation, at the party whose step violated it"
+    # Mermaid statement separators and markup in text are escaped
+    from proofs.diagrams import _mtext
+    assert _mtext("a;b#c<d>") == "a#59;b#35;c#lt;d#gt;"
+
+
+def test_html_is_self_contained_and_colours_verdicts():
+    html = bundle_html(fx.bundle())
+    for external in ("<script", "<link", "src=", "@import", "url(http"):
+        assert external not in html, f"the page must open offline, found {external!r}"
+    assert html.count("<svg") >= 3, "system, honest session and attack diagrams must be inline SVG"
+    assert re.search(r"<td class='violated'><a href='#attack-1'>", html), "violated cell links its attack"
+    assert "<td class='inconclusive'>? inconclusive</td>" in html
+    assert "<td class='proved'>✔ proved</td>" in html
+    assert "<section class='attack' id='attack-1'>" in html
+
+
+def test_guarantees_follow_the_run():
+    yes, no = report.guarantees(fx.bundle())
+    assert any("`cdn`" in x and "exhaustive" in x for x in yes)
+    assert any("2 cell(s) are **inconclusive**" in x for x in no)
+
+
+def test_extra_sections_only_from_modules_that_offer_them(monkeypatch):
+    fake = types.ModuleType("proofs.lattice")
+    fake.report_section = lambda base: ("Threat lattice", "lattice **md**", "<p>lattice html</p>")
+    monkeypatch.setitem(sys.modules, "proofs.lattice", fake)
+    monkeypatch.setitem(sys.modules, "proofs.mutate", types.ModuleType("proofs.mutate"))  # no hook
+    extras = report.extra_sections(None)
+    assert [e.title for e in extras] == ["Threat lattice"]
+    b = fx.bundle()
+    b = report.Bundle(**{**b.__dict__, "extras": extras})
+    assert "## Threat lattice\n\nlattice **md**" in bundle_markdown(b)
+    assert "<h2 id='extra-0'>Threat lattice</h2>\n<p>lattice html</p>" in bundle_html(b)
+
+
+@pytest.fixture(scope="module")
+def real_bundle(tmp_path_factory):
+    """A real bundle of the published design under `cdn` (a fraction of a second)."""
+    out = tmp_path_factory.mktemp("review")
+    assert main(["report", "--threat", "cdn", "--output", str(out), "--quiet"]) == 0
+    return out
+
+
+def test_real_bundle_files_and_replayable_traces(real_bundle):
+    md = (real_bundle / "index.md").read_text()
+    assert "| `key-consistency` | ❌ **violated** ([attack 1](#attack-1)) |" in md
+    assert md.count("```mermaid") == 3, "system, honest session, one attack"
+    results = json.loads((real_bundle / "results.json").read_text())
+    assert len(results["results"]) == 19
+    (trace,) = (real_bundle / "traces").iterdir()
+    assert main(["replay", str(trace)]) == 1, "a saved attack must replay as a violation"
+
+
+def test_real_honest_session_is_the_models_honest_run(real_bundle):
+    from proofs.check import honest_run, symbolic_model
+    from protocol.controls import scenario
+    path = honest_run(symbolic_model(scenario("none")))
+    md = (real_bundle / "index.md").read_text()
+    honest = md.split("## The honest session")[1].split("```mermaid")[1].split("```")[0]
+    arrows = [ln for ln in honest.splitlines() if "->>" in ln]
+    assert len(arrows) == len(path) - 1, "one arrow per delivery of the honest run (the invoke is a note)"
+
+
+def test_report_rejects_bad_names(tmp_path, capsys):
+    assert main(["report", "--threat", "nsa", "--output", str(tmp_path)]) == 2
+    assert "network" in capsys.readouterr().err, "the error must list the valid actors"
+    assert not any(tmp_path.iterdir()), "bad input changes nothing"
+
+
+def _chromium():
+    return next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
+
+
+@pytest.mark.skipif(_chromium() is None, reason="chromium not installed (Debian package `chromium`; "
+                                                "`.ci/run` installs it so CI runs this test)")
+def test_html_renders_in_headless_chromium(real_bundle, tmp_path):
+    page = (real_bundle / "index.html").resolve().as_uri()
+    flags = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+             f"--user-data-dir={tmp_path / 'profile'}"]
+    dom = subprocess.run(flags + ["--dump-dom", page], capture_output=True, text=True, timeout=180).stdout
+    assert dom.count("<svg") >= 3, "the diagrams (system, honest session, attack) must be in the rendered DOM"
+    assert len(re.findall(r"<td class=\"(?:proved|violated|inconclusive)\"", dom)) == 19, \
+        "the matrix must render one coloured cell per property"
+    assert "<h2 id=\"matrix\">" in dom and "<table>" in dom
+    shot = tmp_path / "report.png"
+    subprocess.run(flags + ["--hide-scrollbars", f"--screenshot={shot}", "--window-size=1280,2400", page],
+                   capture_output=True, timeout=180)
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000, "the screenshot is empty"
