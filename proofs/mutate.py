@@ -1,0 +1,241 @@
+"""Mutation analysis: which control stops which attack (the control-necessity
+matrix).
+
+A mutation switches one control of SPEC section 4 off, or sets one parameter
+of section 7 to a non-default value. Each mutation is checked under every
+threat model of the stated trust model and compared with the baseline (the
+published design, same bounds): a control stops an attack on property P under
+threat T when P is proved in the baseline and violated in the mutant. The
+mutant's trace is then replayed on the baseline, where it must fail: the
+control is what stops that very trace.
+
+Sound skips: the baseline run records which controls and parameters the
+model ever reads under T (`_Recording`). A mutation of something never read
+makes the same exploration, step for step (the explorer is deterministic), so
+its verdicts are the baseline's and it is not re-run. Only the properties the
+baseline does not violate are checked in a mutant (the others cannot be
+stopped by anything), which lets the explorer stop early once all of them are.
+"""
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Callable, Optional, Sequence
+
+from models.scenario import Scenario
+from proofs.properties import PROPERTY_NAMES
+from proofs.verdicts import Proved, Result, Trace, Violated
+from protocol.controls import CONTROLS, DEFAULTS, PARAMETERS, STATED_THREATS, scenario
+
+DEFAULT_MAX_STATES = 4_000
+
+# Controls whose removal breaks nothing in this model, one sentence each:
+# ("gap", why the model does not capture what it protects) or
+# ("depth", which other control already stops the attack it is for).
+NO_ATTACK: dict[str, tuple[str, str]] = {}
+
+
+@dataclass(frozen=True)
+class Mutation:
+    name: str                          # "ra-tls" or "binder=none"
+    disable: tuple[str, ...] = ()
+    set_params: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} off" if self.disable else self.name
+
+    def scenario(self, threat: str) -> Scenario:
+        return scenario(threat, self.disable, self.set_params)
+
+
+def mutations() -> tuple[Mutation, ...]:
+    ctl = tuple(Mutation(c, disable=(c,)) for c in CONTROLS)
+    par = tuple(Mutation(f"{p}={v}", set_params=(f"{p}={v}",))
+                for p, vals in PARAMETERS.items() for v in vals if v != DEFAULTS[p])
+    return ctl + par
+
+
+def by_name(name: str) -> Mutation:
+    for m in mutations():
+        if m.name == name:
+            return m
+    from models.threats import UnknownName
+    raise UnknownName("mutation", name, [m.name for m in mutations()])
+
+
+@dataclass(frozen=True)
+class _Recording(Scenario):
+    """A scenario that notes every control and parameter the model reads."""
+    read: set = field(default_factory=set, compare=False, hash=False)
+
+    def on(self, control: str) -> bool:
+        self.read.add(control)
+        return super().on(control)
+
+    def param(self, name: str) -> str:
+        self.read.add(name)
+        return super().param(name)
+
+
+def _baseline_job(threat: str, props: tuple, max_states: int, max_moves: int):
+    from proofs.check import check_threat
+    base = scenario(threat)
+    rec = _Recording(base.threat, base.disabled, base.parameters, base.bounds)
+    results = check_threat(rec, props, max_states=max_states, max_moves=max_moves)
+    return threat, results, frozenset(rec.read)
+
+
+def _mutant_job(m: Mutation, threat: str, props: tuple, max_states: int, max_moves: int):
+    from proofs.check import check_threat
+    return m.name, threat, check_threat(m.scenario(threat), props, max_states=max_states,
+                                        max_moves=max_moves)
+
+
+@dataclass(frozen=True)
+class Stopped:
+    """An attack the mutation lets through: property, threat, its trace."""
+    property: str
+    threat: str
+    trace: Trace
+    stopped_on_baseline: bool   # the trace fails on the published design
+
+
+@dataclass
+class MutateReport:
+    threats: tuple[str, ...]
+    properties: tuple[str, ...]
+    baseline: dict[str, list[Result]]
+    attacks: dict[str, list[Stopped]]            # mutation name -> attacks it lets through
+    ran: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)   # (mutation, threat) not read
+    max_states: int = DEFAULT_MAX_STATES
+    seconds: float = 0.0
+
+    def cells(self) -> dict[tuple[str, str], list[Stopped]]:
+        out: dict = {}
+        for m, attacks in self.attacks.items():
+            for a in attacks:
+                out.setdefault((m, a.property), []).append(a)
+        return out
+
+    def silent(self) -> list[str]:
+        return [m for m, a in self.attacks.items() if not a]
+
+
+def _fails_on_baseline(trace: Trace) -> bool:
+    """Replay the mutant's trace on the published design: it must not work."""
+    from proofs.replay import ReplayError, replay_trace
+    from proofs.serial import TraceFormatError
+    base = scenario(trace.threat)
+    t = Trace(trace.property, trace.threat, base.describe(), trace.steps, trace.explanation)
+    try:
+        replay_trace(t)
+    except (ReplayError, TraceFormatError):
+        return True
+    return False
+
+
+def run_mutate(threats: Sequence[str] = STATED_THREATS, muts: Sequence[Mutation] | None = None,
+               properties: Sequence[str] = PROPERTY_NAMES, max_states: int = DEFAULT_MAX_STATES,
+               max_moves: int = 2, jobs: int = 1,
+               progress: Optional[Callable[[str], None]] = None) -> MutateReport:
+    import time
+    start = time.perf_counter()
+    muts = tuple(mutations() if muts is None else muts)
+    props, threats = tuple(properties), tuple(threats)
+    say = progress or (lambda s: None)
+    baseline, read = {}, {}
+    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
+        for t, res, r in pool.map(_baseline_job, threats, [props] * len(threats),
+                                  [max_states] * len(threats), [max_moves] * len(threats)):
+            baseline[t], read[t] = res, r
+            say(f"baseline under {t}: {sum(isinstance(x.verdict, Violated) for x in res)} violated")
+        open_props = {t: tuple(x.property for x in baseline[t] if isinstance(x.verdict, Proved))
+                      for t in threats}
+        todo, skipped = [], []
+        for m in muts:
+            for t in threats:
+                touched = set(m.disable) | {s.split("=", 1)[0] for s in m.set_params}
+                if not touched & read[t] or not open_props[t]:
+                    skipped.append((m.name, t))
+                else:
+                    todo.append((m, t))
+        # the slowest threat models first, so the pool ends together
+        todo.sort(key=lambda mt: -baseline[mt[1]][0].extra.get("states", 0))
+        futures = [pool.submit(_mutant_job, m, t, open_props[t], max_states, max_moves) for m, t in todo]
+        attacks: dict[str, list[Stopped]] = {m.name: [] for m in muts}
+        for f in futures:
+            name, t, res = f.result()
+            for r in res:
+                if isinstance(r.verdict, Violated):
+                    tr = r.verdict.trace
+                    attacks[name].append(Stopped(r.property, t, tr, _fails_on_baseline(tr)))
+            say(f"{name} under {t}: {sum(isinstance(x.verdict, Violated) for x in res)} new violations")
+    for a in attacks.values():
+        a.sort(key=lambda s: (props.index(s.property), threats.index(s.threat)))
+    return MutateReport(threats, props, baseline, attacks, len(todo), skipped, max_states,
+                        time.perf_counter() - start)
+
+
+# --- rendering -------------------------------------------------------------------------
+def matrix_text(rep: MutateReport) -> str:
+    """Mutation x property grid: the number of threat models under which the
+    mutant breaks a property the published design keeps ('.' none)."""
+    cells = rep.cells()
+    names = [m for m in rep.attacks]
+    w = max(len(_label(n)) for n in names) + 2
+    head = "".join(f"{i + 1:>3}" for i in range(len(rep.properties)))
+    lines = ["control-necessity matrix (cell: threat models under which switching the control "
+             "off, or setting the parameter, breaks a property the published design keeps)",
+             "".ljust(w) + head]
+    for n in names:
+        row = "".join(f"{len(cells.get((n, p), [])) or '.':>3}" for p in rep.properties)
+        lines.append(_label(n).ljust(w) + row)
+    lines.append("")
+    lines += [f"{i + 1:>3} = {p}" for i, p in enumerate(rep.properties)]
+    return "\n".join(lines)
+
+
+def _label(name: str) -> str:
+    return name if "=" in name else f"{name} off"
+
+
+def details_text(rep: MutateReport, traces: bool = False) -> str:
+    from proofs.render import trace_text
+    out = []
+    for n, attacks in rep.attacks.items():
+        if not attacks:
+            kind, why = NO_ATTACK.get(n, ("unexplained", "no explanation recorded in proofs/mutate.py NO_ATTACK"))
+            tag = {"gap": "MODELLING GAP", "depth": "defence in depth"}.get(kind, "UNEXPLAINED")
+            out.append(f"{_label(n)}: no attack in this model [{tag}] {why}")
+            continue
+        out.append(f"{_label(n)}: stops {len(attacks)} attack(s)")
+        for a in attacks:
+            check = "" if a.stopped_on_baseline else "  [the trace also runs on the published design: bound too small]"
+            out.append(f"  {a.property} under {a.threat}: {len(a.trace.steps)} steps; {a.trace.explanation}{check}")
+            if traces:
+                out.append("    " + trace_text(a.trace).replace("\n", "\n    "))
+    return "\n".join(out)
+
+
+def summary_text(rep: MutateReport) -> str:
+    silent = rep.silent()
+    gaps = [n for n in silent if NO_ATTACK.get(n, ("",))[0] == "gap"]
+    n_att = sum(len(a) for a in rep.attacks.values())
+    return (f"{len(rep.attacks)} mutations x {len(rep.threats)} threat models: {rep.ran} checks run, "
+            f"{len(rep.skipped)} skipped (the mutated control or parameter is never read under that threat "
+            f"model, so the baseline's verdicts stand), state limit {rep.max_states}, "
+            f"{rep.seconds:.1f}s; {n_att} attacks stopped; {len(silent)} mutations break nothing "
+            f"({len(gaps)} modelling gaps)")
+
+
+def report_json(rep: MutateReport) -> dict:
+    return {"version": 1, "threats": list(rep.threats), "properties": list(rep.properties),
+            "max_states": rep.max_states, "checks_run": rep.ran,
+            "skipped": [list(s) for s in rep.skipped], "seconds": round(rep.seconds, 2),
+            "mutations": [{"mutation": n, "attacks": [
+                {"property": a.property, "threat": a.threat, "stopped_on_baseline": a.stopped_on_baseline,
+                 "trace": a.trace.to_json()} for a in attacks],
+                "no_attack": (None if attacks else dict(zip(("kind", "why"), NO_ATTACK.get(n, ("unexplained", "")))))}
+                for n, attacks in rep.attacks.items()]}
