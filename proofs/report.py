@@ -9,7 +9,6 @@ never run a check, so they are tested on fixtures."""
 from __future__ import annotations
 
 import datetime
-import importlib
 import json
 import os
 import platform
@@ -103,19 +102,10 @@ def readme_sections(path: Path = README) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-def extra_sections(base) -> tuple[Extra, ...]:
-    """Sections of the mutation and lattice commands when those modules exist:
-    each may offer `report_section(scenario) -> (title, markdown, html)`."""
-    out = []
-    for name in ("proofs.mutate", "proofs.lattice"):
-        try:
-            mod = importlib.import_module(name)
-        except ImportError:
-            continue
-        hook = getattr(mod, "report_section", None)
-        if callable(hook):
-            out.append(Extra(*hook(base)))
-    return tuple(out)
+def extra_sections(base, threats: Sequence[str] = (), max_moves: int = 2) -> tuple[Extra, ...]:
+    """The mutation and lattice sections, when those modules exist (see proofs.report_extras)."""
+    from proofs.report_extras import sections
+    return tuple(Extra(*s) for s in sections(base, threats, max_moves))
 
 
 def gather(make_scenario: Callable[[str], object], threats: Sequence[str], properties: Sequence[str],
@@ -142,7 +132,7 @@ def gather(make_scenario: Callable[[str], object], threats: Sequence[str], prope
     for r in results:
         if isinstance(r.verdict, Violated):
             replays[(r.property, r.threat)] = replay_trace(r.verdict.trace)[2]
-    more = extra_sections(base) if extras else ()
+    more = extra_sections(base, threats, max_moves) if extras else ()
     seconds = time.perf_counter() - start
     info = RunInfo(command, base.describe(), tuple(threats), tuple(properties), max_states, max_moves,
                    tuple(sorted({r.verdict.engine for r in results})), tool_versions(), started, seconds)

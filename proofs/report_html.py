@@ -20,7 +20,7 @@ table{border-collapse:collapse;margin:12px 0;font-size:14px}
 th,td{border:1px solid #cfd8dc;padding:5px 9px;text-align:left;vertical-align:top}
 th{background:#eceff1} td.proved{background:#e8f5e9;color:#1b5e20}
 td.violated{background:#ffcdd2;color:#b71c1c;font-weight:bold} td.inconclusive{background:#fff3e0;color:#e65100}
-td.proved,td.violated,td.inconclusive{text-align:center}
+td.proved,td.violated,td.inconclusive{text-align:center} td.stops{background:#e3f2fd;color:#0d47a1}
 .diagram{overflow-x:auto;border:1px solid #eceff1;padding:8px;margin:12px 0;background:#fff}
 .diagram svg{max-width:100%;height:auto}
 .attack{border-left:4px solid #c62828;padding-left:16px;margin:28px 0}

@@ -95,7 +95,7 @@ def test_extra_sections_only_from_modules_that_offer_them(monkeypatch):
     fake.report_section = lambda base: ("Threat lattice", "lattice **md**", "<p>lattice html</p>")
     monkeypatch.setitem(sys.modules, "proofs.lattice", fake)
     monkeypatch.setitem(sys.modules, "proofs.mutate", types.ModuleType("proofs.mutate"))  # no hook
-    extras = report.extra_sections(None)
+    extras = report.extra_sections(None, ("cdn",), 2)
     assert [e.title for e in extras] == ["Threat lattice"]
     b = fx.bundle()
     b = report.Bundle(**{**b.__dict__, "extras": extras})
@@ -107,7 +107,7 @@ def test_extra_sections_only_from_modules_that_offer_them(monkeypatch):
 def real_bundle(tmp_path_factory):
     """A real bundle of the published design under `cdn` (a fraction of a second)."""
     out = tmp_path_factory.mktemp("review")
-    assert main(["report", "--threat", "cdn", "--output", str(out), "--quiet"]) == 0
+    assert main(["report", "--threat", "cdn", "--output", str(out), "--quiet", "--skip-extras"]) == 0
     return out
 
 
@@ -157,3 +157,19 @@ def test_html_renders_in_headless_chromium(real_bundle, tmp_path):
                    capture_output=True, timeout=180)
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000, "the screenshot is empty"
+
+
+def test_mutation_section_renders_the_necessity_matrix():
+    """Adapter for proofs.mutate's report, on a hand-built one (no checks run)."""
+    from proofs.report_extras import mutation_section
+    stop = types.SimpleNamespace(property="key-consistency", threat="cdn", trace=fx.TRACE,
+                                 stopped_on_baseline=True)
+    rep = types.SimpleNamespace(threats=("cdn",), properties=("request-secrecy", "key-consistency"),
+                                attacks={"third-party-key-config": [stop], "log-filtering": []},
+                                max_states=4000, ran=2, seconds=1.0)
+    title, md, html = mutation_section(rep, {"log-filtering": ("gap", "logs are not modelled")})
+    assert title == "Control-necessity matrix"
+    assert "| `third-party-key-config off` | cdn |" in md
+    assert "`request-secrecy`" not in md.split("\n")[2], "columns only for properties some mutation breaks"
+    assert "under cdn:\n\n- `log-filtering off` (gap): logs are not modelled" in md
+    assert "<td class='stops'>cdn</td>" in html
