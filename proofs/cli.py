@@ -64,8 +64,23 @@ def parser() -> argparse.ArgumentParser:
     _scenario_args(s)
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--format", choices=("text", "json"), default="text")
-    r = sub.add_parser("replay", help="replay a saved trace (JSON) on the model")
+    r = sub.add_parser("replay", help="replay a saved trace (JSON) on the model, then with real cryptography")
     r.add_argument("trace")
+    r.add_argument("--symbolic-only", action="store_true", help="skip the replay with real cryptography")
+    r.add_argument("--seed", type=int, default=0, help="seed of the concrete replay's keys")
+    from proofs import cli_attacks
+    cli_attacks.add_parsers(sub, _scenario_args)
+    rp = sub.add_parser("report", help="design-review bundle (index.md, self-contained index.html) from one "
+                        "run; exits 0 once written, whatever the verdicts")
+    _scenario_args(rp)
+    rp.add_argument("--output", required=True, metavar="DIR", help="directory for the bundle")
+    rp.add_argument("--threat", action="append", default=[], metavar="ACTORS",
+                    help="threat model (repeatable; default each single actor of the stated trust model)")
+    rp.add_argument("--max-states", type=int, default=20_000, help="explorer state limit per threat model")
+    rp.add_argument("--max-moves", type=int, default=2, help="adversary injections per path")
+    rp.add_argument("--skip-extras", action="store_true",
+                    help="leave out the control-necessity matrix and lattice summary (they re-run the checks)")
+    rp.add_argument("--quiet", action="store_true", help="no progress display")
     return ap
 
 
@@ -175,13 +190,54 @@ def cmd_replay(args) -> int:
     _, _, why = replay_trace(trace)
     print(trace_text(trace))
     print(f"replayed on the symbolic model: {why}")
+    if not args.symbolic_only:
+        from proofs.cli_attacks import concrete_evidence
+        print(concrete_evidence(trace, args.seed))
     return EXIT_VIOLATED
+
+
+def cmd_report(args) -> int:
+    from proofs.report import gather, write_bundle
+    threats = [str(threat(t)) for t in (args.threat or STATED_THREATS)]
+    _make_scenario(args)  # validate before any work
+
+    def progress(t, states, queue):
+        if not args.quiet:
+            print(f"\r  {t}: {states} states, {queue} queued", end="", file=sys.stderr, flush=True)
+    command = " ".join(["ppverify report"] + [f"--threat {t}" for t in args.threat]
+                       + [f"--disable {c}" for c in args.disable] + [f"--set {x}" for x in args.set_params]
+                       + [f"--{k} {getattr(args, k)}" for k in ("clients", "sessions", "cvms")
+                          if getattr(args, k) != 1]
+                       + [f"--max-states {args.max_states}", f"--max-moves {args.max_moves}"])
+    bundle = gather(lambda t: _make_scenario(args, t), threats, PROPERTY_NAMES, args.max_states,
+                    args.max_moves, command, progress, extras=not args.skip_extras)
+    if not args.quiet:
+        print("\r" + " " * 60 + "\r", end="", file=sys.stderr)
+    try:
+        written = write_bundle(bundle, args.output)
+    except OSError as exc:
+        raise UsageError(f"cannot write the bundle to {args.output}: {exc}") from None
+    n = [r.verdict.verdict for r in bundle.results]
+    print(f"wrote {len(written)} files to {args.output} ({n.count('violated')} violated, "
+          f"{n.count('inconclusive')} inconclusive of {len(n)} cells, {bundle.info.seconds:.1f}s); "
+          f"open {args.output.rstrip('/')}/index.html", file=sys.stderr)
+    return EXIT_OK
+
+
+def _attacks(name, *extra):
+    """A command of `proofs.cli_attacks`, imported when it runs."""
+    def run(args):
+        from proofs import cli_attacks
+        return getattr(cli_attacks, name)(args, *extra)
+    return run
 
 
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
     try:
-        return {"check": cmd_check, "simulate": cmd_simulate, "replay": cmd_replay}[args.command](args)
+        return {"check": cmd_check, "simulate": cmd_simulate, "replay": cmd_replay,
+                "report": cmd_report, "mutate": _attacks("cmd_mutate"), "lattice": _attacks("cmd_lattice"),
+                "explain": _attacks("cmd_explain", _make_scenario)}[args.command](args)
     except (UnknownName, UsageError, TraceFormatError, ValueError) as exc:
         print(f"ppverify: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
