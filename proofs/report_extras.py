@@ -10,6 +10,8 @@ import inspect
 from html import escape
 from typing import Optional, Sequence
 
+from protocol.controls import ACTORS
+
 
 def _module(name: str):
     try:
@@ -40,9 +42,37 @@ def sections(base, threats: Sequence[str], max_moves: int) -> list[tuple[str, st
     lattice = _module("proofs.lattice")
     if lattice is not None:
         sec = _hook(lattice, base, threats, max_moves)
+        if sec is None and hasattr(lattice, "run_lattice"):
+            # the lattice over the actors of the report's threat models
+            actors = tuple(a for a in ACTORS if any(a in t.split("+") for t in threats))
+            sec = lattice_section(lattice.run_lattice(actors, max_moves=max_moves)) if actors else None
         if sec:
             out.append(sec)
     return out
+
+
+def lattice_section(rep) -> tuple[str, str, str]:
+    """`rep`: a LatticeReport (minimal_breaking / maximal_holding per property)."""
+    intro = (f"Over the coalitions of {', '.join(rep.actors)} ({2 ** len(rep.actors)} threat models, "
+             f"state limit {rep.max_states:,}): {rep.explored} explored, {rep.saved} verdicts carried by "
+             f"monotonicity, {rep.seconds:.0f} s. (bounded) = proved within the state limit only.")
+    rows = []
+    for p in rep.properties:
+        bad = ", ".join(rep.name(c) for c in rep.minimal_breaking(p)) or "none"
+        good = ", ".join(rep.name(c) + ("" if ex else " (bounded)") for c, ex in rep.maximal_holding(p)) or "none"
+        rows.append((p, bad, good))
+    md = [intro, "", "| property | weakest coalitions that break it | strongest coalitions it survives |",
+          "|---|---|---|"] + [f"| `{p}` | {bad} | {good} |" for p, bad, good in rows]
+    html = [f"<p>{escape(intro)}</p><table><thead><tr><th>property</th><th>weakest coalitions that break it"
+            "</th><th>strongest coalitions it survives</th></tr></thead><tbody>"]
+    breaks = {"none": "<td>"}
+    html += [f"<tr><th><code>{escape(p)}</code></th>{breaks.get(bad, '<td class=violated>')}"
+             f"{escape(bad)}</td><td>{escape(good)}</td></tr>" for p, bad, good in rows]
+    html.append("</tbody></table>")
+    if getattr(rep, "breaches", None):
+        md += ["", "Monotonicity breaches: " + "; ".join(rep.breaches)]
+        html.append("<p><strong>Monotonicity breaches:</strong> " + escape("; ".join(rep.breaches)) + "</p>")
+    return "Threat lattice", "\n".join(md), "\n".join(html)
 
 
 def _label(name: str) -> str:

@@ -173,3 +173,18 @@ def test_mutation_section_renders_the_necessity_matrix():
     assert "`request-secrecy`" not in md.split("\n")[2], "columns only for properties some mutation breaks"
     assert "under cdn:\n\n- `log-filtering off` (gap): logs are not modelled" in md
     assert "<td class='stops'>cdn</td>" in html
+
+
+def test_lattice_section_renders_weakest_and_strongest_coalitions():
+    from proofs.report_extras import lattice_section
+    cdn, relay = frozenset({"cdn"}), frozenset({"relay"})
+    rep = types.SimpleNamespace(
+        actors=("relay", "cdn"), properties=("key-consistency", "request-secrecy"), max_states=4000,
+        explored=3, saved=1, seconds=2.0, breaches=[], name=lambda c: "+".join(sorted(c)) or "none",
+        minimal_breaking=lambda p: [cdn] if p == "key-consistency" else [],
+        maximal_holding=lambda p: [(relay, True)] if p == "key-consistency" else [(relay | cdn, False)])
+    title, md, html = lattice_section(rep)
+    assert title == "Threat lattice"
+    assert "| `key-consistency` | cdn | relay |" in md
+    assert "| `request-secrecy` | none | cdn+relay (bounded) |" in md, "bounded proofs must say so"
+    assert "<td class=violated>cdn</td>" in html
