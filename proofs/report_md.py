@@ -74,12 +74,12 @@ def checked_markdown(bundle: Bundle) -> str:
     i, n = bundle.info, counts(bundle)
     lines = [f"- **Command:** `{i.command}`",
              f"- **Scenario:** {scenario_line(i.scenario)}",
-             f"- **Threat models:** " + ", ".join(f"`{t}`" for t in i.threats),
+             "- **Threat models:** " + ", ".join(f"`{t}`" for t in i.threats),
              f"- **Properties:** {len(i.properties)} (SPEC section 6)",
-             f"- **Engines:** " + ", ".join(f"`{e}`" for e in i.engines)
+             "- **Engines:** " + ", ".join(f"`{e}`" for e in i.engines)
              + f"; state limit {i.max_states:,} per threat model, at most {i.max_moves} adversary "
                "injections per path",
-             f"- **Tools:** " + ", ".join(f"{k} {v}" for k, v in i.tools),
+             "- **Tools:** " + ", ".join(f"{k} {v}" for k, v in i.tools),
              f"- **Run:** started {i.started}, {i.seconds:.1f} s; {n['proved']} proved, "
              f"{n['violated']} violated, {n['inconclusive']} inconclusive", "",
              "| threat model | states | transitions | seconds | honest run reached | search |",

@@ -10,10 +10,9 @@ import subprocess
 import textwrap
 from html import escape
 
-from proofs.diagrams import (BOUNDARIES, CHANNEL_CLASSES, Arrow, Note, Sequence, SystemView,
-                             boundary_of)
+from proofs.diagrams import BOUNDARIES, Arrow, Note, Sequence, SystemView, boundary_of
 
-CHAR_W, FONT = 7.0, "font-family='Helvetica, Arial, sans-serif' font-size='12'"
+CHAR_W, FONT = 7.0, "font-family='Helvetica, Arial, sans-serif'"
 RED, BLUE, INK, GREY = "#c62828", "#1565c0", "#263238", "#90a4ae"
 
 
@@ -22,7 +21,8 @@ def _w(text: str) -> float:
 
 
 def _text(x, y, s, anchor="middle", extra="") -> str:
-    return f"<text x='{x:.0f}' y='{y:.0f}' text-anchor='{anchor}' {FONT} {extra}>{escape(s)}</text>"
+    size = "" if "font-size=" in extra else "font-size='12' "  # an attribute may appear once
+    return f"<text x='{x:.0f}' y='{y:.0f}' text-anchor='{anchor}' {FONT} {size}{extra}>{escape(s)}</text>"
 
 
 def _svg(width, height, body, label) -> str:
@@ -239,7 +239,3 @@ def system_svg(view: SystemView) -> tuple[str, str]:
         except (subprocess.SubprocessError, OSError, ValueError):
             pass  # a broken Graphviz install: the built-in layout still works
     return system_svg_own(view), "built-in layout"
-
-
-def legend_rows() -> list[tuple[str, str]]:
-    return list(CHANNEL_CLASSES.items())

@@ -82,6 +82,9 @@ def test_html_is_self_contained_and_colours_verdicts():
     assert "<td class='inconclusive'>? inconclusive</td>" in html
     assert "<td class='proved'>✔ proved</td>" in html
     assert "<section class='attack' id='attack-1'>" in html
+    import xml.dom.minidom
+    from proofs.svg import sequence_svg
+    xml.dom.minidom.parseString(sequence_svg(trace_sequence(fx.TRACE, fx.ROLES)))  # well-formed SVG
 
 
 def test_guarantees_follow_the_run():
@@ -188,3 +191,17 @@ def test_lattice_section_renders_weakest_and_strongest_coalitions():
     assert "| `key-consistency` | cdn | relay |" in md
     assert "| `request-secrecy` | none | cdn+relay (bounded) |" in md, "bounded proofs must say so"
     assert "<td class=violated>cdn</td>" in html
+
+
+def test_system_svg_without_graphviz_draws_every_party_and_channel(monkeypatch):
+    from proofs import svg
+    monkeypatch.setattr(svg.shutil, "which", lambda name: None)
+    out, how = svg.system_svg(fx.SYSTEM)
+    assert how == "built-in layout"
+    for party, _ in fx.SYSTEM.parties:
+        assert f">{party}</text>" in out, f"{party} missing from the system diagram"
+    edges = out.split("</defs>")[1].count("<path d=")
+    assert edges == len(fx.SYSTEM.channels) + len(fx.SYSTEM.tunnels), "one curve per channel and tunnel"
+    assert "Third parties: trusted not to" in out
+    import xml.dom.minidom
+    xml.dom.minidom.parseString(out)  # well-formed: no duplicate attributes, everything escaped
