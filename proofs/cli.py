@@ -130,8 +130,9 @@ def cmd_check(args) -> int:
         return show
 
     def finished(i, job, _):
-        if not args.quiet and args.jobs == 1:
-            print("\r" + " " * 60 + "\r", end="", file=sys.stderr)
+        if not args.quiet:
+            print("\r" + " " * 60 + "\r" if args.jobs == 1 else f"done: {job.scenario.threat}",
+                  end="" if args.jobs == 1 else "\n", file=sys.stderr)
     runs = run_jobs(jobs, args.max_states, args.max_moves, args.jobs, started, progress, finished,
                     **_check_kwargs(args))
     results = [r for rs in runs for r in rs]

@@ -44,8 +44,13 @@ def cmd_expect(args, render_report, check_kwargs: dict) -> int:
         if not quiet:
             print(f"[{i + 1}/{len(jobs)}] checking {chosen[i].label} ...", file=sys.stderr, flush=True)
 
+    def finished(i, job, _):
+        if not quiet and args.jobs > 1:
+            print(f"done: {chosen[i].label}", file=sys.stderr, flush=True)
+
     start = time.perf_counter()
-    runs = run_jobs(jobs, m.max_states, m.max_moves, workers=args.jobs, started=started, **check_kwargs)
+    runs = run_jobs(jobs, m.max_states, m.max_moves, workers=args.jobs, started=started,
+                    finished=finished, **check_kwargs)
     elapsed = time.perf_counter() - start
     pairs = list(zip(chosen, runs))
     results = [r for rs in runs for r in rs]

@@ -32,9 +32,9 @@ def run_jobs(jobs: Sequence[Job], max_states: int = 20_000, max_moves: int = 2, 
              progress: Optional[Callable[[Job], Callable]] = None,
              finished: Optional[Callable[[int, Job, list[Result]], None]] = None,
              **check_kwargs) -> list[list[Result]]:
-    """One result list per job, in job order. `started(i, job)` and
-    `finished(i, job, results)` report each job; `progress(job)` may give a
-    per-state callback (serial runs only: workers cannot print in order)."""
+    """One result list per job, in job order. `finished(i, job, results)`
+    reports each job as it ends; `started(i, job)` and `progress(job)` (a
+    per-state callback) only in serial runs, where they print in order."""
     if workers < 1:
         raise ValueError(f"--jobs must be at least 1, got {workers}")
     out: list[Optional[list[Result]]] = [None] * len(jobs)
@@ -51,8 +51,6 @@ def run_jobs(jobs: Sequence[Job], max_states: int = 20_000, max_moves: int = 2, 
         futures = {}
         for i, job in enumerate(jobs):
             futures[pool.submit(_check, job, max_states, max_moves, check_kwargs)] = i
-            if started:
-                started(i, job)
         for fut in as_completed(futures):
             i = futures[fut]
             out[i] = fut.result()
