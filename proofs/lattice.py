@@ -112,7 +112,7 @@ def run_lattice(actors: Sequence[str] = ACTORS, properties: Sequence[str] = PROP
     say = progress or (lambda s: None)
     order = [c.actors for c in lattice(tuple(actors))]
     free = frozenset(a for a in actors if a != "meta-insider")
-    if free in order and free != frozenset(actors):
+    if free in order:
         order.remove(free)
         order.insert(0, free)
     pool = ProcessPoolExecutor(max_workers=max(1, jobs))
