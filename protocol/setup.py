@@ -166,11 +166,13 @@ def build(c: Crypto, sc: Scenario, chats: dict = CHATS) -> Setup:
         public += [c.sig_pub(chip["vcek"]), chip["vcek_body"], chip["vcek_sig"], chip["ask_sig"]]
     adversary = []
     if t.actors:
+        # each public key from its own scheme (symbolically all are pk(v))
+        pubs = {"dh": c.dh_pub, "sig": c.sig_pub, "hpke": c.hpke_pub, "cred": c.cred_pub}
         for kind in ("dh", "sig", "hpke", "cred", "nonce", "blind"):
             v = c.fresh(f"adv.{kind}", kind)
             adversary.append(v)
-            if kind in ("dh", "sig", "hpke", "cred"):
-                adversary.append(c.dh_pub(v) if kind == "dh" else c.sig_pub(v))
+            if kind in pubs:
+                adversary.append(pubs[kind](v))
         adversary.append(c.const("adv:answer"))
     if meta:
         adversary.append(chip_old["vcek"])
