@@ -78,8 +78,9 @@ def parser() -> argparse.ArgumentParser:
                     help="threat model (repeatable; default each single actor of the stated trust model)")
     rp.add_argument("--max-states", type=int, default=20_000, help="explorer state limit per threat model")
     rp.add_argument("--max-moves", type=int, default=2, help="adversary injections per path")
-    rp.add_argument("--skip-extras", action="store_true",
-                    help="leave out the control-necessity matrix and lattice summary (they re-run the checks)")
+    rp.add_argument("--extras", action="store_true",
+                    help="also run the mutation analysis and the threat lattice for their sections "
+                         "(several minutes: each re-runs the checks many times)")
     rp.add_argument("--quiet", action="store_true", help="no progress display")
     return ap
 
@@ -211,7 +212,7 @@ def cmd_report(args) -> int:
                           if getattr(args, k) != 1]
                        + [f"--max-states {args.max_states}", f"--max-moves {args.max_moves}"])
     bundle = gather(lambda t: _make_scenario(args, t), threats, PROPERTY_NAMES, args.max_states,
-                    args.max_moves, command, progress, extras=not args.skip_extras)
+                    args.max_moves, command, progress, extras=args.extras)
     if not args.quiet:
         print("\r" + " " * 60 + "\r", end="", file=sys.stderr)
     try:

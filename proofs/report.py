@@ -62,6 +62,7 @@ class Bundle:
     replays: dict                   # (property, threat) -> what the replay re-established
     assumptions: tuple[tuple[str, str], ...]   # (title, Markdown body)
     extras: tuple[Extra, ...] = field(default=())
+    not_run: tuple[str, ...] = ()   # sections whose module exists but was not run (no --extras)
 
     def attacks(self) -> list[Trace]:
         return [r.verdict.trace for r in self.results if isinstance(r.verdict, Violated)]
@@ -111,7 +112,7 @@ def extra_sections(base, threats: Sequence[str] = (), max_moves: int = 2) -> tup
 def gather(make_scenario: Callable[[str], object], threats: Sequence[str], properties: Sequence[str],
            max_states: int, max_moves: int, command: str = "ppverify report",
            progress: Optional[Callable[[str, int, int], None]] = None,
-           extras: bool = True) -> Bundle:
+           extras: bool = False) -> Bundle:
     """Run the checks (one exploration per threat model) and collect the bundle.
     `make_scenario(threat_text)` builds the scenario; `progress(threat, states,
     queued)` is called during each search."""
@@ -132,12 +133,13 @@ def gather(make_scenario: Callable[[str], object], threats: Sequence[str], prope
     for r in results:
         if isinstance(r.verdict, Violated):
             replays[(r.property, r.threat)] = replay_trace(r.verdict.trace)[2]
+    from proofs.report_extras import available
     more = extra_sections(base, threats, max_moves) if extras else ()
     seconds = time.perf_counter() - start
     info = RunInfo(command, base.describe(), tuple(threats), tuple(properties), max_states, max_moves,
                    tuple(sorted({r.verdict.engine for r in results})), tool_versions(), started, seconds)
     return Bundle(info, tuple(results), dict(model.roles), honest, system_view(model, honest),
-                  replays, readme_sections(), more)
+                  replays, readme_sections(), more, () if extras else available())
 
 
 def write_bundle(bundle: Bundle, out_dir: str) -> list[str]:

@@ -29,6 +29,14 @@ def _hook(mod, base, threats, max_moves) -> Optional[tuple[str, str, str]]:
     return hook(base, **{k: v for k, v in kw.items() if k in params})
 
 
+TITLES = {"proofs.mutate": "Control-necessity matrix", "proofs.lattice": "Threat lattice"}
+
+
+def available() -> tuple[str, ...]:
+    """Titles of the sections whose modules exist."""
+    return tuple(t for m, t in TITLES.items() if _module(m) is not None)
+
+
 def sections(base, threats: Sequence[str], max_moves: int) -> list[tuple[str, str, str]]:
     out = []
     mutate = _module("proofs.mutate")
@@ -72,7 +80,7 @@ def lattice_section(rep) -> tuple[str, str, str]:
     if getattr(rep, "breaches", None):
         md += ["", "Monotonicity breaches: " + "; ".join(rep.breaches)]
         html.append("<p><strong>Monotonicity breaches:</strong> " + escape("; ".join(rep.breaches)) + "</p>")
-    return "Threat lattice", "\n".join(md), "\n".join(html)
+    return TITLES["proofs.lattice"], "\n".join(md), "\n".join(html)
 
 
 def _label(name: str) -> str:
@@ -113,4 +121,4 @@ def mutation_section(rep, no_attack: dict) -> tuple[str, str, str]:
             md.append(f"- `{_label(m)}` ({kind}): {why}")
             html.append(f"<li><code>{escape(_label(m))}</code> ({escape(kind)}): {escape(why)}</li>")
         html.append("</ul>")
-    return "Control-necessity matrix", "\n".join(md), "\n".join(html)
+    return TITLES["proofs.mutate"], "\n".join(md), "\n".join(html)

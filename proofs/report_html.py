@@ -171,6 +171,9 @@ def bundle_html(bundle: Bundle) -> str:
            "found and replayed</span><span>? inconclusive: never a pass</span></p>"]
     for k, extra in enumerate(bundle.extras):
         out += [f"<h2 id='extra-{k}'>{escape(extra.title)}</h2>", extra.html]
+    if bundle.not_run:
+        out.append(f"<p class='muted'>{escape(' and '.join(bundle.not_run))}: not run for this bundle; "
+                   "<code>ppverify report --extras</code> adds them (several minutes).</p>")
     out.append("<h2 id='attacks'>Attacks</h2>")
     out += [attack_html(i, t, bundle) for i, t in enumerate(attacks, 1)] or [
         "<p>No property was violated in this run.</p>"]

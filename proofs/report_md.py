@@ -110,6 +110,9 @@ def bundle_markdown(bundle: Bundle) -> str:
            "⚠️ inconclusive: never a pass", ""]
     for extra in bundle.extras:
         out += [f"## {extra.title}", "", extra.markdown, ""]
+    if bundle.not_run:
+        out += [f"_{' and '.join(bundle.not_run)}: not run for this bundle; `ppverify report --extras` adds "
+                "them (several minutes)._", ""]
     out += ["## Attacks", ""]
     if not attacks:
         out += ["No property was violated in this run.", ""]

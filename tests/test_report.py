@@ -110,7 +110,7 @@ def test_extra_sections_only_from_modules_that_offer_them(monkeypatch):
 def real_bundle(tmp_path_factory):
     """A real bundle of the published design under `cdn` (a fraction of a second)."""
     out = tmp_path_factory.mktemp("review")
-    assert main(["report", "--threat", "cdn", "--output", str(out), "--quiet", "--skip-extras"]) == 0
+    assert main(["report", "--threat", "cdn", "--output", str(out), "--quiet"]) == 0
     return out
 
 
@@ -122,6 +122,20 @@ def test_real_bundle_files_and_replayable_traces(real_bundle):
     assert len(results["results"]) == 19
     (trace,) = (real_bundle / "traces").iterdir()
     assert main(["replay", str(trace)]) == 1, "a saved attack must replay as a violation"
+
+
+def test_extras_only_on_request(real_bundle, tmp_path):
+    from proofs.report_extras import available
+    md = (real_bundle / "index.md").read_text()
+    assert ("not run for this bundle" in md) == bool(available()), "say which sections were left out"
+    if not available():
+        pytest.skip("proofs.mutate and proofs.lattice are not present")
+    assert main(["report", "--threat", "cdn", "--extras", "--output", str(tmp_path), "--quiet"]) == 0
+    md = (tmp_path / "index.md").read_text()
+    for title in available():
+        assert f"\n## {title}\n" in md, f"--extras must add the {title} section"
+    necessity = md.split("## Control-necessity matrix")[1].split("\n## ")[0]
+    assert "| `ra-tls off` | cdn |" in necessity, "switching ra-tls off breaks properties under cdn"
 
 
 def test_real_honest_session_is_the_models_honest_run(real_bundle):
