@@ -21,7 +21,7 @@ def add_parsers(sub, scenario_args) -> None:
     m.add_argument("--mutation", action="append", default=[], metavar="NAME",
                    help="only this mutation (repeatable): a control name, or NAME=VALUE for a parameter")
     m.add_argument("--max-states", type=int, default=None,
-                   help="explorer state limit per check (default 4000; the check command uses 20000)")
+                   help="explorer state limit per check (default 5000; the check command uses 20000)")
     m.add_argument("--max-moves", type=int, default=2)
     m.add_argument("--jobs", type=int, default=2, help="parallel processes (default 2)")
     m.add_argument("--traces", action="store_true", help="print every attack's full trace")
