@@ -92,15 +92,22 @@ def cmd_lattice(args) -> int:
     return EXIT_OK if not rep.breaches else EXIT_VIOLATED
 
 
+def _concrete(trace, seed: int):
+    from proofs.cli import UsageError
+    from proofs.concrete_replay import ConcreteReplayError, replay_concrete
+    try:
+        return replay_concrete(trace, seed)
+    except ConcreteReplayError as exc:
+        raise UsageError(f"internal error, the trace does not run with real cryptography: {exc}") from None
+
+
 def concrete_evidence(trace, seed: int = 0) -> str:
-    from proofs.concrete_replay import replay_concrete
     from proofs.explain import evidence_text
-    return evidence_text(replay_concrete(trace, seed))
+    return evidence_text(_concrete(trace, seed))
 
 
 def cmd_explain(args, make_scenario) -> int:
     from proofs.check import check_threat
-    from proofs.concrete_replay import replay_concrete
     from proofs.explain import explain_markdown
     from proofs.verdicts import Violated
     (p,) = _props([args.property])
@@ -111,5 +118,5 @@ def cmd_explain(args, make_scenario) -> int:
         print(f"{p} is {v.verdict} under {args.threat} in this scenario: nothing to explain"
               + (f" ({v.note})" if getattr(v, "note", "") else f" ({getattr(v, 'reason', '')})"))
         return EXIT_OK if v.verdict == "proved" else 3
-    print(explain_markdown(r.verdict.trace, replay_concrete(r.verdict.trace, args.seed)))
+    print(explain_markdown(r.verdict.trace, _concrete(r.verdict.trace, args.seed)))
     return EXIT_VIOLATED

@@ -102,3 +102,13 @@ def test_cli_replay_runs_concretely_and_explain_draws_the_attack(tmp_path, capsy
     assert "sequenceDiagram" in out and "background trigger" in out and "released its request" in out
     assert main(["explain", "--property", "user-consent", "--threat", "none"]) == 0
     assert "nothing to explain" in capsys.readouterr().out
+
+
+def test_mermaid_draws_adversary_moves_from_its_own_lane():
+    from proofs.explain import mermaid, steps_text
+    t = _trace("network", [], [], "request-secrecy")
+    m = mermaid(t)
+    assert m.startswith("sequenceDiagram") and "participant Adversary" in m
+    assert "Adversary-)gateway: tls-server-hello (as orch1)" in m, "the key-share substitution"
+    assert "request-secrecy violated" in m
+    assert steps_text(t).count("\n") >= len(t.steps)
