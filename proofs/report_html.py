@@ -160,7 +160,7 @@ def bundle_html(bundle: Bundle) -> str:
            "<h2 id='checked'>What was checked</h2>", _checked(bundle),
            "<h2 id='system'>System</h2>",
            "<p>Parties and trust boundaries (SPEC section 2); the channels are the links the honest session "
-           f"uses, classified by the model's visibility rules. Drawn with the {escape(how)}.</p>",
+           f"uses, classified by the model's visibility rules. Drawn with {escape(how)}.</p>",
            "<ul>" + "".join(f"<li><strong>{k}</strong>: {_inline(v)}</li>" for k, v in CHANNEL_CLASSES.items())
            + "</ul>", f"<div class='diagram'>{system}</div>",
            "<h2 id='honest'>The honest session</h2>",

@@ -217,8 +217,10 @@ def system_dot(view: SystemView) -> str:
             out.append("  }")
     dot_style = {"hop": "solid", "network": "dashed", "datacenter": "bold"}
     colour = {"hop": INK, "network": RED, "datacenter": "#6a1b9a"}
+    col = {r: i for i, (_, rs) in enumerate(COLUMNS) for r in rs}
     for c in view.channels:
-        out.append(f'  "{c.a}" -- "{c.b}" [label="{", ".join(c.kinds)}", style={dot_style[c.cls]}, '
+        a, b = sorted((c.a, c.b), key=lambda p: col.get(roles[p], len(COLUMNS)))  # dot ranks a before b
+        out.append(f'  "{a}" -- "{b}" [label="{", ".join(c.kinds)}", style={dot_style[c.cls]}, '
                    f'color="{colour[c.cls]}", fontcolor="{colour[c.cls]}"];')
     for a, b, text in view.tunnels:
         out.append(f'  "{a}" -- "{b}" [label="{text}", style=dotted, color="{BLUE}", '
@@ -235,7 +237,7 @@ def system_svg(view: SystemView) -> tuple[str, str]:
             done = subprocess.run([dot, "-Tsvg"], input=system_dot(view), capture_output=True,
                                   text=True, timeout=30, check=True)
             svg = done.stdout
-            return svg[svg.index("<svg"):], "Graphviz dot"
+            return svg[svg.index("<svg"):], "Graphviz (dot)"
         except (subprocess.SubprocessError, OSError, ValueError):
             pass  # a broken Graphviz install: the built-in layout still works
     return system_svg_own(view), "built-in layout"
