@@ -9,7 +9,7 @@ from proofs.diagrams import CHANNEL_CLASSES, sequence_from_actions, trace_sequen
 from proofs.properties import BY_NAME
 from proofs.report import (Bundle, attack_numbers, cell, counts, guarantees, step_parts, threat_rows,
                            trace_file)
-from proofs.report_md import scenario_line
+from proofs.report_md import HONEST_MISSING, scenario_line
 from proofs.svg import sequence_svg, system_svg
 
 CSS = """
@@ -164,8 +164,9 @@ def bundle_html(bundle: Bundle) -> str:
            "<ul>" + "".join(f"<li><strong>{k}</strong>: {_inline(v)}</li>" for k, v in CHANNEL_CLASSES.items())
            + "</ul>", f"<div class='diagram'>{system}</div>",
            "<h2 id='honest'>The honest session</h2>",
-           f"<p>Derived from the model's honest run ({len(bundle.honest)} steps, no adversary): the "
-           "reachability partner every proof depends on.</p>", f"<div class='diagram'>{honest}</div>",
+           (f"<p>Derived from the model's honest run ({len(bundle.honest)} steps, no adversary): the "
+            f"reachability partner every proof depends on.</p><div class='diagram'>{honest}</div>"
+            if bundle.honest else f"<p><strong>{escape(HONEST_MISSING)}</strong></p>"),
            "<h2 id='matrix'>Property × threat-model matrix</h2>", matrix_html(bundle),
            "<p class='legend'><span>✔ proved within the bounds above</span><span>✘ violated: counterexample "
            "found and replayed</span><span>? inconclusive: never a pass</span></p>"]

@@ -9,6 +9,8 @@ from proofs.report import (Bundle, attack_numbers, cell, counts, guarantees, ste
                            trace_file)
 from proofs.verdicts import Trace
 
+HONEST_MISSING = ("The honest session does not complete in this scenario, so nothing can be proved "
+                  "here: every cell that is not violated is inconclusive (vacuous).")
 MARK = {"proved": "✅ proved", "violated": "❌ **violated**", "inconclusive": "⚠️ inconclusive"}
 
 
@@ -90,6 +92,13 @@ def checked_markdown(bundle: Bundle) -> str:
     return "\n".join(lines)
 
 
+def _honest(bundle: Bundle, seq) -> list[str]:
+    if not bundle.honest:
+        return [HONEST_MISSING]
+    return [f"Derived from the model's honest run ({len(bundle.honest)} steps, no adversary): the "
+            "reachability partner every proof depends on.", "", _mermaid(sequence_mermaid(seq))]
+
+
 def bundle_markdown(bundle: Bundle) -> str:
     attacks = bundle.attacks()
     honest = sequence_from_actions(bundle.honest, bundle.roles)
@@ -102,9 +111,7 @@ def bundle_markdown(bundle: Bundle) -> str:
            "honest session uses, classified by the model's visibility rules:", "",
            *[f"- **{k}**: {v}" for k, v in CHANNEL_CLASSES.items()], "",
            _mermaid(system_mermaid(bundle.system)), "",
-           "## The honest session", "", f"Derived from the model's honest run ({len(bundle.honest)} steps, "
-           "no adversary): the reachability partner every proof depends on.", "",
-           _mermaid(sequence_mermaid(honest)), "",
+           "## The honest session", "", *(_honest(bundle, honest)), "",
            "## Property × threat-model matrix", "", matrix_markdown(bundle), "",
            "✅ proved within the bounds above · ❌ violated: counterexample found and replayed · "
            "⚠️ inconclusive: never a pass", ""]

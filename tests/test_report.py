@@ -219,3 +219,9 @@ def test_system_svg_without_graphviz_draws_every_party_and_channel(monkeypatch):
     assert "Third parties: trusted not to" in out
     import xml.dom.minidom
     xml.dom.minidom.parseString(out)  # well-formed: no duplicate attributes, everything escaped
+
+
+def test_bundle_says_when_the_honest_session_does_not_complete():
+    b = report.Bundle(**{**fx.bundle().__dict__, "honest": ()})
+    assert "does not complete" in bundle_markdown(b) and "sequenceDiagram\n```" not in bundle_markdown(b)
+    assert "does not complete" in bundle_html(b)
