@@ -207,3 +207,43 @@ def test_no_secret_under_two_layers_with_only_the_outer_key(noise):
     k = Knowledge.of(noise + [t, outer_key])
     assert not k.derivable(secret)
     assert k.add([inner_key]).derivable(secret)
+
+
+# --- junk forms an injection may build: analysed conservatively ------------------------
+
+def test_junk_forms_reveal_nothing():
+    sk, m = Atom("sk", "hpke"), Atom("m", "data")
+    junk = [
+        App("hpke", (Atom("notakey", "nonce"), const("info"), m, Atom("e", "hpke"))),  # not pk(...)
+        App("evalb", (sk, m)),                                                      # not a blind
+        App("evalb", (sk, App("blind", (_pk(Atom("other", "cred")), m, const("unblinded"))))),
+        dh(sk, Atom("notapk", "nonce")),                                            # dh against a non-key
+    ]
+    k = Knowledge.of(junk + [sk, Atom("other", "cred")])
+    assert m not in k.known and not k.derivable(m)
+    assert not any(t in k.blocked for t in junk)  # no key would ever open more
+    assert const("info") in k.known               # the HPKE info is public part of the message
+    assert not constructible(App("dhbad", (sk, m)), k.derivable)  # not a constructor
+
+
+def test_derivation_explains_known_public_and_built_terms():
+    a, s = Atom("a", "nonce"), Atom("s", "data")
+    k = Knowledge.of([a])
+    assert "known" in k.derivation(a)[0]
+    assert "public" in k.derivation(const("tag"))[0]
+    assert "built by hash" in k.derivation(App("hash", (a,)))[0]
+    assert k.derivation(s) == [] and k.derivation(App("hash", (s,))) == []
+    assert len(k) == 1 and hash(k) == hash(Knowledge.of([a]))
+
+
+def test_instances_stop_at_the_budget():
+    """A pathological template cannot hang a check: enumeration is capped and says so."""
+    from models.templates import Budget, Var, instances
+    k = Knowledge.of([Atom(f"n{i}", "nonce") for i in range(30)])
+    tpl = tup(Var("x", "nonce"), Var("y", "nonce"))
+    budget = Budget(50)
+    got = list(instances(tpl, k, {}, budget))
+    assert budget.exhausted and 0 < len(got) <= 50
+    full = Budget(10_000)
+    assert len(list(instances(tpl, k, {}, full))) == 900 and not full.exhausted
+    assert repr(Var("x", "nonce")) == "?x:nonce" and Var("x", "nonce") == Var("x", "nonce")

@@ -32,6 +32,8 @@ from protocol.crypto import CryptoError
 from protocol.messages import Env, Msg, Reject
 from protocol.setup import CHATS, DRAFT, build
 from protocol.world import Deliver, Invoke, Model, World
+from models.terms import const, tup
+from test_deduction import terms
 from test_rejection import LENIENT, _leaks
 
 # name -> (threat, disabled, parameters, bounds, the load balancer's pick)
@@ -279,3 +281,51 @@ def test_cross_session_messages_rejected(name, caplog):
 def caplog(caplog):
     caplog.set_level(logging.DEBUG)
     return caplog
+
+
+# --- unknown kinds, and the symbolic backend's receive paths ------------------------------
+
+@pytest.mark.parametrize("name", ["two-clients", "evil-image"])
+def test_unknown_kind_rejected_by_every_party(name, caplog):
+    cases, end = run(name)
+    model = cases[0].model
+    for party in sorted(model.setup.parties):
+        msg = Msg("client1", party, "no-such-kind", b"\x00", "x")
+        assert attempt(model, end, msg, "", f"{party}: unknown kind", False, caplog) == "reject"
+
+
+@functools.lru_cache(maxsize=None)
+def symbolic_targets() -> tuple:
+    """(model, world, party, kind, choice) for every handler, symbolic backend,
+    at the start and in the middle of the honest run of the meta-insider scenario."""
+    from proofs.check import symbolic_model
+    model = symbolic_model(scenario("meta-insider"))
+    w = model.initial()
+    w, _, _ = model.step(w, Invoke("client1", "work"))
+    worlds = [model.initial()]
+    for i in range(40):
+        ds = model.deliveries(w)
+        if not ds:
+            break
+        w, _, _ = model.step(w, ds[0])
+        if i in (6, 12, 18):
+            worlds.append(w)
+    out = []
+    for p, d in sorted(model.setup.parties.items()):
+        for kind in sorted(d.handlers):
+            for w in worlds:
+                ch = d.choices(w.state(p), Msg("x", p, kind, None), model.env, p)[0] \
+                    if kind in d.choosing else ""
+                out.append((model, w, p, kind, ch))
+    return tuple(out)
+
+
+@settings(max_examples=budget(60), suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_symbolic_handlers_reject_junk_terms(data, caplog):
+    """The same party code over terms: junk terms (and tuples of the receiver's
+    own kind of shape) are rejected with Reject or accepted, nothing else."""
+    model, w, party, kind, choice = data.draw(st.sampled_from(symbolic_targets()))
+    junk = data.draw(st.one_of(terms, st.lists(terms, max_size=7).map(lambda xs: tup(const(kind), *xs))))
+    msg = Msg("client1", party, kind, junk, data.draw(st.sampled_from(["", "route1", "client1.s1.r1"])))
+    attempt(model, w, msg, choice, f"symbolic {party}:{kind} <- {junk!r}"[:200], True, caplog)
