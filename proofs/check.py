@@ -122,6 +122,63 @@ def explore_verdicts(system, props: tuple[str, ...], threat: str, desc: dict, ma
     return results
 
 
+def smt_verdicts(system, props: tuple[str, ...], threat: str, desc: dict, bound: int, max_moves: int,
+                 timeout: Optional[float] = None, seed: int = 0, progress=None,
+                 replay=None, ground_limit: int = 50_000) -> list[Result]:
+    """Ground `system`, run bounded model checking in z3 to `bound` steps and
+    turn the outcome into one `Result` per property (engine "smt")."""
+    from proofs.ground import ground
+    from proofs.smt import CyclicKnowledge, bmc, reach
+    start = time.perf_counter()
+    stats: dict = {}
+    try:
+        g = ground(system, max_moves, ground_limit)
+        encodings = {p: system.smt_encoding(p) for p in props}
+        found, depth, complete, unknown = bmc(g, encodings, bound, max_moves, timeout, seed, progress=progress)
+    except (RuntimeError, CyclicKnowledge) as e:  # grounding limit, or knowledge not encodable
+        return [Result(p, threat, desc, Inconclusive("smt", f"not encoded: {e}", 0), False,
+                       time.perf_counter() - start, {}) for p in props]
+    stats.update(g.stats)
+    partner = False
+    every = frozenset(g.events)  # over-approximate what happened before; the replay confirms
+    done = [t.id for t in g.transitions if system.completed(t.before, t.after.replace(events=every), t.out)]
+    run = reach(g, done, bound, max_moves, seed) if done else None
+    if run is not None:  # confirm on the model: the run applies and completes
+        w = system.initial()
+        for a in run:
+            w2, out, rej = system.step(w, a)
+            partner = partner or (rej is None and system.completed(w, w2, out))
+            w = w2
+    elapsed = time.perf_counter() - start
+    stats.update(depth=depth, complete=complete)
+    results = []
+    for p in props:
+        if encodings[p] is None:
+            verdict = Inconclusive("smt", "no SMT encoding of this property (link facts or after-the-session "
+                                   "compromise); the explorer's verdict stands", 0)
+        elif p in found:
+            path = found[p].path
+            replay_path(system, path, p)
+            _, why = replay_actions(system, path, p)
+            trace = build_trace(system, path, p, why, threat, desc)
+            if replay is not None:
+                replay(trace)
+            verdict = Violated("smt", trace, len(path))
+        elif unknown:
+            verdict = Inconclusive("smt", f"{unknown} after depth {depth}", depth)
+        elif not partner:
+            verdict = Inconclusive("smt", f"vacuous: no honest session completes within {bound} steps", depth)
+        elif g.truncated:
+            verdict = Inconclusive("smt", "injection candidates truncated (budget) while grounding; not a proof", depth)
+        else:
+            note = (f"complete: z3 proved no run of the scenario is longer than {depth} steps "
+                    f"(<= {max_moves} adversary injections)" if complete else
+                    f"bounded: no violation in runs of up to {depth} steps (<= {max_moves} adversary injections)")
+            verdict = Proved("smt", depth, complete, depth, note)
+        results.append(Result(p, threat, desc, verdict, partner, elapsed, dict(stats)))
+    return results
+
+
 def check_threat(sc: Scenario, properties: Iterable[str], max_states: int = 20_000,
                  progress: Optional[Callable] = None, max_moves: int = 2) -> list[Result]:
     model = symbolic_model(sc)

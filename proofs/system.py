@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Callable, Iterable, Iterator, Optional, Protocol
 
-from proofs.properties import BY_NAME, Facts, completed
+from proofs.properties import BY_NAME, COUNT, Agreement, Facts, Secret, completed, smt_encoding
 from protocol.adversary import expectations, injections, prefetches
-from protocol.world import Deliver, Inject, Model, World
+from protocol.world import Deliver, Inject, Invoke, Model, World
 
 Monitor = Callable[[World, World, object], Optional[str]]
 
@@ -56,6 +56,21 @@ class PPSystem:
 
     def completed(self, w0: World, w: World, out) -> bool:
         return completed(self.facts, w0, w, out)
+
+    def smt_encoding(self, prop: str):
+        """The property as the SMT engine states it (see `proofs.smt`)."""
+        enc, f = smt_encoding(prop), self.facts
+        if enc is None:
+            return None
+        if isinstance(enc, Secret):
+            return ("secret", tuple(enc.terms(f)), enc.derivable)
+        if isinstance(enc, Agreement):
+            return ("agreement", enc.event, lambda e, events: enc.holds(f, e, events))
+        if enc == COUNT:
+            return ("count", lambda out: any(e.name == "redeem" and e.args[1] > 1 for e in out.events),
+                    lambda e: e.name == "redeem" and not getattr(e.args[0], "name", "").startswith("adv."),
+                    lambda e: e.name == "issue", "acs" not in self.model.setup.corrupt)
+        return ("local", self.monitor(prop))
 
     def may_inject(self, w: World, action) -> Optional[str]:
         m = action.msg
@@ -103,12 +118,21 @@ class PPSystem:
         yield from model.deliveries(w)
         yield from self._injections(w, expected, max_moves)
 
-    def enabled(self, w: World, max_moves: int = 2) -> Iterator:
+    def enabled(self, w: World, max_moves: int = 2, party: Optional[str] = None) -> Iterator:
+        """Every enabled action (of `party` only, if given), unreduced."""
         model = self.model
-        yield from (Inject(m) for m in prefetches(model, w))
-        yield from model.invocations(w)
-        yield from model.deliveries(w)
-        yield from self._injections(w, list(expectations(model, w)), max_moves)
+        mine = (lambda a: party is None or (a.client if isinstance(a, Invoke) else a.msg.dst) == party)
+        yield from (Inject(m) for m in prefetches(model, w) if mine(Inject(m)))
+        yield from (a for a in model.invocations(w) if mine(a))
+        yield from (a for a in model.deliveries(w) if mine(a))
+        yield from self._injections(w, list(expectations(model, w, party)), max_moves)
+
+    def depends(self, party: str) -> tuple[str, ...]:
+        """Parties whose state shapes `party`'s candidate injections: the
+        gateway forwards what the client behind a route would accept."""
+        if self.model.roles.get(party) == "gateway":
+            return tuple(p for p, r in sorted(self.model.roles.items()) if r == "client")
+        return ()
 
 
 def replay_actions(system, actions: Iterable, prop: Optional[str] = None):

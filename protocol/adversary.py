@@ -238,10 +238,11 @@ def prefetches(model, w) -> list[Msg]:
     return out
 
 
-def expectations(model, w):
-    """(src, dst, kind, conn, template) for every honest party that waits."""
+def expectations(model, w, only: str | None = None):
+    """(src, dst, kind, conn, template) for every honest party that waits
+    (or for `only` that party)."""
     for p, d in sorted(model.setup.parties.items()):
-        if p in model.setup.corrupt:
+        if p in model.setup.corrupt or (only is not None and p != only):
             continue
         if d.role == "client":
             gen = client_expectations(model, w, p)

@@ -186,33 +186,62 @@ class Textbook:
         yield from self._deliveries(w)
         yield from self._injections(w, max_moves)
 
-    enabled = actions
+    def enabled(self, w: World, max_moves: int = 2, party: Optional[str] = None) -> Iterator:
+        return (a for a in self.actions(w, max_moves) if party is None or a == "budget-hit"
+                or a.msg.dst == party)
+
+    def depends(self, party: str) -> tuple[str, ...]:
+        return ()
 
     def may_inject(self, w: World, action) -> Optional[str]:
         return None if w.knowledge.derivable(action.msg.payload) else "the injected message is not derivable"
 
+    def _claim(self, prop: str):
+        role, kind = prop.split("-")
+        me = "b" if role == "responder" else "a"
+        return me, ("a" if me == "b" else "b"), kind
+
+    def _secret(self, me: str, peer: str):
+        """The nonce `me` claims secret in a state, if it claims one there."""
+        def secret(st: Run):
+            if st.phase == "done" and st.peer == peer:
+                return st.nb if me == "b" else st.na
+            return None
+        return secret
+
+    def _holds(self, me: str, peer: str):
+        """Agreement: a commit by `me` with `peer` needs `peer` running with `me` on the same nonces."""
+        def holds(e, events) -> bool:
+            if e.name != "commit" or e.party != me or e.args[1] != peer:
+                return True
+            want = (peer, me) + e.args[2:]
+            return any(r.name == "running" and r.args == want for r in events)
+        return holds
+
     def monitor(self, prop: str):
         if prop not in PROPERTIES:
             raise KeyError(prop)
-        role, kind = prop.split("-")
-        me = "b" if role == "responder" else "a"
-        peer = "a" if me == "b" else "b"
+        me, peer, kind = self._claim(prop)
+        secret, holds = self._secret(me, peer), self._holds(me, peer)
 
         def secrecy(w0, w, out):
-            st = w.state(me)
-            secret = st.nb if me == "b" else st.na
-            if st.phase == "done" and st.peer == peer and secret in w.knowledge.known:
-                return f"{me} completed a run with {peer}, yet the adversary knows {secret!r}"
+            x = secret(w.state(me))
+            if x is not None and x in w.knowledge.known:
+                return f"{me} completed a run with {peer}, yet the adversary knows {x!r}"
             return None
 
         def agreement(w0, w, out):
             for e in out.events:
-                if e.name == "commit" and e.party == me and e.args[1] == peer:
-                    want = (peer, me) + e.args[2:]
-                    if not any(r.name == "running" and r.args == want for r in w.events):
-                        return f"{me} committed to {e.args} but {peer} was never running with {me} on them"
+                if not holds(e, w.events):
+                    return f"{me} committed to {e.args} but {peer} was never running with {me} on them"
             return None
         return secrecy if kind == "secrecy" else agreement
+
+    def smt_encoding(self, prop: str):
+        me, peer, kind = self._claim(prop)
+        if kind == "secrecy":
+            return ("claim", me, self._secret(me, peer))
+        return ("agreement", "commit", self._holds(me, peer))
 
     def completed(self, w0: World, w: World, out) -> bool:
         return any(e.name == "commit" and e.party == "b" and e.args[1] == "a" for e in out.events)

@@ -1,0 +1,175 @@
+"""Grounding: the finite transition system the SMT engine encodes.
+
+Handlers are pure functions of a party's own state and its input, so each
+party's local transitions can be computed one party at a time. Saturation
+collects every local state a party can reach and every transition out of it,
+on a synthetic world where that party is in that state, every message ever
+sent to it is in flight, and the adversary knows everything it could ever
+learn (`kmax`). That over-approximates which transitions exist; z3 decides
+which are taken when, with exact knowledge. What a transition teaches the
+adversary is computed separately, from empty knowledge.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Optional
+
+from models.deduction import Knowledge
+from models.terms import Term
+from models.theory import rules
+from protocol.world import Deliver, Inject, World
+
+
+@dataclass
+class Transition:
+    id: int
+    party: str
+    pre: int                  # local state indices of `party`
+    post: int
+    action: object            # the Invoke / Deliver / Inject it stands for
+    consumes: Optional[int]   # message index taken from flight (a delivery)
+    inject: Optional[Term]    # payload that must be derivable (an injection)
+    move: int                 # counts against the scenario's injection bound
+    sends: tuple[int, ...]
+    learned: tuple[Term, ...]  # what the adversary observes (not what analysis adds)
+    events: tuple[int, ...]
+    out: object
+    after: World              # the synthetic world after it (for local monitors)
+    before: World
+
+
+@dataclass
+class Ground:
+    parties: list[str]
+    states: dict[str, list]             # party -> local states; index = encoding value
+    initial: dict[str, int]
+    messages: list
+    in_flight: frozenset[int]          # messages in flight initially
+    events: list
+    transitions: list[Transition]
+    k0: Knowledge                       # the adversary's initial knowledge
+    kmax: Knowledge                     # everything it could ever learn
+    truncated: bool                     # some injection enumeration hit its budget
+    stats: dict = field(default_factory=dict)
+
+
+def _observed(known: frozenset) -> tuple[Term, ...]:
+    """The terms of a closed set that analysis of the others does not yield."""
+    k = Knowledge(known)
+    made = set()
+    for t in known:
+        for key, parts in rules(t):
+            if key is None or k.derivable(key):
+                made.update(parts)
+    return tuple(sorted((t for t in known if t not in made), key=repr))
+
+
+def ground(system, max_moves: int, limit: int = 200_000) -> Ground:
+    w0 = system.initial()
+    parties = [p for p, _ in w0.states]
+    base = dict(w0.states)
+    states = {p: [base[p]] for p in parties}
+    index = {p: {base[p]: 0} for p in parties}
+    messages, msg_index = [], {}
+    to_party: dict[str, list[int]] = {p: [] for p in parties}
+    events, ev_index = [], {}
+    transitions: list[Transition] = []
+    seen: dict = {}
+    k0 = w0.knowledge
+    kmax = k0
+    truncated = False
+
+    def msg_id(m) -> int:
+        i = msg_index.get(m)
+        if i is None:
+            i = msg_index[m] = len(messages)
+            messages.append(m)
+            if m.dst in to_party:
+                to_party[m.dst].append(i)
+        return i
+
+    def ev_id(e) -> int:
+        i = ev_index.get(e)
+        if i is None:
+            i = ev_index[e] = len(events)
+            events.append(e)
+        return i
+
+    def _expand(p: str, si: int, deps: tuple, ctx: tuple):
+        nonlocal kmax, truncated
+        local = dict(base)
+        local.update((d, states[d][c]) for d, c in zip(deps, ctx))
+        local[p] = states[p][si]
+        w = World(tuple((q, local[q]) for q in parties),
+                  frozenset(messages[i] for i in to_party[p]), kmax, frozenset(),
+                  frozenset(), frozenset(), None)
+        blank = w.replace(knowledge=Knowledge())
+        for a in system.enabled(w, max_moves, p):
+            if a == "budget-hit":
+                truncated = True
+                continue
+            key = (p, si, a)
+            if key in seen:
+                yield seen[key]
+                continue
+            w2, out, rej = system.step(blank, a)
+            if rej is not None and not isinstance(a, Deliver):
+                continue
+            post = w2.state(p)
+            if post not in index[p]:
+                index[p][post] = len(states[p])
+                states[p].append(post)
+            sends = tuple(msg_id(m) for m in out.sends if m in w2.inflight)
+            learned = _observed(w2.knowledge.known) if w2.knowledge else ()
+            if learned and not all(t in kmax.known for t in learned):
+                kmax = kmax.add(learned)
+            t = Transition(len(transitions), p, si, index[p][post], a,
+                           msg_id(a.msg) if isinstance(a, Deliver) else None,
+                           a.msg.payload if isinstance(a, Inject) else None,
+                           int(isinstance(a, Inject) and w2.moves > blank.moves),
+                           sends, learned, tuple(ev_id(e) for e in out.events), out, w2, blank)
+            transitions.append(t)
+            seen[key] = t
+            yield t
+
+    initial_flight = frozenset(msg_id(m) for m in w0.inflight)
+    outgoing: dict = {}   # (party, state index, context) -> [(action, transition)]
+    stamp = None
+    while stamp != (len(messages), len(kmax)):
+        # Walk each party's local histories (a delivered message is consumed,
+        # injections count against the bound) until the message pool and the
+        # adversary's reachable knowledge stop growing.
+        stamp = (len(messages), len(kmax))
+        for p in parties:
+            deps = system.depends(p)
+            # A history node (state, consumed, injections) is skipped when one
+            # already visited has the same state, a subset of the consumed
+            # messages and no more injections: it allows everything this one does.
+            todo, visited = [(0, frozenset(), 0)], {0: [(frozenset(), 0)]}
+            count = 1
+            while todo:
+                si, consumed, moves = todo.pop()
+                for ctx in itertools.product(*(range(len(states[d])) for d in deps)):
+                    key = (p, si, ctx)
+                    if key not in outgoing or outgoing[key][0] != (len(messages), len(kmax)):
+                        outgoing[key] = ((len(messages), len(kmax)), list(_expand(p, si, deps, ctx)))
+                    for t in outgoing[key][1]:
+                        if t.consumes is not None and t.consumes in consumed:
+                            continue
+                        if moves + t.move > max_moves:
+                            continue
+                        c2 = consumed | {t.consumes} if t.consumes is not None else consumed
+                        m2 = moves + t.move
+                        seen_here = visited.setdefault(t.post, [])
+                        if any(c <= c2 and m <= m2 for c, m in seen_here):
+                            continue
+                        seen_here.append((c2, m2))
+                        todo.append((t.post, c2, m2))
+                        count += 1
+                        if count > limit:
+                            raise RuntimeError(f"grounding of {p} exceeds {limit} local histories")
+    return Ground(parties, states, {p: 0 for p in parties}, messages, initial_flight, events,
+                  transitions, k0, kmax, truncated,
+                  {"local_states": sum(len(v) for v in states.values()), "transitions": len(transitions),
+                   "messages": len(messages), "events": len(events), "terms": len(kmax.known)})

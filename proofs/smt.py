@@ -1,0 +1,349 @@
+"""The SMT engine: bounded model checking of a grounded system in z3.
+
+Per step j: `sel[j]`, the transition taken (STOP: the run has ended); each
+party's local state; one bit per message in flight; one bit per event a
+property reads; the injection count; and one bit per term the adversary may
+ever learn, `k[j][x]`: x is in its analysis closure at state j. Dolev-Yao
+deduction is the equation
+  k[j+1][x] = k[j][x] or a transition taught x at step j
+              or some analysis rule yields x from a parent p and a key:
+                 k[j+1][p] and derivable(j+1, key)
+where derivability adds synthesis with the theory's constructors. When no
+term depends on itself through these rules (checked: the dependency graph
+must be acyclic), the equation has exactly one solution, the closure.
+
+Deepening one step at a time gives shortest counterexamples; every one is
+decoded into actions and replayed on the model before it is reported. When
+no run can take one more step, the bounded result is complete for the
+scenario (every run ends within the bound), reported as exhaustive.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import z3
+
+from models.terms import App, Atom
+from models.theory import CONSTRUCTORS, rules
+from proofs.ground import Ground
+
+class CyclicKnowledge(Exception):
+    """Some term's analysis depends on itself through keys: the one-solution
+    argument fails and this encoding would admit self-justifying knowledge."""
+
+
+def _lits(x, universe, acc):
+    """The terms whose knowledge can make `x` derivable."""
+    if x in universe:
+        acc.add(x)
+    if isinstance(x, App) and (x.op in CONSTRUCTORS or x.op in ("dhk", "hexp")):
+        for a in x.args:
+            _lits(a, universe, acc)
+            if x.op == "dhk":
+                _lits(App("pk", (a,)), universe, acc)
+    return acc
+
+
+def producers(universe) -> dict:
+    """x -> [(parent, key)] for every analysis rule yielding x; raises
+    CyclicKnowledge if the rules make some term depend on itself."""
+    import networkx as nx
+    out: dict = {}
+    deps = nx.DiGraph()
+    for p in universe:
+        for key, parts in rules(p):
+            for r in parts:
+                if r in universe:
+                    out.setdefault(r, []).append((p, key))
+                    deps.add_edge(r, p)
+                    for y in (_lits(key, universe, set()) if key is not None else ()):
+                        deps.add_edge(r, y)
+    if not nx.is_directed_acyclic_graph(deps):
+        raise CyclicKnowledge("analysis rules make a term depend on itself")
+    return out
+
+
+@dataclass
+class Found:
+    prop: str
+    path: list      # actions
+    depth: int
+
+
+class Encoding:
+    def __init__(self, g: Ground, encodings: dict, max_moves: int, seed: int = 0):
+        self.g, self.max_moves = g, max_moves
+        self.s = z3.Solver()
+        self.s.set("random_seed", seed)
+        self.terms = sorted(g.kmax.known, key=repr)
+        self.producers = producers(g.kmax.known)
+        self.k: list[dict] = []
+        self._d: list[dict] = []
+        # transitions grouped by party, so "a transition of p" is a range test
+        order = sorted(g.transitions, key=lambda t: (g.parties.index(t.party), t.id))
+        self.trans = order
+        self.enc = {t.id: i for i, t in enumerate(order)}
+        self.range = {}
+        for i, t in enumerate(order):
+            lo, hi = self.range.get(t.party, (i, i + 1))
+            self.range[t.party] = (min(lo, i), i + 1)
+        self.learners: dict = {}
+        for t in order:
+            for x in t.learned:
+                self.learners.setdefault(x, []).append(self.enc[t.id])
+        self.STOP = len(order)            # sel value of a step not taken (the run ended)
+        self.SW = (self.STOP + 1).bit_length()
+        self.LW = max(len(v) for v in g.states.values()).bit_length() + 1
+        self.encodings = encodings
+        self.events_used = set()
+        self._prepare_properties()
+        self.sel, self.loc, self.fly, self.moves, self.ev = [], [], [], [], []
+        self._state(0)
+        self.steps = 0
+
+    # --- knowledge ---------------------------------------------------------------------
+    def D(self, j: int, x):
+        """x is derivable at state j: known, or built from derivable parts."""
+        memo = self._d[j]
+        v = memo.get(x)
+        if v is not None:
+            return v
+        if isinstance(x, Atom):
+            syn = z3.BoolVal(x.kind == "const")
+        elif x.op == "dhk":
+            a, b = x.args
+            syn = z3.Or(z3.And(self.D(j, a), self.D(j, App("pk", (b,)))),
+                        z3.And(self.D(j, b), self.D(j, App("pk", (a,)))))
+        elif x.op == "hexp":
+            syn = self.D(j, x.args[0])
+        elif x.op in CONSTRUCTORS:
+            syn = z3.And([self.D(j, a) for a in x.args])
+        else:
+            syn = z3.BoolVal(False)
+        v = z3.Or(self.k[j][x], syn) if x in self.k[j] else syn
+        memo[x] = v
+        return v
+
+    # --- states and steps -------------------------------------------------------------
+    def _state(self, j: int):
+        g = self.g
+        self.loc.append({p: z3.BitVec(f"loc_{p}_{j}", self.LW) for p in g.parties})
+        self.fly.append([z3.Bool(f"fly_{m}_{j}") for m in range(len(g.messages))])
+        self.moves.append(z3.BitVec(f"moves_{j}", 8))
+        self.ev.append({e: z3.Bool(f"ev_{e}_{j}") for e in self.events_used})
+        self.k.append({x: z3.Bool(f"k_{i}_{j}") for i, x in enumerate(self.terms)})
+        self._d.append({})
+        if j == 0:
+            for x, b in self.k[0].items():
+                self.s.add(b if x in g.k0.known else z3.Not(b))
+            s = self.s
+            for p in g.parties:
+                s.add(self.loc[0][p] == g.initial[p])
+            for m, b in enumerate(self.fly[0]):
+                s.add(b if m in g.in_flight else z3.Not(b))
+            s.add(self.moves[0] == 0)
+            for b in self.ev[0].values():
+                s.add(z3.Not(b))
+
+    def add_step(self):
+        """Encode transition j = self.steps, from state j to state j+1."""
+        j, g, s = self.steps, self.g, self.s
+        sel = z3.BitVec(f"sel_{j}", self.SW)
+        self.sel.append(sel)
+        self._state(j + 1)
+        L0, L1 = self.loc[j], self.loc[j + 1]
+        s.add(z3.ULE(sel, self.STOP))
+        if j > 0:
+            s.add(z3.Implies(self.sel[j - 1] == self.STOP, sel == self.STOP))
+        is_t = [sel == i for i in range(len(self.trans))]
+        sends: dict = {}
+        takes: dict = {}
+        emits: dict = {}
+        moving = []
+        for i, t in enumerate(self.trans):
+            guard = [L0[t.party] == t.pre, L1[t.party] == t.post]
+            if t.consumes is not None:
+                guard.append(self.fly[j][t.consumes])
+                takes.setdefault(t.consumes, []).append(is_t[i])
+            if t.inject is not None:
+                guard.append(self.D(j, t.inject))
+            if t.move:
+                moving.append(is_t[i])
+            for m in t.sends:
+                sends.setdefault(m, []).append(is_t[i])
+            for e in t.events:
+                if e in self.events_used:
+                    emits.setdefault(e, []).append(is_t[i])
+            s.add(z3.Implies(is_t[i], z3.And(guard)))
+        for p in g.parties:
+            lo, hi = self.range.get(p, (0, 0))
+            s.add(z3.Implies(z3.Not(z3.And(z3.UGE(sel, lo), z3.ULT(sel, hi))), L1[p] == L0[p]))
+        step = z3.If(z3.Or(moving), z3.BitVecVal(1, 8), z3.BitVecVal(0, 8)) if moving else z3.BitVecVal(0, 8)
+        s.add(self.moves[j + 1] == self.moves[j] + step)
+        s.add(z3.ULE(self.moves[j + 1], self.max_moves))
+        for m in range(len(g.messages)):
+            sent = z3.Or(sends.get(m, []))
+            taken = z3.Or(takes.get(m, []))
+            s.add(self.fly[j + 1][m] == z3.Or(sent, z3.And(self.fly[j][m], z3.Not(taken))))
+        for e in self.events_used:
+            s.add(self.ev[j + 1][e] == z3.Or(self.ev[j][e], z3.Or(emits.get(e, []))))
+        K0, K1 = self.k[j], self.k[j + 1]
+        for x in self.terms:
+            taught = [is_t[i] for i in self.learners.get(x, [])]
+            via = [z3.And(K1[p], self.D(j + 1, key) if key is not None else True)
+                   for p, key in self.producers.get(x, [])]
+            s.add(K1[x] == z3.Or(K0[x], *taught, *via))
+        self.is_t = is_t
+        self.steps += 1
+        return [self._bad(p, j, is_t) for p in self.props]
+
+    # --- properties --------------------------------------------------------------------
+    def _prepare_properties(self):
+        """Ground each property's encoding: which transitions are bad outright,
+        which need justifying events, which terms must stay secret."""
+        self.props = [p for p, enc in self.encodings.items() if enc is not None]
+        self.local_bad: dict = {p: [] for p in self.props}
+        self.needs: dict = {p: [] for p in self.props}   # (transition index, [event id sets])
+        ev = self.g.events
+        for p in self.props:
+            enc = self.encodings[p]
+            kind = enc[0]
+            for i, t in enumerate(self.trans):
+                if kind == "local":
+                    if enc[1](t.before, t.after, t.out):
+                        self.local_bad[p].append(i)
+                elif kind == "agreement":
+                    _, name, holds = enc
+                    own = [ev[e] for e in t.events]
+                    for e in t.out.events:
+                        if e.name != name or holds(e, own):
+                            continue
+                        singles = [k for k, x in enumerate(ev) if holds(e, own + [x])]
+                        pairs = [(a, b) for a in range(len(ev)) for b in range(a + 1, len(ev))
+                                 if a not in singles and b not in singles
+                                 and holds(e, own + [ev[a], ev[b]])] if len(ev) <= 400 else []
+                        self.needs[p].append((i, singles, pairs))
+                        self.events_used.update(singles)
+                        self.events_used.update(x for pr in pairs for x in pr)
+                elif kind == "count":
+                    if enc[1](t.out):
+                        self.local_bad[p].append(i)
+            if kind == "count":
+                _, _, redeems, issues, active = enc
+                self.events_used.update(k for k, e in enumerate(ev) if redeems(e) or issues(e))
+
+    def _bad(self, p: str, j: int, is_t):
+        enc = self.encodings[p]
+        kind = enc[0]
+        after = j + 1
+        terms = []
+        if kind == "secret":
+            _, secrets, derivable = enc
+            for x in secrets:
+                if derivable:
+                    terms.append(self.D(after, x))
+                elif x in self.k[after]:
+                    terms.append(self.k[after][x])
+        elif kind == "claim":
+            _, party, claims = enc
+            for si, st in enumerate(self.g.states[party]):
+                x = claims(st)
+                if x is not None and x in self.k[after]:
+                    terms.append(z3.And(self.loc[after][party] == si, self.k[after][x]))
+        elif kind == "agreement":
+            for i, singles, pairs in self.needs[p]:
+                ok = [self.ev[after][e] for e in singles] + [z3.And(self.ev[after][a], self.ev[after][b])
+                                                           for a, b in pairs]
+                terms.append(z3.And(is_t[i], z3.Not(z3.Or(ok))))
+        elif kind == "count":
+            _, _, redeems, issues, active = enc
+            if active:
+                ev = self.g.events
+                by_token: dict = {}
+                for k, e in enumerate(ev):
+                    if redeems(e):
+                        by_token.setdefault(e.args[0], []).append(self.ev[after][k])
+                redeemed = z3.Sum([z3.If(z3.Or(bs), 1, 0) for bs in by_token.values()]) if by_token else 0
+                issued = z3.Sum([z3.If(self.ev[after][k], 1, 0) for k, e in enumerate(ev) if issues(e)] or [z3.IntVal(0)])
+                new_redeem = [is_t[i] for i, t in enumerate(self.trans)
+                              if any(redeems(self.g.events[e]) for e in t.events)]
+                if new_redeem and by_token:
+                    terms.append(z3.And(z3.Or(new_redeem), redeemed > issued))
+        terms += [is_t[i] for i in self.local_bad.get(p, [])]
+        return z3.Or(terms) if terms else z3.BoolVal(False)
+
+    def path(self, model) -> list:
+        out = []
+        for sel in self.sel:
+            v = model.eval(sel, model_completion=True).as_long()
+            if v >= self.STOP:
+                break
+            out.append(self.trans[v].action)
+        return out
+
+
+def bmc(g: Ground, encodings: dict, bound: int, max_moves: int, timeout: Optional[float] = None,
+        seed: int = 0, on_found: Optional[Callable] = None, progress: Optional[Callable] = None):
+    """Unroll `bound` steps, ask once whether any property fails within them,
+    and for each that does, find its shortest counterexample by bisection on
+    the depth. Returns (found: {prop: Found}, depth, complete: no run of the
+    scenario is as long as the bound, unknown: a reason, or None)."""
+    enc = Encoding(g, encodings, max_moves, seed)
+    if timeout:
+        enc.s.set("timeout", int(timeout * 1000))
+    per_step = []
+    for k in range(bound):
+        per_step.append(dict(zip(enc.props, enc.add_step())))
+        if progress:
+            progress(k + 1, bound)
+    prefix: dict = {}
+
+    def by(p: str, d: int):
+        """p fails at some step < d."""
+        key = (p, d)
+        if key not in prefix:
+            prefix[key] = z3.Or([per_step[j][p] for j in range(d)]) if d else z3.BoolVal(False)
+        return prefix[key]
+
+    def check(*q):
+        r = enc.s.check(*q)
+        if r == z3.unknown:
+            raise TimeoutError(enc.s.reason_unknown())
+        return r == z3.sat
+
+    found: dict = {}
+    open_props = set(enc.props)
+    try:
+        while open_props and check(z3.Or([by(p, bound) for p in sorted(open_props)])):
+            m = enc.s.model()
+            hit = [p for p in sorted(open_props) if z3.is_true(m.eval(by(p, bound), model_completion=True))]
+            for p in hit:
+                lo, hi, best = 0, bound, enc.path(m)   # fails within hi, not within lo
+                while hi - lo > 1:
+                    mid = (lo + hi) // 2
+                    if check(by(p, mid)):
+                        hi, best = mid, enc.path(enc.s.model())
+                    else:
+                        lo = mid
+                found[p] = Found(p, best[:hi], hi)
+                open_props.discard(p)
+                if on_found:
+                    on_found(found[p])
+        complete = bound > 0 and not check(enc.sel[bound - 1] != enc.STOP)
+    except TimeoutError as e:
+        return found, bound, False, f"solver gave up ({e})"
+    return found, bound, complete, None
+
+
+def reach(g: Ground, targets: list[int], bound: int, max_moves: int, seed: int = 0):
+    """A run of at most `bound` steps that takes one of `targets` (transition
+    ids), as actions, or None."""
+    enc = Encoding(g, {}, max_moves, seed)
+    want = {enc.enc[t] for t in targets}
+    for _ in range(bound):
+        enc.add_step()
+        j = enc.steps - 1
+        if enc.s.check(z3.Or([enc.sel[j] == i for i in want] or [z3.BoolVal(False)])) == z3.sat:
+            return enc.path(enc.s.model())
+    return None
