@@ -34,7 +34,8 @@ DEFAULT_MAX_STATES = 5_000
 # against real runs only in part: keep them honest when the model changes):
 #   gap        the model does not yet capture what the control protects;
 #   depth      another control (or the stronger parameter value) already stops it;
-#   coalition  the attack needs a coalition outside the single actors mutate runs.
+#   coalition  the attack needs a coalition outside the single actors mutate runs;
+#   masked     what it protects already fails in the published design under that actor.
 NO_ATTACK: dict[str, tuple[str, str]] = {
     "attestation-signature": ("gap",
         "A forged report must reach the client from its attacker, but a corrupt gateway's answers to the "
@@ -53,9 +54,10 @@ NO_ATTACK: dict[str, tuple[str, str]] = {
         "Without the peer check the orchestrator would call pred-evil, but that attack lies past the "
         "orchestrator's own handshake (deeper than 26 steps) and its injection enumeration overruns the "
         "budget, so the search ends inconclusive rather than finding it."),
-    "gpu-confidential-mode": ("gap",
-        "The clear CPU-GPU traffic is on the predictor's bus, reached only after the full two-hop "
-        "handshake: under meta-insider the search finds it at 4,421 states, so a lower --max-states misses it."),
+    "gpu-confidential-mode": ("masked",
+        "Without CC mode meta-insider reads the prompt on the predictor's bus, but the published design "
+        "already loses request- and response-secrecy under meta-insider to the binder finding, so nothing "
+        "the baseline keeps breaks; run it with --set binder=client-random+server-key to see it."),
     "binder=client-random+server-key": ("depth",
         "It binds the server key share as well as the client random, so it is strictly stronger than the "
         "default binder and removes the key-share substitution the published design already has."),
@@ -255,7 +257,7 @@ def details_text(rep: MutateReport, traces: bool = False) -> str:
         if not attacks:
             kind, why = NO_ATTACK.get(n, ("unexplained", "no explanation recorded in proofs/mutate.py NO_ATTACK"))
             tag = {"gap": "MODELLING GAP", "depth": "defence in depth",
-                   "coalition": "needs a coalition"}.get(kind, "UNEXPLAINED")
+                   "coalition": "needs a coalition", "masked": "masked by a baseline finding"}.get(kind, "UNEXPLAINED")
             out.append(f"{_label(n)}: no attack in this model [{tag}] {why}")
             continue
         out.append(f"{_label(n)}: stops {len(attacks)} attack(s)")

@@ -57,7 +57,7 @@ def test_no_attack_explanations_are_data_for_real_mutations():
     names = {m.name for m in mu.mutations()}
     assert set(mu.NO_ATTACK) <= names, f"explanations for unknown mutations: {set(mu.NO_ATTACK) - names}"
     for n, (kind, why) in mu.NO_ATTACK.items():
-        assert kind in ("gap", "depth", "coalition"), f"{n}: kind must be gap, depth or coalition"
+        assert kind in ("gap", "depth", "coalition", "masked"), f"{n}: kind {kind!r} is not a known kind"
         assert why.endswith(".") and len(why) > 40, f"{n}: one real sentence, not a placeholder"
 
 
