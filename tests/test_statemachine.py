@@ -24,6 +24,7 @@ counterexamples on real cryptography and asserts the concrete breach.
 from __future__ import annotations
 
 import functools
+import sys
 import itertools
 from types import SimpleNamespace
 
@@ -205,7 +206,7 @@ class ProtocolMachine(RuleBasedStateMachine):
 
 
 TestProtocolMachine = ProtocolMachine.TestCase
-TestProtocolMachine.settings = settings(max_examples=budget(25), stateful_step_count=steps(12),
+TestProtocolMachine.settings = settings(max_examples=budget(40), stateful_step_count=steps(20),
                                         deadline=None)
 
 
@@ -241,6 +242,28 @@ def test_symbolic_violations_reach_concretely(threat, disabled, prop):
             tw.step(tw.sym.deliveries(tw.ws)[0])
         found = breaches(tw)
     assert prop in found, f"symbolic {prop} violation not reached on real cryptography: {found}"
+
+
+def test_invariant_accepts_an_explained_breach_and_refuses_an_unexplained_one(monkeypatch):
+    """The machine's invariant on a run that breaches: the network's key-share
+    substitution (symbolic counterexample, replayed through the machine)."""
+    sc = scenario("network")
+    v = verdict(sc, "request-secrecy")
+    m = ProtocolMachine()
+    m.start(sc, 0)
+    for step in v.trace.steps:
+        m._do(action_from_json(step.action, m.twin.ws.inflight))
+    assert "request-secrecy" in breaches(m.twin) and "request-secrecy" in m.on_path
+    m.no_unexplained_breach()  # explained: the engine reports the violation
+    m.checked.clear()
+    exhaustive = Proved("explore", 30, True, 100, "pretend")
+    monkeypatch.setattr(sys.modules[__name__], "verdict", lambda sc, prop: exhaustive)
+    with pytest.raises(AssertionError, match="check_threat says"):
+        m.no_unexplained_breach()
+    m.checked.clear()
+    m.on_path.clear()
+    with pytest.raises(AssertionError, match="same path"):
+        m.no_unexplained_breach()
 
 
 @pytest.mark.parametrize("threat", ["none", "relay", "cdn", "ledger", "chat-member"])
