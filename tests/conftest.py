@@ -6,12 +6,16 @@
   ci       `HYPOTHESIS_PROFILE=ci`: derandomized (same examples every run), no
            example database, prints the reproduce blob of a failure
 
-Reproducing a failure: hypothesis prints `@reproduce_failure(...)` (ci
-profile) or the seed; re-run with `python -m pytest -p hypothesis
---hypothesis-seed=N tests/<file>` (the pytest plugin's fixed-seed option).
+Reproducing a failure: fix the seed with hypothesis' pytest option,
+`python -m pytest --hypothesis-seed=N tests/<file>` (any integer N; the same
+N gives the same examples), or paste the `@reproduce_failure(...)` line the
+ci profile prints. A state-machine failure prints its steps as code.
 Failing examples are saved in the example database `.hypothesis/examples`
-(default and deep profiles; git-ignored), replayed first on the next run; a
-bug found and fixed is pinned with `@example(...)` next to its test.
+(default and deep profiles; git-ignored) and replayed first on the next run;
+tests that set `database=None` (derandomized ones) do not need it. A bug
+found and fixed is pinned next to its test, as `@example(...)` when an
+example reproduces it, or as a plain regression test when it is
+deterministic (e.g. `test_statemachine.test_concrete_setup_with_an_adversary`).
 
 Tests whose cost per example is high read `budget(...)` below instead of
 hard-coding counts, so one place scales them per profile.
