@@ -25,6 +25,7 @@ from protocol.concrete import ConcreteCrypto, decode_tuple
 from protocol.crypto import CryptoError
 from protocol.messages import Env
 from protocol.setup import build
+from protocol.symbolic import SymbolicCrypto
 from protocol.world import Deliver, Inject, Invoke, Model, terms_in
 
 SECRECY = ("request-secrecy", "response-secrecy", "forward-secrecy")
@@ -186,15 +187,13 @@ def _until_linked(ls: _Lockstep, rep: ConcreteReplay, last, limit: int = 60):
 # --- evidence ------------------------------------------------------------------------
 def _truth(ls: _Lockstep) -> dict[Term, bytes]:
     """The scenario's chat messages and responses, symbolic -> real bytes."""
-    c, out = ls.c, {}
+    c, out, S = ls.c, {}, SymbolicCrypto()
     for cl in Facts(ls.sm).clients:
         for chat, (_, feature, msgs) in ls.sm.setup.static[cl]["chats"].items():
             _, _, cmsgs = ls.cm.setup.static[cl]["chats"][chat]
             out.update(zip(msgs, cmsgs))
             s_acct, c_acct = ls.sm.setup.static[cl]["account"], ls.cm.setup.static[cl]["account"]
             for extra, cextra in (((), ()), ((s_acct,), (c_acct,))):
-                from protocol.symbolic import SymbolicCrypto
-                S = SymbolicCrypto()
                 out[S.process(S.const(feature), S.tup(*msgs, *extra))] = c.process(
                     c.const(feature), c.tup(*cmsgs, *cextra))
     return out
