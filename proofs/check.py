@@ -179,8 +179,47 @@ def smt_verdicts(system, props: tuple[str, ...], threat: str, desc: dict, bound:
     return results
 
 
+class EngineDisagreement(RuntimeError):
+    """The explorer and the SMT engine gave opposite definite verdicts."""
+
+
+ENGINES = ("explore", "smt", "both")
+
+
 def check_threat(sc: Scenario, properties: Iterable[str], max_states: int = 20_000,
-                 progress: Optional[Callable] = None, max_moves: int = 2) -> list[Result]:
+                 progress: Optional[Callable] = None, max_moves: int = 2, engine: str = "explore",
+                 bound: int = 40, timeout: Optional[float] = None, seed: int = 0) -> list[Result]:
+    """One verdict per property under `sc`, from the explorer, the SMT engine,
+    or both (`both` raises EngineDisagreement when one proves what the other
+    refutes)."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; valid: {', '.join(ENGINES)}")
     model = symbolic_model(sc)
-    return explore_verdicts(PPSystem(model), tuple(properties), str(sc.threat), sc.describe(),
-                            max_states, max_moves, progress, lambda: honest_run(model), replay_trace)
+    props, threat, desc = tuple(properties), str(sc.threat), sc.describe()
+    ex = sm = None
+    if engine in ("explore", "both"):
+        ex = explore_verdicts(PPSystem(model), props, threat, desc, max_states, max_moves, progress,
+                              lambda: honest_run(model), replay_trace)
+    if engine in ("smt", "both"):
+        sm = smt_verdicts(PPSystem(model), props, threat, desc, bound, max_moves, timeout, seed,
+                          replay=replay_trace)
+    if ex is None or sm is None:
+        return ex or sm
+    return [combine(a, b) for a, b in zip(ex, sm)]
+
+
+def combine(a: Result, b: Result) -> Result:
+    """Both engines' verdicts on one property: a disagreement is an error; an
+    inconclusive one defers to the definite one; two proofs keep the stronger."""
+    va, vb = a.verdict.verdict, b.verdict.verdict
+    if {va, vb} == {"proved", "violated"}:
+        raise EngineDisagreement(f"{a.property} under {a.threat}: explorer says {va}, smt says {vb}")
+    pick = a
+    if va == "inconclusive" and vb != "inconclusive":
+        pick = b
+    elif va == vb == "proved" and b.verdict.exhaustive and not a.verdict.exhaustive:
+        pick = b
+    extra = dict(pick.extra)
+    extra["engines"] = {"explore": va, "smt": vb}
+    return Result(pick.property, pick.threat, pick.scenario, pick.verdict,
+                  a.partner_reached or b.partner_reached, a.seconds + b.seconds, extra)

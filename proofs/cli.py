@@ -43,7 +43,14 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--threat", action="append", default=[], metavar="ACTORS",
                    help="threat model, actors joined with '+' (repeatable; default each single actor "
                         "of the stated trust model: " + ", ".join(STATED_THREATS) + ")")
-    c.add_argument("--engine", choices=("explore",), default="explore")
+    c.add_argument("--engine", choices=("explore", "smt", "both"), default="explore",
+                   help="explore: explicit-state search; smt: bounded model checking in z3; "
+                        "both: run both, a disagreement is an error (exit 2)")
+    c.add_argument("--bound", type=int, default=40, metavar="K",
+                   help="SMT unrolling depth in steps (an honest session takes about 30)")
+    c.add_argument("--timeout", type=float, default=None, metavar="S",
+                   help="SMT solver time limit per threat model, seconds (unknown is inconclusive)")
+    c.add_argument("--seed", type=int, default=0, help="z3 random seed")
     c.add_argument("--max-states", type=int, default=20_000, help="explorer state limit per threat model")
     c.add_argument("--max-moves", type=int, default=2,
                    help="adversary injections per path (besides its up-front handshakes)")
@@ -91,8 +98,12 @@ def _make_scenario(args, threat_text="none"):
 
 
 def _check_kwargs(args) -> dict:
-    """Extra keyword arguments for `check_threat` (engine options go here)."""
-    return {}
+    """Extra keyword arguments for `check_threat`: the engine options."""
+    if args.bound < 1:
+        raise UsageError(f"--bound must be at least 1, got {args.bound}")
+    if args.timeout is not None and args.timeout <= 0:
+        raise UsageError(f"--timeout must be positive, got {args.timeout}")
+    return {"engine": args.engine, "bound": args.bound, "timeout": args.timeout, "seed": args.seed}
 
 
 def _render_machine(args):
@@ -243,6 +254,13 @@ def main(argv=None) -> int:
     except (UnknownName, UsageError, TraceFormatError, ValueError) as exc:
         print(f"ppverify: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except RuntimeError as exc:  # engines disagree, or a counterexample did not replay
+        from proofs.check import EngineDisagreement
+        from proofs.replay import ReplayError
+        if isinstance(exc, (EngineDisagreement, ReplayError)):
+            print(f"ppverify: internal error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        raise
 
 
 if __name__ == "__main__":
