@@ -128,21 +128,22 @@ def smt_verdicts(system, props: tuple[str, ...], threat: str, desc: dict, bound:
     """Ground `system`, run bounded model checking in z3 to `bound` steps and
     turn the outcome into one `Result` per property (engine "smt")."""
     from proofs.ground import ground
-    from proofs.smt import CyclicKnowledge, bmc, reach
+    from proofs.smt import CyclicKnowledge, bmc
     start = time.perf_counter()
     stats: dict = {}
     try:
         g = ground(system, max_moves, ground_limit)
         encodings = {p: system.smt_encoding(p) for p in props}
-        found, depth, complete, unknown = bmc(g, encodings, bound, max_moves, timeout, seed, progress=progress)
+        every = frozenset(g.events)  # over-approximates what happened before; the replay confirms
+        done = tuple(t.id for t in g.transitions
+                     if system.completed(t.before, t.after.replace(events=every), t.out))
+        found, depth, complete, unknown, run = bmc(g, encodings, bound, max_moves, timeout, seed,
+                                                   progress=progress, partner=done)
     except (RuntimeError, CyclicKnowledge) as e:  # grounding limit, or knowledge not encodable
         return [Result(p, threat, desc, Inconclusive("smt", f"not encoded: {e}", 0), False,
                        time.perf_counter() - start, {}) for p in props]
     stats.update(g.stats)
     partner = False
-    every = frozenset(g.events)  # over-approximate what happened before; the replay confirms
-    done = [t.id for t in g.transitions if system.completed(t.before, t.after.replace(events=every), t.out)]
-    run = reach(g, done, bound, max_moves, seed) if done else None
     if run is not None:  # confirm on the model: the run applies and completes
         w = system.initial()
         for a in run:
