@@ -71,6 +71,16 @@ def parser() -> argparse.ArgumentParser:
     _scenario_args(s)
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--format", choices=("text", "json"), default="text")
+    x = sub.add_parser("export", help="write the SMT engine's proof obligations as SMT-LIB 2 files")
+    _scenario_args(x)
+    x.add_argument("--format", choices=("smtlib",), default="smtlib")
+    x.add_argument("--output", required=True, metavar="DIR", help="directory for the .smt2 files")
+    x.add_argument("--property", action="append", default=[], metavar="NAME",
+                   help="property (repeatable; default all with an SMT encoding): " + ", ".join(PROPERTY_NAMES))
+    x.add_argument("--threat", action="append", default=[], metavar="ACTORS",
+                   help="threat model (repeatable; default the stated trust model)")
+    x.add_argument("--bound", type=int, default=40, metavar="K")
+    x.add_argument("--max-moves", type=int, default=2)
     r = sub.add_parser("replay", help="replay a saved trace (JSON) on the model, then with real cryptography")
     r.add_argument("trace")
     r.add_argument("--symbolic-only", action="store_true", help="skip the replay with real cryptography")
@@ -245,10 +255,25 @@ def _attacks(name, *extra):
     return run
 
 
+def cmd_export(args) -> int:
+    from pathlib import Path
+    from proofs.export import export_smtlib
+    props = args.property or list(PROPERTY_NAMES)
+    for p in props:
+        if p not in PROPERTY_NAMES:
+            raise UnknownName("property", p, PROPERTY_NAMES)
+    if args.bound < 1:
+        raise UsageError(f"--bound must be at least 1, got {args.bound}")
+    scs = [_make_scenario(args, str(threat(t))) for t in (args.threat or STATED_THREATS)]
+    paths = export_smtlib(scs, props, args.bound, args.max_moves, Path(args.output))
+    print(f"wrote {len(paths)} SMT-LIB files to {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
     try:
-        return {"check": cmd_check, "simulate": cmd_simulate, "replay": cmd_replay,
+        return {"check": cmd_check, "simulate": cmd_simulate, "replay": cmd_replay, "export": cmd_export,
                 "report": cmd_report, "mutate": _attacks("cmd_mutate"), "lattice": _attacks("cmd_lattice"),
                 "explain": _attacks("cmd_explain", _make_scenario)}[args.command](args)
     except (UnknownName, UsageError, TraceFormatError, ValueError) as exc:

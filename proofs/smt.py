@@ -64,6 +64,37 @@ def producers(universe) -> dict:
     return out
 
 
+def _any(xs) -> z3.BoolRef:
+    """Or over a list; SMT-LIB has no nullary `or`, so small cases are folded."""
+    xs = list(xs)
+    return z3.BoolVal(False) if not xs else xs[0] if len(xs) == 1 else z3.Or(xs)
+
+
+def _all(xs) -> z3.BoolRef:
+    xs = list(xs)
+    return z3.BoolVal(True) if not xs else xs[0] if len(xs) == 1 else z3.And(xs)
+
+
+def _count(bits):
+    """How many of `bits` hold, as an 8-bit vector (counts stay small)."""
+    return sum((z3.If(b, z3.BitVecVal(1, 8), z3.BitVecVal(0, 8)) for b in bits), z3.BitVecVal(0, 8))
+
+
+class _Recorded:
+    """A solver that keeps what was asserted (the finite-domain solver does not
+    give its assertions back), for export to SMT-LIB."""
+
+    def __init__(self, solver):
+        self.solver, self.log = solver, []
+
+    def add(self, *xs):
+        self.log.extend(xs)
+        self.solver.add(*xs)
+
+    def __getattr__(self, name):
+        return getattr(self.solver, name)
+
+
 @dataclass
 class Found:
     prop: str
@@ -76,7 +107,7 @@ class Encoding:
         self.g, self.max_moves = g, max_moves
         # Everything is Boolean or a bit-vector: z3's finite-domain solver
         # (bit-blasting into its SAT core) is an order of magnitude faster here.
-        self.s = z3.SolverFor("QF_FD")
+        self.s = _Recorded(z3.SolverFor("QF_FD"))
         self.s.set("random_seed", seed)
         self.terms = sorted(g.kmax.known, key=repr)
         self.producers = producers(g.kmax.known)
@@ -120,7 +151,7 @@ class Encoding:
         elif x.op == "hexp":
             syn = self.D(j, x.args[0])
         elif x.op in CONSTRUCTORS:
-            syn = z3.And([self.D(j, a) for a in x.args])
+            syn = _all(self.D(j, a) for a in x.args)
         else:
             syn = z3.BoolVal(False)
         v = z3.Or(self.k[j][x], syn) if x in self.k[j] else syn
@@ -181,21 +212,21 @@ class Encoding:
         for p in g.parties:
             lo, hi = self.range.get(p, (0, 0))
             s.add(z3.Implies(z3.Not(z3.And(z3.UGE(sel, lo), z3.ULT(sel, hi))), L1[p] == L0[p]))
-        step = z3.If(z3.Or(moving), z3.BitVecVal(1, 8), z3.BitVecVal(0, 8)) if moving else z3.BitVecVal(0, 8)
+        step = z3.If(_any(moving), z3.BitVecVal(1, 8), z3.BitVecVal(0, 8))
         s.add(self.moves[j + 1] == self.moves[j] + step)
         s.add(z3.ULE(self.moves[j + 1], self.max_moves))
         for m in range(len(g.messages)):
-            sent = z3.Or(sends.get(m, []))
-            taken = z3.Or(takes.get(m, []))
+            sent = _any(sends.get(m, []))
+            taken = _any(takes.get(m, []))
             s.add(self.fly[j + 1][m] == z3.Or(sent, z3.And(self.fly[j][m], z3.Not(taken))))
         for e in self.events_used:
-            s.add(self.ev[j + 1][e] == z3.Or(self.ev[j][e], z3.Or(emits.get(e, []))))
+            s.add(self.ev[j + 1][e] == z3.Or(self.ev[j][e], _any(emits.get(e, []))))
         K0, K1 = self.k[j], self.k[j + 1]
         for x in self.terms:
             taught = [is_t[i] for i in self.learners.get(x, [])]
             via = [z3.And(K1[p], self.D(j + 1, key) if key is not None else True)
                    for p, key in self.producers.get(x, [])]
-            s.add(K1[x] == z3.Or(K0[x], *taught, *via))
+            s.add(K1[x] == _any([K0[x], *taught, *via]))
         self.is_t = is_t
         self.steps += 1
         return [self._bad(p, j, is_t) for p in self.props]
@@ -257,7 +288,7 @@ class Encoding:
             for i, singles, pairs in self.needs[p]:
                 ok = [self.ev[after][e] for e in singles] + [z3.And(self.ev[after][a], self.ev[after][b])
                                                            for a, b in pairs]
-                terms.append(z3.And(is_t[i], z3.Not(z3.Or(ok))))
+                terms.append(z3.And(is_t[i], z3.Not(_any(ok))))
         elif kind == "count":
             _, _, redeems, issues, active = enc
             if active:
@@ -266,14 +297,14 @@ class Encoding:
                 for k, e in enumerate(ev):
                     if redeems(e):
                         by_token.setdefault(e.args[0], []).append(self.ev[after][k])
-                redeemed = z3.Sum([z3.If(z3.Or(bs), 1, 0) for bs in by_token.values()]) if by_token else 0
-                issued = z3.Sum([z3.If(self.ev[after][k], 1, 0) for k, e in enumerate(ev) if issues(e)] or [z3.IntVal(0)])
+                redeemed = _count(_any(bs) for bs in by_token.values())
+                issued = _count(self.ev[after][k] for k, e in enumerate(ev) if issues(e))
                 new_redeem = [is_t[i] for i, t in enumerate(self.trans)
                               if any(redeems(self.g.events[e]) for e in t.events)]
                 if new_redeem and by_token:
-                    terms.append(z3.And(z3.Or(new_redeem), redeemed > issued))
+                    terms.append(z3.And(_any(new_redeem), z3.UGT(redeemed, issued)))
         terms += [is_t[i] for i in self.local_bad.get(p, [])]
-        return z3.Or(terms) if terms else z3.BoolVal(False)
+        return _any(terms)
 
     def path(self, model) -> list:
         out = []
@@ -324,7 +355,7 @@ def bmc(g: Ground, encodings: dict, bound: int, max_moves: int, timeout: Optiona
         """p fails at some step < d."""
         key = (p, d)
         if key not in prefix:
-            prefix[key] = z3.Or([per_step[j][p] for j in range(d)]) if d else z3.BoolVal(False)
+            prefix[key] = _any(per_step[j][p] for j in range(d))
         return prefix[key]
 
     def check(*q):
@@ -336,7 +367,7 @@ def bmc(g: Ground, encodings: dict, bound: int, max_moves: int, timeout: Optiona
     found: dict = {}
     open_props = set(enc.props)
     try:
-        while open_props and check(z3.Or([by(p, bound) for p in sorted(open_props)])):
+        while open_props and check(_any(by(p, bound) for p in sorted(open_props))):
             m = enc.s.model()
             hit = [p for p in sorted(open_props) if z3.is_true(m.eval(by(p, bound), model_completion=True))]
             for p in hit:
@@ -354,7 +385,7 @@ def bmc(g: Ground, encodings: dict, bound: int, max_moves: int, timeout: Optiona
         complete = _no_run_reaches(enc, bound, timeout)
         want = [enc.enc[t] for t in partner]
         run = None
-        if want and check(z3.Or([z3.Or([sel == i for i in want]) for sel in enc.sel])):
+        if want and check(_any(_any(sel == i for i in want) for sel in enc.sel)):
             run = enc.path(enc.s.model())
     except TimeoutError as e:
         return found, bound, False, f"solver gave up ({e})", None
