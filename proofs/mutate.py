@@ -58,6 +58,10 @@ NO_ATTACK: dict[str, tuple[str, str]] = {
         "Without CC mode meta-insider reads the prompt on the predictor's bus, but the published design "
         "already loses request- and response-secrecy under meta-insider to the binder finding, so nothing "
         "the baseline keeps breaks; run it with --set binder=client-random+server-key to see it."),
+    "log-filtering": ("masked",
+        "Unfiltered logs hand the request text to the host, but the published design already loses request- "
+        "and response-secrecy under meta-insider to the binder finding, so nothing the baseline keeps breaks; "
+        "run it with --set binder=client-random+server-key to see it."),
     "binder=client-random+server-key": ("depth",
         "It binds the server key share as well as the client random, so it is strictly stronger than the "
         "default binder and removes the key-share substitution the published design already has."),
