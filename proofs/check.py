@@ -122,6 +122,17 @@ def explore_verdicts(system, props: tuple[str, ...], threat: str, desc: dict, ma
     return results
 
 
+def _completes(system, path: list) -> bool:
+    """Does this run, replayed on the model, complete an honest session?"""
+    w = system.initial()
+    for a in path:
+        w2, out, rej = system.step(w, a)
+        if rej is None and system.completed(w, w2, out):
+            return True
+        w = w2
+    return False
+
+
 def smt_verdicts(system, props: tuple[str, ...], threat: str, desc: dict, bound: int, max_moves: int,
                  timeout: Optional[float] = None, seed: int = 0, progress=None,
                  replay=None, ground_limit: int = 50_000) -> list[Result]:
@@ -138,18 +149,13 @@ def smt_verdicts(system, props: tuple[str, ...], threat: str, desc: dict, bound:
         done = tuple(t.id for t in g.transitions
                      if system.completed(t.before, t.after.replace(events=every), t.out))
         found, depth, complete, unknown, run = bmc(g, encodings, bound, max_moves, timeout, seed,
-                                                   progress=progress, partner=done)
+                                                   progress=progress, partner=done,
+                                                   confirm=lambda path: _completes(system, path))
     except (RuntimeError, CyclicKnowledge) as e:  # grounding limit, or knowledge not encodable
         return [Result(p, threat, desc, Inconclusive("smt", f"not encoded: {e}", 0), False,
                        time.perf_counter() - start, {}) for p in props]
     stats.update(g.stats)
-    partner = False
-    if run is not None:  # confirm on the model: the run applies and completes
-        w = system.initial()
-        for a in run:
-            w2, out, rej = system.step(w, a)
-            partner = partner or (rej is None and system.completed(w, w2, out))
-            w = w2
+    partner = run is not None
     elapsed = time.perf_counter() - start
     stats.update(depth=depth, complete=complete)
     results = []

@@ -317,6 +317,26 @@ class Encoding:
 
 
 COMPLETENESS_SECONDS = 20.0
+PARTNER_ATTEMPTS = 8
+
+
+def _partner_run(enc: Encoding, check, want: list, confirm) -> Optional[list]:
+    """A run that takes a completing transition and that `confirm` accepts on
+    the model; runs it rejects (completion over-approximated) are blocked."""
+    if not want:
+        return None
+    goal = _any(_any(sel == i for i in want) for sel in enc.sel)
+    blocked = []
+    for _ in range(PARTNER_ATTEMPTS):
+        if not check(goal, *blocked):
+            return None
+        m = enc.s.model()
+        run = enc.path(m)
+        if confirm is None or confirm(run):
+            return run
+        taken = [sel == m.eval(sel, model_completion=True) for sel in enc.sel[:len(run) + 1]]
+        blocked.append(z3.Not(_all(taken)))
+    return None
 
 
 def _no_run_reaches(enc: Encoding, bound: int, timeout: Optional[float]) -> bool:
@@ -335,12 +355,12 @@ def _no_run_reaches(enc: Encoding, bound: int, timeout: Optional[float]) -> bool
 
 def bmc(g: Ground, encodings: dict, bound: int, max_moves: int, timeout: Optional[float] = None,
         seed: int = 0, on_found: Optional[Callable] = None, progress: Optional[Callable] = None,
-        partner: tuple = ()):
+        partner: tuple = (), confirm: Optional[Callable] = None):
     """Unroll `bound` steps, ask once whether any property fails within them,
     and for each that does, find its shortest counterexample by bisection on
     the depth. Returns (found: {prop: Found}, depth, complete: no run of the
     scenario is as long as the bound, unknown: a reason or None, a run taking
-    one of the `partner` transitions or None)."""
+    one of the `partner` transitions that `confirm` accepts, or None)."""
     enc = Encoding(g, encodings, max_moves, seed)
     if timeout:
         enc.s.set("timeout", int(timeout * 1000))
@@ -383,10 +403,7 @@ def bmc(g: Ground, encodings: dict, bound: int, max_moves: int, timeout: Optiona
                 if on_found:
                     on_found(found[p])
         complete = _no_run_reaches(enc, bound, timeout)
-        want = [enc.enc[t] for t in partner]
-        run = None
-        if want and check(_any(_any(sel == i for i in want) for sel in enc.sel)):
-            run = enc.path(enc.s.model())
+        run = _partner_run(enc, check, [enc.enc[t] for t in partner], confirm)
     except TimeoutError as e:
         return found, bound, False, f"solver gave up ({e})", None
     return found, bound, complete, None, run

@@ -64,3 +64,39 @@ def test_disagreement_is_an_error():
         combine(a, b)
     c = Result("p", "t", {}, Inconclusive("smt", "timeout"))
     assert combine(a, c).verdict is a.verdict
+
+
+# --- agreement of the two engines --------------------------------------------------------
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from proofs.properties import PROPERTY_NAMES, smt_encoding  # noqa: E402
+from protocol.controls import CONTROLS  # noqa: E402
+
+ENCODED = tuple(p for p in PROPERTY_NAMES if smt_encoding(p) is not None)
+# threat models whose grounding stays small (network and meta-insider: see README)
+CHEAP = ("none", "cdn", "ledger", "relay", "chat-member", "cvm-compromise-after")
+
+
+def _agree(sc, props=ENCODED):
+    """`both` raises EngineDisagreement when one engine proves what the other refutes."""
+    res = check_threat(sc, props, engine="both", bound=40)
+    for r in res:
+        assert r.extra["engines"]["smt"] != "inconclusive" or smt_encoding(r.property) is None, r
+    return {r.property: r.verdict.verdict for r in res}
+
+
+@pytest.mark.parametrize("threat,disabled,prop", [
+    ("none", ["user-opt-in"], "user-consent"),
+    ("chat-member", ["advanced-chat-privacy"], "chat-privacy-respected"),
+    ("cdn", [], "key-consistency"),
+])
+def test_what_ifs_agree(threat, disabled, prop):
+    verdicts = _agree(scenario(threat, disabled))
+    assert verdicts[prop] == "violated"
+
+
+@settings(max_examples=3, deadline=None)
+@given(st.sampled_from(CHEAP), st.lists(st.sampled_from(CONTROLS), max_size=2, unique=True),
+       st.sampled_from(["client-random", "client-random+server-key"]))
+def test_random_scenarios_agree(threat, disabled, binder):
+    _agree(scenario(threat, disabled, [f"binder={binder}"]))
