@@ -65,7 +65,9 @@ def _observed(known: frozenset) -> tuple[Term, ...]:
     return tuple(sorted((t for t in known if t not in made), key=repr))
 
 
-def ground(system, max_moves: int, limit: int = 200_000) -> Ground:
+def ground(system, max_moves: int, limit: int = 200_000, max_transitions: int = 6_000) -> Ground:
+    """Ground `system`; raises RuntimeError past `limit` local histories of one
+    party or `max_transitions` transitions (the encoding grows with both)."""
     w0 = system.initial()
     parties = [p for p, _ in w0.states]
     base = dict(w0.states)
@@ -131,6 +133,9 @@ def ground(system, max_moves: int, limit: int = 200_000) -> Ground:
                            sends, learned, tuple(ev_id(e) for e in out.events), out, w2, blank)
             transitions.append(t)
             seen[key] = t
+            if len(transitions) > max_transitions:
+                raise RuntimeError(f"grounding exceeds {max_transitions} transitions "
+                                   f"({len(states[p])} local states of {p} so far)")
             yield t
 
     initial_flight = frozenset(msg_id(m) for m in w0.inflight)

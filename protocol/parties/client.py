@@ -92,17 +92,28 @@ def invoke(st: ClientState, env: Env, me: str, chat: str, by_user: bool):
     return ClientState(setitem(st.sessions, i, s)), Out((send,), tuple(events), (request,))
 
 
-def _session(st: ClientState, msg: Msg, me: str, phase: str) -> tuple[int, Session]:
+def _server(env: Env, phase: str) -> str:
+    """Who answers in this phase: the client's request went out on a
+    server-authenticated TLS connection to that party (README, Transport)."""
+    if phase == "config":
+        return "cdn" if env.on("third-party-key-config") else "gateway"
+    if phase in ("hello", "data"):
+        return "relay" if env.on("third-party-relay") else "gateway"
+    return {"keying": "acs", "issuing": "acs", "ledger": "ledger"}[phase]
+
+
+def _session(st: ClientState, msg: Msg, me: str, phase: str, env: Env) -> tuple[int, Session]:
     i = st.current()
     need(me, i is not None and st.sessions[i].phase == phase, f"unexpected {msg.kind}")
     need(me, msg.conn.startswith(f"{me}.s{i + 1}."), "wrong connection")
+    need(me, msg.src == _server(env, phase), "answer not from the server of this connection")
     return i, st.sessions[i]
 
 
 def on_issuer_key(st: ClientState, msg: Msg, env: Env, me: str):
     """Phase 1: check the per-attribute issuer key, then ask for a blind token."""
     c, static = env.crypto, env.static[me]
-    i, s = _session(st, msg, me, "keying")
+    i, s = _session(st, msg, me, "keying", env)
     _, attr_pub, key_sig = guarded(me, c.untup, msg.payload, 3)
     if env.on("issuer-key-consistency"):
         need(me, c.verify(static["primary_pub"], c.tup(c.const("attr-key"), attr_pub), key_sig),
@@ -118,7 +129,7 @@ def on_issuer_key(st: ClientState, msg: Msg, env: Env, me: str):
 
 def on_issued(st: ClientState, msg: Msg, env: Env, me: str):
     c, static = env.crypto, env.static[me]
-    i, s = _session(st, msg, me, "issuing")
+    i, s = _session(st, msg, me, "issuing", env)
     _, evaluated = guarded(me, c.untup, msg.payload, 2)
     cred = guarded(me, c.cred_finalize, s.issuer_pub, s.token, s.blind, evaluated)
     s = upd(s, phase="config", cred=cred)
@@ -130,7 +141,7 @@ def on_issued(st: ClientState, msg: Msg, env: Env, me: str):
 
 def on_config(st: ClientState, msg: Msg, env: Env, me: str):
     c, static = env.crypto, env.static[me]
-    i, s = _session(st, msg, me, "config")
+    i, s = _session(st, msg, me, "config", env)
     _, gw_pub = guarded(me, c.untup, msg.payload, 2)
     s = upd(s, phase="ledger", gw_pub=gw_pub)
     send = Msg(me, "ledger", "get-ledger", c.tup(c.const("get-ledger")), f"{me}.s{i + 1}.ledger",
@@ -152,7 +163,7 @@ def _to_gateway(c, env: Env, me: str, i: int, gw_pub, inner, n: int):
 
 def on_ledger(st: ClientState, msg: Msg, env: Env, me: str):
     c = env.crypto
-    i, s = _session(st, msg, me, "ledger")
+    i, s = _session(st, msg, me, "ledger", env)
     _, root, epoch_sig, revoked = guarded(me, c.untup, msg.payload, 4)
     cr = c.fresh(_label(me, i, "cr"), "nonce")
     x = c.fresh(_label(me, i, "x"), "dh")
@@ -179,7 +190,7 @@ def _open_response(c, env: Env, me: str, s: Session, msg: Msg):
 def on_resp1(st: ClientState, msg: Msg, env: Env, me: str):
     """Phase 4: the attested handshake; every check before any data leaves."""
     c, static = env.crypto, env.static[me]
-    i, s = _session(st, msg, me, "hello")
+    i, s = _session(st, msg, me, "hello", env)
     inner = _open_response(c, env, me, s, msg)
     route, sh = guarded(me, c.untup, inner, 2)
     _, Y, evidence = guarded(me, c.untup, sh, 3)
@@ -203,7 +214,7 @@ def on_resp1(st: ClientState, msg: Msg, env: Env, me: str):
 
 def on_resp2(st: ClientState, msg: Msg, env: Env, me: str):
     c = env.crypto
-    i, s = _session(st, msg, me, "data")
+    i, s = _session(st, msg, me, "data", env)
     inner = _open_response(c, env, me, s, msg)
     if env.on("ra-tls"):
         _, record, ad = guarded(me, c.untup, inner, 3)

@@ -1,0 +1,53 @@
+"""SMT engine against the explorer: time against the unrolling bound and
+against the number of sessions, over several z3 seeds, so the growth of cost
+is visible. Prints figures; asserts nothing.
+
+    python bench/bench_smt.py [THREAT]        (default: cdn)
+"""
+import resource
+import sys
+import time
+
+from models.scenario import Bounds
+from proofs.check import smt_verdicts, symbolic_model
+from proofs.explore import explore
+from proofs.properties import PROPERTY_NAMES
+from proofs.system import PPSystem
+from protocol.controls import scenario
+
+
+def smt(threat: str, bounds: Bounds, bound: int, seed: int) -> str:
+    system = PPSystem(symbolic_model(scenario(threat, bounds=bounds)))
+    t = time.perf_counter()
+    res = smt_verdicts(system, PROPERTY_NAMES, threat, {}, bound, 2, seed=seed)
+    dt = time.perf_counter() - t
+    kinds = [r.verdict.verdict for r in res]
+    x = res[0].extra
+    return (f"{dt:7.2f}s  ground {x.get('transitions', '-')} transitions, complete={x.get('complete')}, "
+            f"{kinds.count('violated')} violated {kinds.count('proved')} proved "
+            f"{kinds.count('inconclusive')} inconclusive")
+
+
+def explorer(threat: str, bounds: Bounds, max_states: int = 20_000) -> str:
+    m = symbolic_model(scenario(threat, bounds=bounds))
+    t = time.perf_counter()
+    ex = explore(m, PROPERTY_NAMES, max_states=max_states)
+    return (f"{time.perf_counter() - t:7.2f}s  {ex.stats['states']} states, exhaustive={ex.exhaustive}, "
+            f"depth {ex.depth}")
+
+
+if __name__ == "__main__":
+    threat = sys.argv[1] if len(sys.argv) > 1 else "cdn"
+    print(f"threat model {threat}")
+    print("time against the bound (1 session):")
+    for bound in (10, 20, 30, 40):
+        for seed in (0, 1, 2):
+            print(f"  smt bound {bound:3d} seed {seed}: {smt(threat, Bounds(), bound, seed)}", flush=True)
+    print("time against sessions (bound 35 per session):")
+    for sessions in (1, 2, 3):
+        b = Bounds(sessions=sessions)
+        print(f"  explore sessions {sessions}: {explorer(threat, b)}", flush=True)
+        for seed in (0, 1):
+            print(f"  smt     sessions {sessions} seed {seed}: {smt(threat, b, 35 * sessions, seed)}", flush=True)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory {peak:.0f} MB")
