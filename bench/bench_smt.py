@@ -16,10 +16,10 @@ from proofs.system import PPSystem
 from protocol.controls import scenario
 
 
-def smt(threat: str, bounds: Bounds, bound: int, seed: int) -> str:
+def smt(threat: str, bounds: Bounds, bound: int, seed: int, timeout: float = 120.0) -> str:
     system = PPSystem(symbolic_model(scenario(threat, bounds=bounds)))
     t = time.perf_counter()
-    res = smt_verdicts(system, PROPERTY_NAMES, threat, {}, bound, 2, seed=seed)
+    res = smt_verdicts(system, PROPERTY_NAMES, threat, {}, bound, 2, timeout=timeout, seed=seed)
     dt = time.perf_counter() - t
     kinds = [r.verdict.verdict for r in res]
     x = res[0].extra
