@@ -145,6 +145,8 @@ def smt_verdicts(system, props: tuple[str, ...], threat: str, desc: dict, bound:
     try:
         g = ground(system, max_moves, ground_limit)
         encodings = {p: system.smt_encoding(p) for p in props}
+        if hasattr(system, "refine"):
+            encodings = system.refine(encodings, g)
         every = frozenset(g.events)  # over-approximates what happened before; the replay confirms
         done = tuple(t.id for t in g.transitions
                      if system.completed(t.before, t.after.replace(events=every), t.out))

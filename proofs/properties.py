@@ -401,4 +401,4 @@ def smt_encoding(name: str):
                 "key-consistency", "release-after-attestation", "chat-privacy-respected",
                 "data-minimization"):
         return LOCAL
-    return None  # forward-secrecy and the link-fact properties
+    return None  # forward-secrecy; the link facts are settled per grounding (PPSystem.refine)

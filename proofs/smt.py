@@ -269,6 +269,8 @@ class Encoding:
     def _bad(self, p: str, j: int, is_t):
         enc = self.encodings[p]
         kind = enc[0]
+        if kind == "never":  # settled on the grounded system (see PPSystem.refine)
+            return z3.BoolVal(False)
         after = j + 1
         terms = []
         if kind == "secret":

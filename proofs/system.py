@@ -16,6 +16,7 @@ from proofs.properties import BY_NAME, COUNT, Agreement, Facts, Secret, complete
 from protocol.adversary import expectations, injections, prefetches
 from protocol.world import Deliver, Inject, Invoke, Model, World
 
+LINK_FACTS = ("client-unlinkability", "credential-unlinkability", "non-targetability")
 Monitor = Callable[[World, World, object], Optional[str]]
 
 
@@ -60,6 +61,8 @@ class PPSystem:
     def smt_encoding(self, prop: str):
         """The property as the SMT engine states it (see `proofs.smt`)."""
         enc, f = smt_encoding(prop), self.facts
+        if prop in LINK_FACTS:
+            return ("link",)  # decided per grounding, see proofs.check.smt_verdicts
         if enc is None:
             return None
         if isinstance(enc, Secret):
@@ -71,6 +74,21 @@ class PPSystem:
                     lambda e: e.name == "redeem" and not getattr(e.args[0], "name", "").startswith("adv."),
                     lambda e: e.name == "issue", "acs" not in self.model.setup.corrupt)
         return ("local", self.monitor(prop))
+
+    def refine(self, encodings: dict, g) -> dict:
+        """Settle the link facts on the grounded system where that is exact:
+        client-unlinkability and non-targetability are only about a Meta-side
+        coalition; credential-unlinkability needs a message seen with a
+        client's identity. Where such sightings exist, they are not encoded."""
+        identities = {self.model.setup.static[c]["identity"] for c in self.facts.clients}
+        seen = {meta for t in g.transitions for meta, _ in t.after.sightings}
+        out = dict(encodings)
+        for p, e in encodings.items():
+            if e != ("link",):
+                continue
+            never = (not (seen & identities)) if p == "credential-unlinkability" else not self.facts.meta
+            out[p] = ("never",) if never else None
+        return out
 
     def may_inject(self, w: World, action) -> Optional[str]:
         m = action.msg

@@ -100,3 +100,21 @@ def test_what_ifs_agree(threat, disabled, prop):
        st.sampled_from(["client-random", "client-random+server-key"]))
 def test_random_scenarios_agree(threat, disabled, binder):
     _agree(scenario(threat, disabled, [f"binder={binder}"]))
+
+
+def test_link_facts_are_settled_only_where_exact():
+    """Without a Meta-side coalition, client-unlinkability and non-targetability
+    cannot fail; credential-unlinkability needs a sighting with an identity."""
+    from types import SimpleNamespace
+    from proofs.check import symbolic_model
+    from proofs.system import PPSystem
+    system = PPSystem(symbolic_model(scenario("relay")))
+    links = {p: ("link",) for p in ("client-unlinkability", "credential-unlinkability", "non-targetability")}
+    ident = system.model.setup.static["client1"]["identity"]
+    seen = SimpleNamespace(transitions=[SimpleNamespace(after=SimpleNamespace(sightings={(ident, "x")}))])
+    quiet = SimpleNamespace(transitions=[SimpleNamespace(after=SimpleNamespace(sightings=frozenset()))])
+    assert system.refine(links, quiet)["credential-unlinkability"] == ("never",)
+    assert system.refine(links, seen)["credential-unlinkability"] is None
+    assert system.refine(links, seen)["client-unlinkability"] == ("never",)
+    meta = PPSystem(symbolic_model(scenario("meta-insider")))
+    assert meta.refine(links, quiet)["non-targetability"] is None
