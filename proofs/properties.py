@@ -381,6 +381,7 @@ class Secret:
 
 
 LOCAL = "local"   # the monitor reads only the transition's own output and ground facts
+AFTER = "after"   # forward-secrecy: a second closure at session end, with the compromised state
 COUNT = "count"   # token-single-use: a per-token count (local) and redemptions <= issuances
 
 
@@ -394,6 +395,8 @@ def smt_encoding(name: str):
         return Secret(lambda f: f.responses, derivable=True)
     if name == "token-single-use":
         return COUNT
+    if name == "forward-secrecy":
+        return AFTER
     agreement = getattr(BY_NAME[name].monitor, "agreement", None)
     if agreement is not None:
         return agreement
@@ -401,4 +404,4 @@ def smt_encoding(name: str):
                 "key-consistency", "release-after-attestation", "chat-privacy-respected",
                 "data-minimization"):
         return LOCAL
-    return None  # forward-secrecy; the link facts are settled per grounding (PPSystem.refine)
+    return None  # the link facts: settled per grounding where exact (PPSystem.refine)

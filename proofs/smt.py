@@ -24,6 +24,7 @@ from typing import Callable, Optional
 
 import z3
 
+from models.deduction import Knowledge
 from models.terms import App, Atom
 from models.theory import CONSTRUCTORS, rules
 from proofs.ground import Ground
@@ -80,6 +81,29 @@ def _count(bits):
     return sum((z3.If(b, z3.BitVecVal(1, 8), z3.BitVecVal(0, 8)) for b in bits), z3.BitVecVal(0, 8))
 
 
+def _derivable(bits: dict, memo: dict, x):
+    """x is derivable from the knowledge `bits` (term -> Bool): known, or
+    built by a constructor from derivable parts."""
+    v = memo.get(x)
+    if v is not None:
+        return v
+    if isinstance(x, Atom):
+        syn = z3.BoolVal(x.kind == "const")
+    elif x.op == "dhk":
+        a, b = x.args
+        syn = z3.Or(z3.And(_derivable(bits, memo, a), _derivable(bits, memo, App("pk", (b,)))),
+                    z3.And(_derivable(bits, memo, b), _derivable(bits, memo, App("pk", (a,)))))
+    elif x.op == "hexp":
+        syn = _derivable(bits, memo, x.args[0])
+    elif x.op in CONSTRUCTORS:
+        syn = _all(_derivable(bits, memo, a) for a in x.args)
+    else:
+        syn = z3.BoolVal(False)
+    v = z3.Or(bits[x], syn) if x in bits else syn
+    memo[x] = v
+    return v
+
+
 class _Recorded:
     """A solver that keeps what was asserted (the finite-domain solver does not
     give its assertions back), for export to SMT-LIB."""
@@ -131,32 +155,15 @@ class Encoding:
         self.encodings = encodings
         self.events_used = set()
         self._prepare_properties()
-        self.sel, self.loc, self.fly, self.moves, self.ev = [], [], [], [], []
+        self.sel, self.loc, self.fly, self.moves, self.ev, self.wb = [], [], [], [], [], []
+        self._after_k: dict = {}
         self._state(0)
         self.steps = 0
 
     # --- knowledge ---------------------------------------------------------------------
     def D(self, j: int, x):
         """x is derivable at state j: known, or built from derivable parts."""
-        memo = self._d[j]
-        v = memo.get(x)
-        if v is not None:
-            return v
-        if isinstance(x, Atom):
-            syn = z3.BoolVal(x.kind == "const")
-        elif x.op == "dhk":
-            a, b = x.args
-            syn = z3.Or(z3.And(self.D(j, a), self.D(j, App("pk", (b,)))),
-                        z3.And(self.D(j, b), self.D(j, App("pk", (a,)))))
-        elif x.op == "hexp":
-            syn = self.D(j, x.args[0])
-        elif x.op in CONSTRUCTORS:
-            syn = _all(self.D(j, a) for a in x.args)
-        else:
-            syn = z3.BoolVal(False)
-        v = z3.Or(self.k[j][x], syn) if x in self.k[j] else syn
-        memo[x] = v
-        return v
+        return _derivable(self.k[j], self._d[j], x)
 
     # --- states and steps -------------------------------------------------------------
     def _state(self, j: int):
@@ -167,6 +174,10 @@ class Encoding:
         self.ev.append({e: z3.Bool(f"ev_{e}_{j}") for e in self.events_used})
         self.k.append({x: z3.Bool(f"k_{i}_{j}") for i, x in enumerate(self.terms)})
         self._d.append({})
+        self.wb.append({x: z3.Bool(f"wire_{i}_{j}") for i, x in enumerate(self.wire_terms)})
+        if j == 0:
+            for b in self.wb[0].values():
+                self.s.add(z3.Not(b))
         if j == 0:
             for x, b in self.k[0].items():
                 self.s.add(b if x in g.k0.known else z3.Not(b))
@@ -221,6 +232,8 @@ class Encoding:
             s.add(self.fly[j + 1][m] == z3.Or(sent, z3.And(self.fly[j][m], z3.Not(taken))))
         for e in self.events_used:
             s.add(self.ev[j + 1][e] == z3.Or(self.ev[j][e], _any(emits.get(e, []))))
+        for x, b in self.wb[j + 1].items():
+            s.add(b == _any([self.wb[j][x], *(is_t[i] for i in self.wired.get(x, []))]))
         K0, K1 = self.k[j], self.k[j + 1]
         for x in self.terms:
             taught = [is_t[i] for i in self.learners.get(x, [])]
@@ -236,6 +249,10 @@ class Encoding:
         """Ground each property's encoding: which transitions are bad outright,
         which need justifying events, which terms must stay secret."""
         self.props = [p for p, enc in self.encodings.items() if enc is not None]
+        self.wire_terms, self.wired = [], {}
+        for p in self.props:
+            if self.encodings[p][0] == "after":
+                self._prepare_after(self.encodings[p][1])
         self.local_bad: dict = {p: [] for p in self.props}
         self.needs: dict = {p: [] for p in self.props}   # (transition index, [event id sets])
         ev = self.g.events
@@ -266,11 +283,59 @@ class Encoding:
                 _, _, redeems, issues, active = enc
                 self.events_used.update(k for k, e in enumerate(ev) if redeems(e) or issues(e))
 
+    def _prepare_after(self, spec: dict):
+        """The second closure's universe: everything the adversary could know
+        once the session's secrets are handed over."""
+        g = self.g
+        self.after = spec
+        for i, t in enumerate(self.trans):
+            for x in spec["wire"](t):
+                self.wired.setdefault(x, []).append(i)
+        self.wire_terms = sorted(self.wired, key=repr)
+        self.state_terms = {(p, si): spec["state_terms"](p, st) for p in g.parties
+                            for si, st in enumerate(g.states[p])}
+        self.past = {(p, si): spec["past"](p, st) for p in g.parties for si, st in enumerate(g.states[p])}
+        extra = list(spec["extra"]) + self.wire_terms + [x for xs in self.state_terms.values() for x in xs]
+        self.after_terms = sorted(Knowledge.of(list(g.kmax.known) + extra).known, key=repr)
+        self.after_producers = producers(frozenset(self.after_terms))
+        self.triggers = [i for i, t in enumerate(self.trans) if spec["trigger"](t)]
+
+    def _after_knowledge(self, j: int) -> dict:
+        """Knowledge at state j if the session's remaining secrets were handed over."""
+        if j in self._after_k:
+            return self._after_k[j]
+        bits = {x: z3.Bool(f"after_{i}_{j}") for i, x in enumerate(self.after_terms)}
+        memo: dict = {}
+        holds: dict = {}
+        for (p, si), xs in self.state_terms.items():
+            for x in xs:
+                holds.setdefault(x, []).append(self.loc[j][p] == si)
+        static = set(self.after["extra"])
+        for x, b in bits.items():
+            given = [self.k[j][x]] if x in self.k[j] else []
+            if x in static:
+                given.append(z3.BoolVal(True))
+            if x in self.wb[j]:
+                given.append(self.wb[j][x])
+            given += holds.get(x, [])
+            via = [z3.And(bits[q], _derivable(bits, memo, key) if key is not None else True)
+                   for q, key in self.after_producers.get(x, [])]
+            self.s.add(b == _any(given + via))
+        self._after_k[j] = bits
+        return bits
+
     def _bad(self, p: str, j: int, is_t):
         enc = self.encodings[p]
         kind = enc[0]
         if kind == "never":  # settled on the grounded system (see PPSystem.refine)
             return z3.BoolVal(False)
+        if kind == "after":
+            if not self.triggers:
+                return z3.BoolVal(False)
+            bits = self._after_knowledge(j + 1)
+            leaked = [z3.And(self.loc[j + 1][c] == si, bits[x]) for (c, si), xs in self.past.items()
+                      for x in xs if x in bits]
+            return z3.And(_any(is_t[i] for i in self.triggers), _any(leaked))
         after = j + 1
         terms = []
         if kind == "secret":

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from typing import Callable, Iterable, Iterator, Optional, Protocol
 
-from proofs.properties import BY_NAME, COUNT, Agreement, Facts, Secret, completed, smt_encoding
+from models.terms import contains
+from proofs.properties import AFTER, BY_NAME, COUNT, Agreement, Facts, Secret, completed, smt_encoding
 from protocol.adversary import expectations, injections, prefetches
-from protocol.world import Deliver, Inject, Invoke, Model, World
+from protocol.world import Deliver, Inject, Invoke, Model, World, terms_in
 
 LINK_FACTS = ("client-unlinkability", "credential-unlinkability", "non-targetability")
 Monitor = Callable[[World, World, object], Optional[str]]
@@ -69,11 +70,35 @@ class PPSystem:
             return ("secret", tuple(enc.terms(f)), enc.derivable)
         if isinstance(enc, Agreement):
             return ("agreement", enc.event, lambda e, events: enc.holds(f, e, events))
+        if enc == AFTER:
+            return ("after", self._after_session())
         if enc == COUNT:
             return ("count", lambda out: any(e.name == "redeem" and e.args[1] > 1 for e in out.events),
                     lambda e: e.name == "redeem" and not getattr(e.args[0], "name", "").startswith("adv."),
                     lambda e: e.name == "issue", "acs" not in self.model.setup.corrupt)
         return ("local", self.monitor(prop))
+
+    def _after_session(self) -> dict:
+        """forward-secrecy's ingredients, as the monitor computes them: at an
+        answer, the recorded wire traffic, the gateway key, every CVM's static
+        share and what its ended sessions still hold join the adversary's
+        knowledge; no request message of a finished session may follow."""
+        model, f = self.model, self.facts
+        cvms = [p for p, d in model.setup.parties.items() if d.role == "cvm"]
+
+        def state_terms(party, st):
+            if party not in cvms:
+                return []
+            return [x for s in st.sessions if s.phase == "closed" for x in terms_in(s)]
+
+        def past(party, st):
+            if party not in f.clients:
+                return []
+            return sorted({m for s in st.sessions if s.phase == "done" and s.request is not None
+                           for m in f.secrets if contains(s.request, m)}, key=repr)
+        return {"extra": [model.setup.facts["gw_sk"]] + [model.setup.static[p]["static_y"] for p in cvms],
+                "state_terms": state_terms, "past": past, "wire": lambda t: t.after.wire,
+                "trigger": lambda t: any(e.name == "answer" for e in t.out.events)}
 
     def refine(self, encodings: dict, g) -> dict:
         """Settle the link facts on the grounded system where that is exact:

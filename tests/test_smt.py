@@ -89,6 +89,8 @@ def _agree(sc, props=ENCODED):
     ("none", ["user-opt-in"], "user-consent"),
     ("chat-member", ["advanced-chat-privacy"], "chat-privacy-respected"),
     ("cdn", [], "key-consistency"),
+    ("cvm-compromise-after", ["ephemeral-session-keys"], "forward-secrecy"),
+    ("cvm-compromise-after", ["erasure-at-teardown"], "forward-secrecy"),
 ])
 def test_what_ifs_agree(threat, disabled, prop):
     verdicts = _agree(scenario(threat, disabled))
