@@ -143,7 +143,7 @@ def cmd_check(args) -> int:
 
     def started(i, job):
         if not args.quiet:
-            print(f"[{i + 1}/{len(jobs)}] exploring under {job.scenario.threat} ...", file=sys.stderr, flush=True)
+            print(f"[{i + 1}/{len(jobs)}] checking under {job.scenario.threat} ({args.engine}) ...", file=sys.stderr, flush=True)
 
     def progress(job):
         def show(states, queue, t=job.scenario.threat):
