@@ -10,7 +10,7 @@ import pytest
 from models.terms import App, Atom, const
 from proofs.check import check_threat
 from proofs.cli import main
-from proofs.concrete_replay import ConcreteReplayError, replay_concrete
+from proofs.concrete_replay import replay_concrete
 from proofs.holdings import Holdings, NotHeld
 from proofs.replay import trace_from_json
 from proofs.serial import TraceFormatError

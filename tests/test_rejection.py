@@ -138,7 +138,7 @@ KNOWN_BUGS: set = set()
 def _ids(name: str) -> list:
     """One param per delivery."""
     return [pytest.param(c, id=f"{c.index:02d}-{c.msg.src}-{c.msg.dst}-{c.msg.kind}",
-                         marks=[pytest.mark.xfail(strict=True, reason=BUG)]
+                         marks=[pytest.mark.xfail(strict=True, reason="known bug, see KNOWN_BUGS")]
                          if (c.role, c.msg.kind) in KNOWN_BUGS else [])
             for c in honest_run(name)]
 
