@@ -12,10 +12,11 @@ where derivability adds synthesis with the theory's constructors. When no
 term depends on itself through these rules (checked: the dependency graph
 must be acyclic), the equation has exactly one solution, the closure.
 
-Deepening one step at a time gives shortest counterexamples; every one is
-decoded into actions and replayed on the model before it is reported. When
-no run can take one more step, the bounded result is complete for the
-scenario (every run ends within the bound), reported as exhaustive.
+The runs are unrolled to the bound once; a property that fails gets its
+shortest counterexample by bisection on the depth, decoded into actions and
+replayed on the model before it is reported. When z3 proves that no run
+reaches the bound, the bounded result is complete for the scenario (every
+run ends within it), reported as exhaustive.
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from models.deduction import Knowledge
 from models.terms import App, Atom
 from models.theory import CONSTRUCTORS, rules
 from proofs.ground import Ground
+
 
 class CyclicKnowledge(Exception):
     """Some term's analysis depends on itself through keys: the one-solution
