@@ -163,8 +163,8 @@ def smt_verdicts(system, props: tuple[str, ...], threat: str, desc: dict, bound:
     results = []
     for p in props:
         if encodings[p] is None:
-            verdict = Inconclusive("smt", "no SMT encoding of this property (link facts or after-the-session "
-                                   "compromise); the explorer's verdict stands", 0)
+            verdict = Inconclusive("smt", "not encoded in z3 for this scenario (link facts with a Meta-side "
+                                   "coalition or identity sightings); the explorer's verdict stands", 0)
         elif p in found:
             path = found[p].path
             replay_path(system, path, p)
@@ -180,7 +180,7 @@ def smt_verdicts(system, props: tuple[str, ...], threat: str, desc: dict, bound:
         elif g.truncated:
             verdict = Inconclusive("smt", "injection candidates truncated (budget) while grounding; not a proof", depth)
         else:
-            note = (f"complete: z3 proved no run of the scenario is longer than {depth} steps "
+            note = (f"complete: z3 proved every run of the scenario ends in fewer than {depth} steps "
                     f"(<= {max_moves} adversary injections)" if complete else
                     f"bounded: no violation in runs of up to {depth} steps (<= {max_moves} adversary injections)")
             verdict = Proved("smt", depth, complete, depth, note)
