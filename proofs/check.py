@@ -78,14 +78,16 @@ def build_trace(system, path: list, prop: str, why: str, threat: str, scenario: 
     return Trace(prop, threat, scenario, tuple(steps), why)
 
 
-def replay_path(system, path: list, prop: str) -> None:
-    """A counterexample must replay on the model, or it is an internal error."""
+def replay_path(system, path: list, prop: str) -> str:
+    """A counterexample must replay on the model, or it is an internal error.
+    Returns why the property fails on the replay."""
     try:
         _, why = replay_actions(system, path, prop)
     except ValueError as e:
         raise ReplayError(f"counterexample for {prop} does not replay: {e}") from None
     if not why:
         raise ReplayError(f"counterexample for {prop} does not violate it on replay")
+    return why
 
 
 def explore_verdicts(system, props: tuple[str, ...], threat: str, desc: dict, max_states: int,
@@ -167,8 +169,7 @@ def smt_verdicts(system, props: tuple[str, ...], threat: str, desc: dict, bound:
                                    "coalition or identity sightings); the explorer's verdict stands", 0)
         elif p in found:
             path = found[p].path
-            replay_path(system, path, p)
-            _, why = replay_actions(system, path, p)
+            why = replay_path(system, path, p)
             trace = build_trace(system, path, p, why, threat, desc)
             if replay is not None:
                 replay(trace)

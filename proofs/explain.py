@@ -7,20 +7,15 @@ from __future__ import annotations
 import re
 
 from proofs.concrete_replay import ConcreteReplay
+from proofs.render import trace_text
 from proofs.verdicts import Trace
 
 ROLE_ORDER = ("client", "acs", "cdn", "ledger", "relay", "gateway", "orch", "pred", "gpu", "host")
 
 
 def steps_text(t: Trace) -> str:
-    lines = [f"Attack on {t.property} under threat model {t.threat}",
-             f"scenario: disabled={t.scenario.get('disabled')} parameters={t.scenario.get('parameters')}", ""]
-    for s in t.steps:
-        lines.append(f"{s.number:>3}. {s.text}")
-        if s.learned:
-            lines.append(f"     adversary now knows: {', '.join(s.learned)}")
-    lines.append(f"  => {t.explanation}")
-    return "\n".join(lines)
+    """The attack as numbered steps (the same rendering `check` prints)."""
+    return trace_text(t)
 
 
 def _ends(step) -> tuple[str, str, bool]:

@@ -26,15 +26,14 @@ from hypothesis import strategies as st
 
 from conftest import budget
 from models.scenario import Bounds
-from protocol.concrete import ConcreteCrypto, decode_tuple, encode_tuple
+from protocol.concrete import ConcreteCrypto, encode_tuple
 from protocol.controls import scenario
-from protocol.crypto import CryptoError
 from protocol.messages import Env, Msg, Reject
 from protocol.setup import CHATS, DRAFT, build
 from protocol.world import Deliver, Invoke, Model, World
 from models.terms import const, tup
 from test_deduction import terms
-from test_rejection import LENIENT, _leaks
+from test_rejection import LENIENT, _encode, _leaks, _tree
 
 # name -> (threat, disabled, parameters, bounds, the load balancer's pick)
 SCENARIOS = {
@@ -159,17 +158,6 @@ def test_every_handler_random_input(data, caplog):
 
 
 # --- re-ordered fields ---------------------------------------------------------------------
-
-def _tree(value: bytes):
-    try:
-        return [_tree(v) for v in decode_tuple(value)]
-    except CryptoError:
-        return value
-
-
-def _encode(tree) -> bytes:
-    return encode_tuple(*(_encode(t) for t in tree)) if isinstance(tree, list) else tree
-
 
 def _lists(tree, path=()):
     if isinstance(tree, list):

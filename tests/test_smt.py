@@ -51,7 +51,7 @@ def test_smt_and_explorer_agree_on_cdn_key_consistency():
     assert by["key-consistency"].extra["engines"] == {"explore": "violated", "smt": "violated"}
 
 
-def test_unencoded_property_is_inconclusive_never_proved():
+def test_bound_too_short_for_an_honest_run_is_vacuous_never_proved():
     res = smt_verdicts(Textbook(lowe=True), ("initiator-secrecy",), "network", {}, bound=1, max_moves=2)
     # one step cannot complete an honest run: vacuous, never a pass
     assert isinstance(res[0].verdict, Inconclusive) and "vacuous" in res[0].verdict.reason
