@@ -36,13 +36,14 @@ class Atom:
 
 
 class App:
-    __slots__ = ("op", "args", "_hash", "_size")
+    __slots__ = ("op", "args", "_hash", "_size", "_repr")
 
     def __init__(self, op: str, args: tuple["Term", ...]) -> None:
         self.op = op
         self.args = args
         self._hash = hash((op, args))
         self._size = 1 + sum(a._size if isinstance(a, App) else 1 for a in args)
+        self._repr = None  # computed on first use: canonical orders sort by it
 
     def __hash__(self) -> int:
         return self._hash
@@ -55,9 +56,11 @@ class App:
         return sort_key(self) < sort_key(other)
 
     def __repr__(self) -> str:
-        if self.op == "tup":
-            return "<" + ", ".join(map(repr, self.args)) + ">"
-        return f"{self.op}({', '.join(map(repr, self.args))})"
+        r = self._repr
+        if r is None:
+            inner = ", ".join(map(repr, self.args))
+            r = self._repr = "<" + inner + ">" if self.op == "tup" else f"{self.op}({inner})"
+        return r
 
     def __reduce__(self):
         return (App, (self.op, self.args))

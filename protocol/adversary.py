@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from models.templates import Budget, Var, instances
+from models.templates import Budget, Var, instances, pool
 from models.terms import App, Term, const, tup
 from protocol import attestation as att
 from protocol.messages import Msg
@@ -60,16 +60,26 @@ def _fixed(model, view, checks_on: bool) -> dict:
     return f
 
 
-def _hello_templates(model, k, cr, x, view, checks_on: bool = True) -> Iterator[Term]:
+def _hello_templates(model, k, cr, x, view, checks_on: bool = True) -> tuple[Term, ...]:
     """Server hellos this verifier would accept: one per candidate key share,
     REPORT_DATA fixed to what the verifier expects for that share (when the
-    binding is checked), checked fields pinned (`_fixed`)."""
+    binding is checked), checked fields pinned (`_fixed`). Memoized per model:
+    the explorer asks for the same verifier in thousands of worlds."""
+    shares = tuple(pool(k, "pk:dh"))
+    memo = model.__dict__.setdefault("_hello_memo", {})
+    key = (shares, cr, x, view, checks_on)
+    hit = memo.get(key)
+    if hit is None:
+        hit = memo[key] = tuple(_hellos(model, shares, cr, x, view, checks_on))
+    return hit
+
+
+def _hellos(model, shares, cr, x, view, checks_on: bool) -> Iterator[Term]:
     binder = model.env.param("binder")
     bound = checks_on and model.env.on("attestation-binding")
     fixed = _fixed(model, view, checks_on)
     X = S.dh_pub(x)
-    for Y in sorted(t for t in k.known if isinstance(t, App) and t.op == "pk"
-                    and getattr(t.args[0], "kind", "") == "dh"):
+    for Y in shares:
         rd = att.binding(S, binder, cr, X, Y, S.dh(x, Y)) if bound else V("rd", "hash")
         yield tup(const("server-hello"), Y, evidence(rd, fixed))
         if not bound:
@@ -215,7 +225,6 @@ def hello_source(model, me: str) -> tuple[str, str]:
 
 
 def _index_of(k, type_: str) -> list:
-    from models.templates import pool
     return pool(k, type_)
 
 
@@ -244,17 +253,27 @@ def expectations(model, w, only: str | None = None):
     for p, d in sorted(model.setup.parties.items()):
         if p in model.setup.corrupt or (only is not None and p != only):
             continue
-        if d.role == "client":
-            gen = client_expectations(model, w, p)
-        elif d.role == "gateway":
+        if d.role == "gateway":
             gen = gateway_expectations(model, w, p)
-        elif d.role == "cvm":
-            gen = cvm_expectations(model, w, p)
+        elif d.role in ("client", "cvm"):
+            gen = _own_expectations(model, w, p, d.role)
         else:
             continue
         for src, kind, conn, tpl in gen:
             if model.adversary_injects(src, p):
                 yield src, p, kind, conn, tpl
+
+
+def _own_expectations(model, w, p: str, role: str) -> tuple:
+    """A client's or CVM's patterns depend only on its own state and the
+    adversary's knowledge, so they are memoized on those."""
+    memo = model.__dict__.setdefault("_expect_memo", {})
+    key = (p, w.state(p), w.knowledge)
+    hit = memo.get(key)
+    if hit is None:
+        fn = client_expectations if role == "client" else cvm_expectations
+        hit = memo[key] = tuple(fn(model, w, p))
+    return hit
 
 
 def injections(model, w, expected=None, budget_per_template: int = 4000) -> Iterator[tuple[Msg, bool]]:
