@@ -32,20 +32,21 @@ def _derivable(t: Term, known: frozenset | set, memo: dict) -> bool:
 
 
 class Knowledge:
-    __slots__ = ("known", "blocked", "_memo", "_index")
+    __slots__ = ("known", "blocked", "_memo", "_index", "_derived")
 
     def __init__(self, known: frozenset = frozenset(), blocked: frozenset = frozenset()):
         self.known = known
         self.blocked = blocked
         self._memo: dict = {}
         self._index = None  # built by models.templates on first use
+        self._derived: dict = {}  # memos of functions of this knowledge (templates.candidates, links.parts)
 
     @classmethod
     def of(cls, terms: Iterable[Term]) -> "Knowledge":
         return cls().add(terms)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Knowledge) and self.known == other.known
+        return self is other or (isinstance(other, Knowledge) and self.known == other.known)
 
     def __hash__(self) -> int:
         return hash(self.known)

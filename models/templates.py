@@ -157,6 +157,25 @@ def instances(tpl, k: Knowledge, env: dict | None = None,
             yield t, e2
 
 
+def candidates(tpl, k: Knowledge, limit: int) -> tuple[tuple[tuple[Term, bool], ...], bool]:
+    """The distinct instances of `tpl` in `k` in enumeration order, each with
+    whether the budget of `limit` was already exhausted when it came, and
+    whether it ran out in the end. Memoized on the knowledge object: the
+    explorer asks for the same pattern against the same knowledge in many
+    worlds, and the enumeration is deterministic."""
+    memo = k._derived
+    key = ("candidates", tpl, limit)
+    hit = memo.get(key)
+    if hit is None:
+        budget, seen, out = Budget(limit), set(), []
+        for t, _ in instances(tpl, k, {}, budget):
+            if t not in seen:
+                seen.add(t)
+                out.append((t, budget.exhausted))
+        hit = memo[key] = (tuple(out), budget.exhausted)
+    return hit
+
+
 def _product(tpls, i, acc, k, env, budget):
     if i == len(tpls):
         yield acc, env

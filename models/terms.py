@@ -10,13 +10,27 @@ from __future__ import annotations
 from typing import Iterator, Union
 
 
+# Hash-consing: equal terms are one object, so equality is mostly identity
+# (the deep comparison below only runs on the rare hash collision) and the
+# explorer's dictionaries of worlds and knowledge compare in constant time.
+# The tables only grow; a process holds a few hundred thousand terms at most.
+_ATOMS: dict = {}
+_APPS: dict = {}
+
+
 class Atom:
     __slots__ = ("name", "kind", "_hash")
 
-    def __init__(self, name: str, kind: str) -> None:
-        self.name = name
-        self.kind = kind
-        self._hash = hash(("atom", name, kind))
+    def __new__(cls, name: str, kind: str) -> "Atom":
+        key = (name, kind)
+        t = _ATOMS.get(key)
+        if t is None:
+            t = object.__new__(cls)
+            t.name = name
+            t.kind = kind
+            t._hash = hash(("atom", name, kind))
+            _ATOMS[key] = t
+        return t
 
     def __hash__(self) -> int:
         return self._hash
@@ -38,12 +52,18 @@ class Atom:
 class App:
     __slots__ = ("op", "args", "_hash", "_size", "_repr")
 
-    def __init__(self, op: str, args: tuple["Term", ...]) -> None:
-        self.op = op
-        self.args = args
-        self._hash = hash((op, args))
-        self._size = 1 + sum(a._size if isinstance(a, App) else 1 for a in args)
-        self._repr = None  # computed on first use: canonical orders sort by it
+    def __new__(cls, op: str, args: tuple["Term", ...]) -> "App":
+        key = (op, args)
+        t = _APPS.get(key)
+        if t is None:
+            t = object.__new__(cls)
+            t.op = op
+            t.args = args
+            t._hash = hash(key)
+            t._size = 1 + sum(a._size if isinstance(a, App) else 1 for a in args)
+            t._repr = None  # computed on first use: canonical orders sort by it
+            _APPS[key] = t
+        return t
 
     def __hash__(self) -> int:
         return self._hash

@@ -16,6 +16,16 @@ from models.theory import analyse
 
 
 def parts(payload: Term, k) -> set:
+    """Every part of `payload` the adversary opens with `k` (memoized on the
+    knowledge object: the monitors ask again at every transition)."""
+    key = ("parts", payload)
+    hit = k._derived.get(key)
+    if hit is None:
+        hit = k._derived[key] = frozenset(_parts(payload, k))
+    return hit
+
+
+def _parts(payload: Term, k) -> set:
     seen, stack = set(), [payload]
     while stack:
         t = stack.pop()

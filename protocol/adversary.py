@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from models.templates import Budget, Var, instances, pool
+from models.templates import Var, candidates, pool
 from models.terms import App, Term, const, tup
 from protocol import attestation as att
 from protocol.messages import Msg
@@ -283,11 +283,8 @@ def injections(model, w, expected=None, budget_per_template: int = 4000) -> Iter
     if k is None or not model.threat.actors:
         return
     for src, dst, kind, conn, tpl in (expectations(model, w) if expected is None else expected):
-        budget = Budget(budget_per_template)
-        seen = set()
-        for term, _ in instances(tpl, k, {}, budget):
-            if term not in seen:
-                seen.add(term)
-                yield Msg(src, dst, kind, term, conn), budget.exhausted
-        if budget.exhausted:
+        terms, exhausted = candidates(tpl, k, budget_per_template)
+        for term, hit in terms:
+            yield Msg(src, dst, kind, term, conn), hit
+        if exhausted:
             yield None, True

@@ -92,13 +92,17 @@ class World:
         self.events = events            # frozenset[Event]
         self.obs = obs                  # concrete: dict party -> tuple of values; else None
         self.moves = moves              # adversary injections so far (a scenario bound)
-        self._hash = hash((states, inflight, knowledge, sightings, events, moves))
+        self._hash = None               # on first use: intermediate worlds are never hashed
 
     def __hash__(self) -> int:
-        return self._hash
+        h = self._hash
+        if h is None:
+            h = self._hash = hash((self.states, self.inflight, self.knowledge, self.sightings,
+                                   self.events, self.moves))
+        return h
 
     def __eq__(self, other: object) -> bool:
-        return (isinstance(other, World) and self._hash == other._hash
+        return self is other or (isinstance(other, World) and hash(self) == hash(other)
                 and self.states == other.states and self.inflight == other.inflight
                 and self.knowledge == other.knowledge and self.sightings == other.sightings
                 and self.events == other.events and self.moves == other.moves)
@@ -123,6 +127,8 @@ class Model:
         self.setup, self.env, self.symbolic = setup, env, symbolic
         self.threat = env.scenario.threat
         self.roles = {p: d.role for p, d in setup.parties.items()}
+        self._learned: dict = {}     # (knowledge, terms learned) -> knowledge after (`_learn`)
+        self._knowledge: dict = {}   # knowledge set -> its one object
 
     # --- initial state ------------------------------------------------------
     def initial(self) -> World:
@@ -264,8 +270,20 @@ class Model:
                 if e.name == "teardown":
                     learn += list(terms_in(w.state(party))) + [self.setup.static[party]["static_y"],
                                                                self.setup.facts["gw_sk"]]
-        k = w.knowledge.add(learn) if learn else w.knowledge
+        k = self._learn(w.knowledge, learn) if learn else w.knowledge
         return w.replace(knowledge=k, sightings=w.sightings | sightings, wire=w.wire | wire)
+
+    def _learn(self, k: Knowledge, learn: list) -> Knowledge:
+        """`k.add(learn)`, memoized, and one object per knowledge set: the
+        same observation recurs along many interleavings, and the memos keyed
+        on knowledge (receiver patterns, injection candidates) then hit."""
+        key = (k, tuple(learn))
+        hit = self._learned.get(key)
+        if hit is None:
+            hit = k.add(learn)
+            hit = self._learned[key] = self._knowledge.setdefault(hit, hit)
+        # nothing new: `k` itself, as `add` gives (monitors skip on `is`)
+        return k if len(hit) == len(k) else hit
 
     def _record(self, w: World, party: str, received: Optional[Msg], out: Out) -> World:
         obs = dict(w.obs)
