@@ -110,7 +110,14 @@ class _Lockstep:
                 if meta is not None:
                     self.sightings.append((meta, s.payload, self.cm.meta_of(c), c.payload))
         if isinstance(a, Inject):
-            pairs.append((a.msg.payload, ca.msg.payload))
+            # the adversary's own message: it knows the bytes and whom it sent them to
+            s, c = a.msg, ca.msg
+            pairs.append((s.payload, c.payload))
+            if sm.network_link(s.src, s.dst):
+                self.wire.append((s.payload, c.payload))
+            meta = sm.meta_of(s)
+            if meta is not None:
+                self.sightings.append((meta, s.payload, self.cm.meta_of(c), c.payload))
         readable = sm.setup.parties[party].readable and "meta-insider" in threat
         if party in sm.setup.corrupt or readable:
             pairs += self._zip(sout.learned, cout.learned, "values learned")
