@@ -64,6 +64,16 @@ def linked(model, w, client: str, i: int, handles: frozenset, identity_only: boo
         return None
     st = model.setup.static[client]
     metas = (st["identity"],) if identity_only else (st["identity"], st["address"])
+    # a function of the sightings, the knowledge and the handles: memoized on
+    # the knowledge object (monitors ask at every transition)
+    key = ("linked", w.sightings, handles, metas)
+    memo = w.knowledge._derived
+    if key not in memo:
+        memo[key] = _linked(w, handles, metas)
+    return memo[key]
+
+
+def _linked(w, handles: frozenset, metas: tuple):
     for meta, payload in sorted(w.sightings, key=repr):
         if meta in metas:
             hit = handles & parts(payload, w.knowledge)

@@ -267,12 +267,21 @@ def expectations(model, w, only: str | None = None):
 def _own_expectations(model, w, p: str, role: str) -> tuple:
     """A client's or CVM's patterns depend only on its own state and the
     adversary's knowledge, so they are memoized on those."""
+    st, k = w.state(p), w.knowledge
+    # First by identity (successor worlds share most party states and the
+    # knowledge object), which spares hashing a whole party state; the entry
+    # holds both objects, so their ids cannot be reused while it exists.
+    fast = model.__dict__.setdefault("_expect_fast", {})
+    e = fast.get((p, id(st), id(k)))
+    if e is not None and e[0] is st and e[1] is k:
+        return e[2]
     memo = model.__dict__.setdefault("_expect_memo", {})
-    key = (p, w.state(p), w.knowledge)
+    key = (p, st, k)
     hit = memo.get(key)
     if hit is None:
         fn = client_expectations if role == "client" else cvm_expectations
         hit = memo[key] = tuple(fn(model, w, p))
+    fast[(p, id(st), id(k))] = (st, k, hit)
     return hit
 
 
