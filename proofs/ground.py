@@ -8,6 +8,14 @@ sent to it is in flight, and the adversary knows everything it could ever
 learn (`kmax`). That over-approximates which transitions exist; z3 decides
 which are taken when, with exact knowledge. What a transition teaches the
 adversary is computed separately, from empty knowledge.
+
+A party whose state is a list of independent session slots (a system's
+`slots(party)`, e.g. a CVM) is grounded one slot at a time: each slot is a
+unit "party#i" with its own local states, so concurrent sessions add their
+states instead of multiplying them. A slot is created only after the one
+before it (`after_unit`). A delivery that a slot rejects is not grounded:
+it only drops a message (another slot may take it), and dropping a message
+never enables anything.
 """
 from __future__ import annotations
 
@@ -37,6 +45,7 @@ class Transition:
     out: object
     after: World              # the synthetic world after it (for local monitors)
     before: World
+    after_unit: Optional[str] = None  # a slot's creation: this unit must have left its initial state
 
 
 @dataclass
@@ -52,6 +61,10 @@ class Ground:
     kmax: Knowledge                     # everything it could ever learn
     truncated: bool                     # some injection enumeration hit its budget
     stats: dict = field(default_factory=dict)
+    owner: dict = field(default_factory=dict)   # unit -> the party it is (or is a slot of)
+
+    def party(self, unit: str) -> str:
+        return self.owner.get(unit, unit)
 
 
 def _observed(known: frozenset) -> tuple[Term, ...]:
@@ -69,12 +82,19 @@ def ground(system, max_moves: int, limit: int = 200_000, max_transitions: int = 
     """Ground `system`; raises RuntimeError past `limit` local histories of one
     party or `max_transitions` transitions (the encoding grows with both)."""
     w0 = system.initial()
-    parties = [p for p, _ in w0.states]
+    names = [p for p, _ in w0.states]
     base = dict(w0.states)
-    states = {p: [base[p]] for p in parties}
-    index = {p: {base[p]: 0} for p in parties}
+    slots = getattr(system, "slots", lambda p: 0)
+    owner = {}
+    for p in names:
+        n = slots(p)
+        owner.update({f"{p}#{i}": p for i in range(n)} if n else {p: p})
+    parties = list(owner)     # the units
+    states = {u: [base[u] if u in base else system.slot_state(owner[u], int(u.rpartition("#")[2]), None)]
+              for u in parties}
+    index = {u: {states[u][0]: 0} for u in parties}
     messages, msg_index = [], {}
-    to_party: dict[str, list[int]] = {p: [] for p in parties}
+    to_party: dict[str, list[int]] = {p: [] for p in names}
     events, ev_index = [], {}
     transitions: list[Transition] = []
     seen: dict = {}
@@ -98,12 +118,14 @@ def ground(system, max_moves: int, limit: int = 200_000, max_transitions: int = 
             events.append(e)
         return i
 
-    def _expand(p: str, si: int, deps: tuple, ctx: tuple):
+    def _expand(u: str, si: int, deps: tuple, ctx: tuple):
         nonlocal kmax, truncated
+        p = owner[u]
+        slot = int(u.rpartition("#")[2]) if u != p else None
         local = dict(base)
         local.update((d, states[d][c]) for d, c in zip(deps, ctx))
-        local[p] = states[p][si]
-        w = World(tuple((q, local[q]) for q in parties),
+        local[p] = states[u][si]
+        w = World(tuple((q, local[q]) for q in names),
                   frozenset(messages[i] for i in to_party[p]), kmax, frozenset(),
                   frozenset(), frozenset(), None)
         blank = w.replace(knowledge=Knowledge())
@@ -111,31 +133,37 @@ def ground(system, max_moves: int, limit: int = 200_000, max_transitions: int = 
             if a == "budget-hit":
                 truncated = True
                 continue
-            key = (p, si, a)
+            key = (u, si, a)
             if key in seen:
-                yield seen[key]
+                if seen[key] is not None:
+                    yield seen[key]
                 continue
             w2, out, rej = system.step(blank, a)
-            if rej is not None and not isinstance(a, Deliver):
+            if rej is not None and (slot is not None or not isinstance(a, Deliver)):
+                seen[key] = None
                 continue
             post = w2.state(p)
-            if post not in index[p]:
-                index[p][post] = len(states[p])
-                states[p].append(post)
+            if slot is not None and system.slot_state(p, slot, system.slot_of(p, slot, post)) != post:
+                seen[key] = None   # it creates another slot: that unit's transition
+                continue
+            if post not in index[u]:
+                index[u][post] = len(states[u])
+                states[u].append(post)
             sends = tuple(msg_id(m) for m in out.sends if m in w2.inflight)
             learned = _observed(w2.knowledge.known) if w2.knowledge else ()
             if learned and not all(t in kmax.known for t in learned):
                 kmax = kmax.add(learned)
-            t = Transition(len(transitions), p, si, index[p][post], a,
+            t = Transition(len(transitions), u, si, index[u][post], a,
                            msg_id(a.msg) if isinstance(a, Deliver) else None,
                            a.msg.payload if isinstance(a, Inject) else None,
                            int(isinstance(a, Inject) and w2.moves > blank.moves),
-                           sends, learned, tuple(ev_id(e) for e in out.events), out, w2, blank)
+                           sends, learned, tuple(ev_id(e) for e in out.events), out, w2, blank,
+                           f"{p}#{slot - 1}" if slot and si == 0 else None)
             transitions.append(t)
             seen[key] = t
             if len(transitions) > max_transitions:
                 raise RuntimeError(f"grounding exceeds {max_transitions} transitions "
-                                   f"({len(states[p])} local states of {p} so far)")
+                                   f"({len(states[u])} local states of {u} so far)")
             yield t
 
     initial_flight = frozenset(msg_id(m) for m in w0.inflight)
@@ -147,7 +175,7 @@ def ground(system, max_moves: int, limit: int = 200_000, max_transitions: int = 
         # adversary's reachable knowledge stop growing.
         stamp = (len(messages), len(kmax))
         for p in parties:
-            deps = system.depends(p)
+            deps = system.depends(owner[p])
             # A history node (state, consumed, injections) is skipped when one
             # already visited has the same state, a subset of the consumed
             # messages and no more injections: it allows everything this one does.
@@ -177,4 +205,4 @@ def ground(system, max_moves: int, limit: int = 200_000, max_transitions: int = 
     return Ground(parties, states, {p: 0 for p in parties}, messages, initial_flight, events,
                   transitions, k0, kmax, truncated,
                   {"local_states": sum(len(v) for v in states.values()), "transitions": len(transitions),
-                   "messages": len(messages), "events": len(events), "terms": len(kmax.known)})
+                   "messages": len(messages), "events": len(events), "terms": len(kmax.known)}, owner)

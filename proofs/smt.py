@@ -214,6 +214,8 @@ class Encoding:
                 takes.setdefault(t.consumes, []).append(is_t[i])
             if t.inject is not None:
                 guard.append(self.D(j, t.inject))
+            if t.after_unit is not None:   # slots are created in order
+                guard.append(L0[t.after_unit] != 0)
             if t.move:
                 moving.append(is_t[i])
             for m in t.sends:
@@ -294,9 +296,10 @@ class Encoding:
             for x in spec["wire"](t):
                 self.wired.setdefault(x, []).append(i)
         self.wire_terms = sorted(self.wired, key=repr)
-        self.state_terms = {(p, si): spec["state_terms"](p, st) for p in g.parties
+        self.state_terms = {(p, si): spec["state_terms"](g.party(p), st) for p in g.parties
                             for si, st in enumerate(g.states[p])}
-        self.past = {(p, si): spec["past"](p, st) for p in g.parties for si, st in enumerate(g.states[p])}
+        self.past = {(p, si): spec["past"](g.party(p), st) for p in g.parties
+                     for si, st in enumerate(g.states[p])}
         extra = list(spec["extra"]) + self.wire_terms + [x for xs in self.state_terms.values() for x in xs]
         self.after_terms = sorted(Knowledge.of(list(g.kmax.known) + extra).known, key=repr)
         self.after_producers = producers(frozenset(self.after_terms))

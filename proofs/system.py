@@ -15,9 +15,11 @@ from typing import Callable, Iterable, Iterator, Optional, Protocol
 from models.terms import contains
 from proofs.properties import AFTER, BY_NAME, COUNT, Agreement, Facts, Secret, completed, smt_encoding
 from protocol.adversary import expectations, injections, prefetches
+from protocol.parties.cvm import CvmSession, CvmState
 from protocol.world import Deliver, Inject, Invoke, Model, World, terms_in
 
 LINK_FACTS = ("client-unlinkability", "credential-unlinkability", "non-targetability")
+_EMPTY = CvmSession(conn="", phase="closed")   # a slot before the one grounded
 Monitor = Callable[[World, World, object], Optional[str]]
 
 
@@ -169,6 +171,26 @@ class PPSystem:
         yield from (a for a in model.invocations(w) if mine(a))
         yield from (a for a in model.deliveries(w) if mine(a))
         yield from self._injections(w, list(expectations(model, w, party)), max_moves)
+
+    def slots(self, party: str) -> int:
+        """How many independent session slots `party` is grounded as (0: whole).
+        A CVM session, once created, reads and writes only itself: its own
+        connection and names, fresh per session. Not under cvm-compromise-after,
+        where a teardown hands the adversary every session the CVM holds."""
+        static = self.model.setup.static.get(party, {})
+        if self.model.roles.get(party) != "cvm" or "cvm-compromise-after" in self.model.threat:
+            return 0
+        return static["max_sessions"]
+
+    @staticmethod
+    def slot_state(party: str, i: int, session) -> CvmState:
+        """A CVM state holding `session` in slot i (None: not yet created),
+        the slots before it closed and empty (no connection, no terms)."""
+        return CvmState((_EMPTY,) * i + ((session,) if session is not None else ()), i + (session is not None))
+
+    @staticmethod
+    def slot_of(party: str, i: int, st: CvmState):
+        return st.sessions[i] if len(st.sessions) > i else None
 
     def depends(self, party: str) -> tuple[str, ...]:
         """Parties whose state shapes `party`'s candidate injections: the

@@ -99,7 +99,7 @@ def on_record(st: CvmState, msg: Msg, env: Env, me: str, choice: str):
         _, record = guarded(me, c.untup, msg.payload, 2)
         request = guarded(me, c.aead_open, s.k_c2s, record, c.tup(c.const("record"), s.cr))
     feature, payload = guarded(me, c.untup, request, 2)
-    n = st.handled
+    n = i + 1  # the session's own number: names stay fresh per session, whatever the interleaving
     pcr = c.fresh(f"pcr.{me}.{n}", "nonce")
     px = c.fresh(f"px.{me}.{n}", "dh")
     conn = f"{me}.p{n}"
