@@ -9,7 +9,9 @@ how injections are restricted to well-typed messages the receiver accepts
 
 Types are structural: an atom's kind ("nonce", "dh", ...; constants by prefix,
 "const:img" for "img:..."), `pk:<kind>` for public keys, `tup:<tag>` for tagged
-tuples, and the function symbol otherwise.
+tuples, and the function symbol otherwise. `atom:<kind>` narrows a pool to
+atoms of that kind (keys, where the symbol's own name would also admit its
+values: `sig` is both a key kind and the signature symbol).
 """
 from __future__ import annotations
 
@@ -80,15 +82,24 @@ def role(t: Term) -> str:
 
 
 def pool(k: Knowledge, type_: str, roles: tuple[str, ...] = ()) -> list[Term]:
-    items = _index(k).get("type:" + type_, [])
+    if type_.startswith("atom:"):  # atoms only: a key, where any compound value would do no better
+        items = [t for t in _index(k).get("type:" + type_[5:], []) if isinstance(t, Atom)]
+    else:
+        items = _index(k).get("type:" + type_, [])
     return [t for t in items if role(t) in roles] if roles else items
+
+
+def has_type(t: Term, type_: str) -> bool:
+    if type_.startswith("atom:"):
+        return isinstance(t, Atom) and type_of(t) == type_[5:]
+    return type_of(t) == type_
 
 
 def unify(tpl, t: Term, env: dict) -> dict | None:
     if isinstance(tpl, Var):
         if tpl in env:
             return env if env[tpl] == t else None
-        if type_of(t) != tpl.type or (tpl.roles and role(t) not in tpl.roles):
+        if not has_type(t, tpl.type) or (tpl.roles and role(t) not in tpl.roles):
             return None
         out = dict(env)
         out[tpl] = t

@@ -37,11 +37,6 @@ DEFAULT_MAX_STATES = 5_000
 #   coalition  the attack needs a coalition outside the single actors mutate runs;
 #   masked     what it protects already fails in the published design under that actor.
 NO_ATTACK: dict[str, tuple[str, str]] = {
-    "attestation-signature": ("gap",
-        "A forged report must reach the client from its attacker, but a corrupt gateway's answers to the "
-        "relay are not enumerated as injections (the relay has no receiver pattern) and every CVM runs on "
-        "the genuine chip, so only the network can try a forged chain, where the enumeration of forging "
-        "keys overruns the injection budget (inconclusive, not proved)."),
     "tcb-from-certificate": ("gap",
         "Every CVM runs on chip-a (current TCB) and the chip-old VCEK key Meta holds is only usable in a "
         "report Meta itself delivers to the client, which the model does not enumerate for a corrupt "
@@ -50,10 +45,6 @@ NO_ATTACK: dict[str, tuple[str, str]] = {
         "Only a corrupt ledger can show a split view and only a meta-insider can run the unpublished image "
         "that the split view would admit, so the attack needs meta-insider+ledger (see ppverify lattice), "
         "not a single actor of the stated trust model."),
-    "cvm-peer-attestation": ("gap",
-        "Without the peer check the orchestrator would call pred-evil, but that attack lies past the "
-        "orchestrator's own handshake (deeper than 26 steps) and its injection enumeration overruns the "
-        "budget, so the search ends inconclusive rather than finding it."),
     "gpu-confidential-mode": ("masked",
         "Without CC mode meta-insider reads the prompt on the predictor's bus, but the published design "
         "already loses request- and response-secrecy under meta-insider to the binder finding, so nothing "

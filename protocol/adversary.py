@@ -23,6 +23,7 @@ from protocol.symbolic import SymbolicCrypto
 
 S = SymbolicCrypto()
 REQUEST_TYPES = ("tup:feature:summary", "tup:feature:writing-help")
+UNCHECKED = "evidence:unchecked"   # the adversary's evidence where nobody checks it
 
 
 def V(name: str, type_: str, roles: tuple[str, ...] = ()) -> Var:
@@ -32,15 +33,24 @@ def V(name: str, type_: str, roles: tuple[str, ...] = ()) -> Var:
 def evidence(rd, fixed: dict | None = None) -> Term:
     """The evidence pattern. `fixed` pins what the verifier checks: the ARK
     (a chain to it is verified), the policy, the TCB field read, the Merkle
-    leaf set of the verifier's ledger view. Unchecked fields stay variables."""
+    leaf set of the verifier's ledger view. Unchecked fields stay variables.
+
+    An unchecked chain (no pinned ARK) takes signing keys from the atoms the
+    adversary holds (its own key, any leaked chip key); known chains still
+    come in by unification. A compound "key" (any known signature) would
+    give a message the verifier treats the same (it checks no signature) and
+    an equally invalid chain, so leaving it out loses no behaviour, and the
+    enumeration stays within budget instead of multiplying every known
+    signature by every other."""
     f = fixed or {}
+    key = "sig" if "ark" in f else "atom:sig"
     meas = V("meas", "const:img")
     body = tup(const("report"), meas, f.get("policy", V("pol", "const:policy")),
                f.get("tcb", V("tcb", "const:tcb")), rd)
-    vk, ask = V("vk", "sig"), V("ask", "sig")
+    vk, ask = V("vk", key), V("ask", key)
     vbody = tup(const("vcek"), App("pk", (vk,)), f.get("ctcb", V("ctcb", "const:tcb")))
     return tup(body, App("sig", (vk, body)), vbody, App("sig", (ask, vbody)), App("pk", (ask,)),
-               App("sig", (f.get("ark", V("ark", "sig")), tup(const("ask"), App("pk", (ask,))))),
+               App("sig", (f.get("ark", V("ark", key)), tup(const("ask"), App("pk", (ask,))))),
                App("mproof", (f.get("leaves", V("leaves", "set")), meas)))
 
 
@@ -80,6 +90,13 @@ def _hellos(model, shares, cr, x, view, checks_on: bool) -> Iterator[Term]:
     fixed = _fixed(model, view, checks_on)
     X = S.dh_pub(x)
     for Y in shares:
+        if not checks_on:
+            # A verifier that checks nothing (an orchestrator without
+            # cvm-peer-attestation) never reads the evidence: it neither
+            # parses, stores nor emits it, so one derivable value stands for
+            # every evidence the adversary could send with this key share.
+            yield tup(const("server-hello"), Y, const(UNCHECKED))
+            continue
         rd = att.binding(S, binder, cr, X, Y, S.dh(x, Y)) if bound else V("rd", "hash")
         yield tup(const("server-hello"), Y, evidence(rd, fixed))
         if not bound:

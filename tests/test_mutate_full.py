@@ -37,6 +37,9 @@ MATRIX = {
     ("ra-tls", "response-integrity"): {"network", "relay", "cdn", "ledger", "chat-member", "cvm-compromise-after"},
     ("ra-tls", "release-after-attestation"): {"network", "meta-insider", "relay", "cdn", "ledger", "chat-member",
                                               "cvm-compromise-after"},
+    ("attestation-signature", "evidence-freshness"): {"network"},
+    ("attestation-signature", "genuine-tee"): {"network"},
+    ("attestation-signature", "release-after-attestation"): {"network"},
     ("attestation-binding", "evidence-freshness"): {"network"},
     ("attestation-binding", "release-after-attestation"): {"network"},
     ("ledger-inclusion", "published-code"): {"meta-insider"},
@@ -56,6 +59,7 @@ MATRIX = {
     ("erasure-at-teardown", "response-secrecy"): {"cvm-compromise-after"},
     ("erasure-at-teardown", "forward-secrecy"): {"relay", "cdn", "ledger", "chat-member", "cvm-compromise-after"},
     ("no-remote-access", "published-code"): {"meta-insider"},
+    ("cvm-peer-attestation", "published-code"): {"meta-insider"},
     ("response-authentication", "response-integrity"): {"network"},
     ("user-opt-in", "user-consent"): {"network", "meta-insider", "relay", "cdn", "ledger", "chat-member",
                                       "cvm-compromise-after"},
@@ -68,9 +72,9 @@ MATRIX = {
 }
 
 # Mutations whose search ends inconclusive (injection budget) under these
-# threat models, and those that break nothing (explained in mu.NO_ATTACK).
-UNDECIDED = {"attestation-signature": {"network", "meta-insider", "relay"},
-             "cvm-peer-attestation": {"network", "meta-insider"}}
+# threat models (none since the unchecked-evidence patterns of
+# protocol/adversary.py), and those that break nothing (explained in mu.NO_ATTACK).
+UNDECIDED: dict = {}
 SILENT = {"ledger-consistency", "tcb-from-certificate", "log-filtering", "gpu-confidential-mode",
           "binder=client-random+server-key", "binder=exporter", "binder=handshake-key",
           "credential-scheme=rsa-blind"}
