@@ -55,12 +55,32 @@ def type_of(t: Term) -> str:
     return t.op
 
 
+_GROUND: dict = {}   # template -> has no variable (templates are hash-consed terms)
+_VARS: dict = {}     # template -> its variables, in order of first occurrence
+
+
 def ground(t) -> bool:
     if isinstance(t, Var):
         return False
     if isinstance(t, App):
-        return all(ground(a) for a in t.args)
+        hit = _GROUND.get(t)
+        if hit is None:
+            hit = _GROUND[t] = all(ground(a) for a in t.args)
+        return hit
     return True
+
+
+def _vars(tpl) -> tuple:
+    hit = _VARS.get(tpl)
+    if hit is None:
+        if isinstance(tpl, Var):
+            hit = (tpl,)
+        elif isinstance(tpl, App):
+            hit = tuple(dict.fromkeys(v for a in tpl.args for v in _vars(a)))
+        else:
+            hit = ()
+        _VARS[tpl] = hit
+    return hit
 
 
 def _index(k: Knowledge) -> dict:
@@ -82,11 +102,17 @@ def role(t: Term) -> str:
 
 
 def pool(k: Knowledge, type_: str, roles: tuple[str, ...] = ()) -> list[Term]:
-    if type_.startswith("atom:"):  # atoms only: a key, where any compound value would do no better
-        items = [t for t in _index(k).get("type:" + type_[5:], []) if isinstance(t, Atom)]
-    else:
-        items = _index(k).get("type:" + type_, [])
-    return [t for t in items if role(t) in roles] if roles else items
+    if not roles and not type_.startswith("atom:"):
+        return _index(k).get("type:" + type_, [])
+    key = ("pool", type_, roles)
+    hit = k._derived.get(key)
+    if hit is None:
+        if type_.startswith("atom:"):  # atoms only: a key, where any compound value would do no better
+            items = [t for t in _index(k).get("type:" + type_[5:], []) if isinstance(t, Atom)]
+        else:
+            items = _index(k).get("type:" + type_, [])
+        hit = k._derived[key] = [t for t in items if role(t) in roles] if roles else items
+    return hit
 
 
 def has_type(t: Term, type_: str) -> bool:
@@ -151,12 +177,10 @@ def instances(tpl, k: Knowledge, env: dict | None = None,
     seen = set()
     # Known instances matter only where the adversary might not be able to
     # build the term itself; tuples and sets of known terms it can always build.
-    known = () if tpl.op in ("tup", "set") else _index(k).get(tpl.op, ())
-    for t in known:
-        e2 = unify(tpl, t, env)
-        if e2 is not None:
+    if tpl.op not in ("tup", "set"):
+        for t, new in _known_matches(tpl, k, env):
             seen.add(t)
-            yield t, e2
+            yield t, ({**env, **dict(new)} if new else env)
     # Enumerate arguments last-to-first: in messages the certificates and
     # signatures that pin variables down come after the fields they constrain.
     for rev, e2 in _product(tpl.args[::-1], 0, (), k, env, budget):
@@ -166,6 +190,25 @@ def instances(tpl, k: Knowledge, env: dict | None = None,
                 return
             seen.add(t)
             yield t, e2
+
+
+def _known_matches(tpl: App, k: Knowledge, env: dict) -> tuple:
+    """The known terms that unify with `tpl` under `env`, each with the
+    bindings unification adds. A function of the template, the bindings of its
+    own variables and the knowledge (no budget is spent here), so memoized on
+    the knowledge: inside a product the same sub-pattern recurs for every
+    choice of the other fields."""
+    vs = _vars(tpl)
+    key = ("known", tpl, tuple(env.get(v) for v in vs))
+    hit = k._derived.get(key)
+    if hit is None:
+        out = []
+        for t in _index(k).get(tpl.op, ()):
+            e2 = unify(tpl, t, env)
+            if e2 is not None:
+                out.append((t, tuple((v, e2[v]) for v in vs if v not in env)))
+        hit = k._derived[key] = tuple(out)
+    return hit
 
 
 def candidates(tpl, k: Knowledge, limit: int) -> tuple[tuple[tuple[Term, bool], ...], bool]:
