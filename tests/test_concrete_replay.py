@@ -26,6 +26,8 @@ CASES = [
     ("cvm-compromise-after", ["erasure-at-teardown"], [], "forward-secrecy", b"Standup"),
     ("meta-insider", ["ra-tls"], [], "request-secrecy", b"Standup"),   # the gateway reads it
     ("meta-insider", ["credential-blinding"], [], "credential-unlinkability", "+15550000001"),
+    # the link is the adversary's own message (a per-client issuer key) seen with the identity
+    ("meta-insider", ["issuer-key-consistency"], [], "client-unlinkability", "pk(adv.cred)"),
     ("cdn", [], [], "key-consistency", "keys("),
     ("chat-member", ["advanced-chat-privacy"], [], "chat-privacy-respected", "Grandma's surgery"),
     ("none", ["data-minimization"], [], "data-minimization", "+15550000001"),
