@@ -1,0 +1,95 @@
+"""The explorer's memos must not change what it explores: hash-consed terms,
+one knowledge object per knowledge set, injection candidates memoized on the
+knowledge (same order, same budget exhaustion as a fresh enumeration), and
+`atom:` pools that hold atoms only."""
+import pickle
+
+import pytest
+
+from models.templates import Budget, Var, candidates, has_type, instances, pool
+from models.terms import App, Atom, const, tup
+from proofs.check import symbolic_model
+from proofs.explore import explore
+from proofs.system import PPSystem
+from protocol.adversary import evidence
+from protocol.controls import scenario
+
+
+def test_equal_terms_are_one_object_also_across_pickling():
+    a = tup(Atom("x", "nonce"), const("c"))
+    assert a is tup(Atom("x", "nonce"), const("c"))
+    assert pickle.loads(pickle.dumps(a)) is a
+    assert Atom("x", "nonce") is not Atom("x", "dh"), "kind is part of an atom's identity"
+
+
+@pytest.fixture(scope="module")
+def network_worlds():
+    """Worlds of a network search where forged evidence is possible (signature check off)."""
+    m = symbolic_model(scenario("network", ["attestation-signature"]))
+    ex = explore(PPSystem(m), ("genuine-tee",), max_states=600)
+    return m, ex.worlds
+
+
+def _fresh(tpl, k, limit):
+    """The enumeration `candidates` memoizes, done from scratch."""
+    b, seen, out = Budget(limit), set(), []
+    for t, _ in instances(tpl, k, {}, b):
+        if t not in seen:
+            seen.add(t)
+            out.append((t, b.exhausted))
+    return tuple(out), b.exhausted
+
+
+def _sig_keys(t):
+    """The evidence pattern with keys typed `sig` (known signatures too):
+    large enough to exhaust small budgets."""
+    if isinstance(t, Var):
+        return Var(t.name, "sig", t.roles) if t.type == "atom:sig" else t
+    if isinstance(t, App):
+        return App(t.op, tuple(_sig_keys(a) for a in t.args))
+    return t
+
+
+@pytest.mark.parametrize("limit", [5, 60, 4000])
+def test_memoized_candidates_equal_a_fresh_enumeration(network_worlds, limit):
+    _, worlds = network_worlds
+    ks = list({w.knowledge: None for w in worlds[-50:]})[:3]
+    Y = App("pk", (Atom("adv.dh", "dh"),))
+    tpls = [tup(const("server-hello"), Y, evidence(Var("rd", "hash"), {})),
+            tup(const("server-hello"), Y, _sig_keys(evidence(Var("rd", "hash"), {})))]
+    exhausted = False
+    for k in ks:
+        for tpl in tpls:
+            got = candidates(tpl, k, limit)
+            assert got == _fresh(tpl, k, limit)
+            assert candidates(tpl, k, limit) is got, "asked again: the memo answers"
+            exhausted |= got[1]
+    assert exhausted, "some enumeration runs out of budget (the flag is part of what is compared)"
+
+
+def test_atom_pools_hold_atoms_only(network_worlds):
+    _, worlds = network_worlds
+    k = worlds[-1].knowledge
+    sigs = pool(k, "sig")
+    atoms = pool(k, "atom:sig")
+    assert any(isinstance(t, App) for t in sigs), "known signatures share the type name of signing keys"
+    assert atoms and all(isinstance(t, Atom) for t in atoms)
+    assert atoms == [t for t in sigs if isinstance(t, Atom)], "same order as the full pool"
+    signature = next(t for t in sigs if isinstance(t, App))
+    assert has_type(signature, "sig") and not has_type(signature, "atom:sig")
+    assert has_type(Atom("adv.sig", "sig"), "atom:sig")
+
+
+def test_knowledge_is_shared_and_unchanged_knowledge_keeps_its_object(network_worlds):
+    """Monitors skip a transition whose knowledge object is the one before
+    (`is`): learning nothing new must keep the very object; equal knowledge
+    reached along different paths is one object."""
+    m, worlds = network_worlds
+    k = worlds[-1].knowledge
+    assert m._learn(k, list(k.known)[:3]) is k
+    by_set = {}
+    for w in worlds:
+        by_set.setdefault(w.knowledge.known, set()).add(id(w.knowledge))
+    initial = worlds[0].knowledge
+    shared = [ids for ks, ids in by_set.items() if ks != initial.known]
+    assert shared and all(len(ids) == 1 for ids in shared)
