@@ -106,6 +106,42 @@ def _derivable(bits: dict, memo: dict, x):
     return v
 
 
+def _levels(g: Ground, trans: list) -> tuple[list, dict]:
+    """A relaxed reachability pass (every transition whose inputs could exist
+    fires at once, as in a planning graph): the earliest step each transition
+    can be taken at, None if never, and the earliest state at which each term
+    can be known. Both are lower bounds for every run, so the encoding leaves
+    out transitions and knowledge bits before their time, losing no run."""
+    reached = {(u, 0) for u in g.parties}
+    created = set()
+    flying = set(g.in_flight)
+    k = g.k0
+    earliest: list = [None] * len(trans)
+    level = {x: 0 for x in k.known}
+    pending = list(range(len(trans)))
+    j = 0
+    while pending:
+        now = [i for i in pending if (trans[i].party, trans[i].pre) in reached
+               and (trans[i].consumes is None or trans[i].consumes in flying)
+               and (trans[i].after_unit is None or trans[i].after_unit in created)
+               and (trans[i].inject is None or k.derivable(trans[i].inject))]
+        if not now:
+            break
+        for i in now:
+            t = trans[i]
+            earliest[i] = j
+            reached.add((t.party, t.post))
+            if t.post != 0:
+                created.add(t.party)
+            flying.update(t.sends)
+        k = k.add([x for i in now for x in trans[i].learned])
+        for x in k.known:
+            level.setdefault(x, j + 1)
+        pending = [i for i in pending if earliest[i] is None]
+        j += 1
+    return earliest, level
+
+
 class _Recorded:
     """A solver that keeps what was asserted (the finite-domain solver does not
     give its assertions back), for export to SMT-LIB."""
@@ -151,6 +187,7 @@ class Encoding:
         for t in order:
             for x in t.learned:
                 self.learners.setdefault(x, []).append(self.enc[t.id])
+        self.earliest, self.k_level = _levels(g, order)
         self.STOP = len(order)            # sel value of a step not taken (the run ended)
         self.SW = (self.STOP + 1).bit_length()
         self.LW = max(len(v) for v in g.states.values()).bit_length() + 1
@@ -174,7 +211,9 @@ class Encoding:
         self.fly.append([z3.Bool(f"fly_{m}_{j}") for m in range(len(g.messages))])
         self.moves.append(z3.BitVec(f"moves_{j}", 8))
         self.ev.append({e: z3.Bool(f"ev_{e}_{j}") for e in self.events_used})
-        self.k.append({x: z3.Bool(f"k_{i}_{j}") for i, x in enumerate(self.terms)})
+        never = z3.BoolVal(False)
+        self.k.append({x: z3.Bool(f"k_{i}_{j}") if self.k_level.get(x, j + 1) <= j else never
+                       for i, x in enumerate(self.terms)})
         self._d.append({})
         self.wb.append({x: z3.Bool(f"wire_{i}_{j}") for i, x in enumerate(self.wire_terms)})
         if j == 0:
@@ -202,12 +241,17 @@ class Encoding:
         s.add(z3.ULE(sel, self.STOP))
         if j > 0:
             s.add(z3.Implies(self.sel[j - 1] == self.STOP, sel == self.STOP))
-        is_t = [sel == i for i in range(len(self.trans))]
+        now = [i for i, e in enumerate(self.earliest) if e is not None and e <= j]
+        is_t = [z3.BoolVal(False)] * len(self.trans)
+        for i in now:
+            is_t[i] = sel == i
+        s.add(_any([is_t[i] for i in now] + [sel == self.STOP]))
         sends: dict = {}
         takes: dict = {}
         emits: dict = {}
         moving = []
-        for i, t in enumerate(self.trans):
+        for i in now:
+            t = self.trans[i]
             guard = [L0[t.party] == t.pre, L1[t.party] == t.post]
             if t.consumes is not None:
                 guard.append(self.fly[j][t.consumes])
@@ -240,6 +284,8 @@ class Encoding:
             s.add(b == _any([self.wb[j][x], *(is_t[i] for i in self.wired.get(x, []))]))
         K0, K1 = self.k[j], self.k[j + 1]
         for x in self.terms:
+            if self.k_level.get(x, j + 2) > j + 1:
+                continue   # cannot be known yet: K1[x] is the constant False
             taught = [is_t[i] for i in self.learners.get(x, [])]
             via = [z3.And(K1[p], self.D(j + 1, key) if key is not None else True)
                    for p, key in self.producers.get(x, [])]

@@ -21,6 +21,7 @@ TERMS = sorted(G.kmax.known, key=repr)
 def test_knowledge_bits_equal_the_closure(learned):
     """One step that teaches `learned`: z3's bits are exactly Knowledge's closure."""
     enc = Encoding(G, {}, 2)
+    enc.k_level = dict.fromkeys(enc.terms, 0)   # any term may be taught here, not only reachable ones
     j = 0
     enc._state(1)
     K0, K1 = enc.k[0], enc.k[1]
