@@ -13,7 +13,7 @@ from typing import Iterator, Union
 # Hash-consing: equal terms are one object, so equality is mostly identity
 # (the deep comparison below only runs on the rare hash collision) and the
 # explorer's dictionaries of worlds and knowledge compare in constant time.
-# The tables only grow; a process holds a few hundred thousand terms at most.
+# The tables only grow; a check of the default scenario makes a few thousand terms.
 _ATOMS: dict = {}
 _APPS: dict = {}
 
