@@ -222,9 +222,12 @@ def combine(a: Result, b: Result) -> Result:
     """Both engines' verdicts on one property: a disagreement is an error; an
     inconclusive one defers to the definite one; two proofs keep the stronger."""
     va, vb = a.verdict.verdict, b.verdict.verdict
-    if {va, vb} == {"proved", "violated"}:
-        raise EngineDisagreement(f"{a.property} under {a.threat}: explorer says {va}, smt says {vb}")
     pick = a
+    if {va, vb} == {"proved", "violated"}:
+        proof, refutation = (a, b) if va == "proved" else (b, a)
+        if proof.verdict.exhaustive or len(refutation.verdict.trace.steps) <= proof.verdict.bound:
+            raise EngineDisagreement(f"{a.property} under {a.threat}: explorer says {va}, smt says {vb}")
+        pick = refutation   # the attack lies deeper than the bounded proof reaches: no contradiction
     if va == "inconclusive" and vb != "inconclusive":
         pick = b
     elif va == vb == "proved" and b.verdict.exhaustive and not a.verdict.exhaustive:

@@ -5,7 +5,7 @@ import pytest
 
 from proofs.check import EngineDisagreement, check_threat, combine, smt_verdicts
 from proofs.ground import ground
-from proofs.verdicts import Inconclusive, Proved, Result, Violated
+from proofs.verdicts import Inconclusive, Proved, Result, Trace, TraceStep, Violated
 from protocol.controls import scenario
 from protocol.textbook import PROPERTIES, Textbook
 
@@ -64,6 +64,14 @@ def test_disagreement_is_an_error():
         combine(a, b)
     c = Result("p", "t", {}, Inconclusive("smt", "timeout"))
     assert combine(a, c).verdict is a.verdict
+
+
+def test_an_attack_deeper_than_a_bounded_proof_is_no_disagreement():
+    steps = tuple(TraceStep(i, "adversary", "x", {}) for i in range(1, 6))
+    deep = Result("p", "t", {}, Violated("smt", Trace("p", "t", {}, steps, "why"), 5))
+    assert combine(Result("p", "t", {}, Proved("explore", 4, False)), deep).verdict is deep.verdict
+    with pytest.raises(EngineDisagreement):
+        combine(Result("p", "t", {}, Proved("explore", 5, False)), deep)
 
 
 # --- agreement of the two engines --------------------------------------------------------
