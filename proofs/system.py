@@ -194,8 +194,9 @@ class PPSystem:
 
     def depends(self, party: str) -> tuple[str, ...]:
         """Parties whose state shapes `party`'s candidate injections: the
-        gateway forwards what the client behind a route would accept."""
-        if self.model.roles.get(party) == "gateway":
+        gateway and the relay forward what the client behind a route or a
+        pending connection would accept."""
+        if self.model.roles.get(party) in ("gateway", "relay"):
             return tuple(p for p, r in sorted(self.model.roles.items()) if r == "client")
         return ()
 

@@ -196,6 +196,19 @@ def gateway_expectations(model, w, me: str):
                 yield r.cvm, "plain-response", r.conn, tup(const("plain-response"), ans)
 
 
+def relay_expectations(model, w, me: str):
+    """The relay forwards a response on a pending connection to its client
+    unchanged, so what it accepts that can matter is what that client would
+    accept there (the pattern of a forwarder, as for the gateway): the
+    answers of a corrupt gateway reach the client this way."""
+    for conn, client in w.state(me).pending:
+        if model.roles.get(client) != "client":
+            continue
+        for src, kind, cconn, tpl in _own_expectations(model, w, client, "client"):
+            if src == me and cconn == conn:
+                yield "gateway", kind, conn, tpl
+
+
 def _route_owner(model, w, r):
     """The client session a gateway route serves (from its connection id)."""
     client, _, rest = r.back_conn.partition(".s")
@@ -272,6 +285,8 @@ def expectations(model, w, only: str | None = None):
             continue
         if d.role == "gateway":
             gen = gateway_expectations(model, w, p)
+        elif d.role == "relay":
+            gen = relay_expectations(model, w, p)
         elif d.role in ("client", "cvm"):
             gen = _own_expectations(model, w, p, d.role)
         else:
