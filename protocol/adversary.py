@@ -18,7 +18,7 @@ from models.templates import Var, candidates, pool
 from models.terms import App, Term, const, tup
 from protocol import attestation as att
 from protocol.messages import Msg
-from protocol.parties.client import INFO
+from protocol.parties.client import INFO, response_ad
 from protocol.symbolic import SymbolicCrypto
 
 S = SymbolicCrypto()
@@ -146,12 +146,22 @@ def client_expectations(model, w, me: str):
     elif s.phase == "data":
         conn = base + ("r2" if model.env.on("ra-tls") else "r1")
         for ans in _answers():
-            if model.env.on("ra-tls"):
-                ad = V("ad", "tup:response")
+            if not model.env.on("ra-tls"):
+                yield hop, "ohttp-resp2", conn, _ohttp_resp(model, s.exp, tup(const("resp"), ans))
+                continue
+            for ad in _response_ads(model, s):
                 inner = tup(const("resp"), App("aead", (s.k_s2c, ans, ad)), ad)
-            else:
-                inner = tup(const("resp"), ans)
-            yield hop, "ohttp-resp2", conn, _ohttp_resp(model, s.exp, inner)
+                yield hop, "ohttp-resp2", conn, _ohttp_resp(model, s.exp, inner)
+
+
+def _response_ads(model, s):
+    """The associated data of a response: pinned to the client's own binding
+    when it checks it (response-authentication), which the adversary can
+    build from parts it holds even before any response was seen; otherwise
+    also any known value of the type."""
+    yield response_ad(S, s.cr, s.request)
+    if not model.env.on("response-authentication"):
+        yield V("ad", "tup:response")
 
 
 def _sealed(model, inner):
@@ -188,9 +198,9 @@ def gateway_expectations(model, w, me: str):
                 yield r.cvm, "tls-server-hello", r.conn, sh
         elif cs.phase == "data" and cs.k_s2c is not None:
             for ans in _answers():
-                ad = V("ad", "tup:response")
-                yield r.cvm, "tls-response", r.conn, tup(const("tls-response"),
-                                                         App("aead", (cs.k_s2c, ans, ad)), ad)
+                for ad in _response_ads(model, cs):
+                    yield r.cvm, "tls-response", r.conn, tup(const("tls-response"),
+                                                             App("aead", (cs.k_s2c, ans, ad)), ad)
         elif cs.phase == "data":
             for ans in _answers():
                 yield r.cvm, "plain-response", r.conn, tup(const("plain-response"), ans)
