@@ -155,10 +155,76 @@ class Budget:
         return self.left >= 0
 
 
+class _Exhausted(Exception):
+    """A replayed sub-enumeration ran out of budget: the caller redoes the
+    whole enumeration without replays (an exhausted one ends differently)."""
+
+
+class _Replaying(Budget):
+    """The budget of `candidates`' fast path: sub-patterns are enumerated once
+    per knowledge and replayed (`_replay`)."""
+
+    def spend(self, n: int) -> bool:
+        """`n` takes at once, if all of them succeed."""
+        if self.left < n:
+            return False
+        self.left -= n
+        return True
+
+
+class _Recording(_Replaying):
+    """An unlimited budget that notes where the enumeration spends it."""
+
+    def __init__(self):
+        super().__init__(1 << 62)
+        self.events: list = []   # terms yielded, and runs of takes (ints)
+
+    def take(self) -> bool:
+        return self.spend(1)
+
+    def spend(self, n: int) -> bool:
+        ev = self.events
+        if ev and type(ev[-1]) is int:
+            ev[-1] += n
+        else:
+            ev.append(n)
+        return super().spend(n)
+
+
+def _replay(tpl: App, k: Knowledge, env: dict, budget: Budget):
+    """The instances of a compound sub-pattern, enumerated once per knowledge
+    and binding of its own variables and then replayed: the same terms, in the
+    same order, with the budget spent at the same points. The key server-hello
+    patterns differ only in the key share, so they share the evidence's
+    enumeration. A replay cannot reproduce how an enumeration ends when its
+    budget runs out mid-way, so it gives up then (`_Exhausted`)."""
+    vs = _vars(tpl)
+    key = ("inst", tpl, tuple(env.get(v) for v in vs))
+    events = k._derived.get(key)
+    if events is None:
+        rec = _Recording()
+        for t, e2 in _instances(tpl, k, env, rec):
+            rec.events.append((t, tuple((v, e2[v]) for v in vs if v not in env and v in e2)))
+        events = k._derived[key] = tuple(rec.events)
+    for ev in events:
+        if type(ev) is int:
+            if not budget.spend(ev):
+                raise _Exhausted
+        else:
+            t, new = ev
+            yield t, ({**env, **dict(new)} if new else env)
+
+
 def instances(tpl, k: Knowledge, env: dict | None = None,
               budget: Budget | None = None) -> Iterator[tuple[Term, dict]]:
     env = {} if env is None else env
     budget = budget or Budget()
+    if isinstance(budget, _Replaying) and isinstance(tpl, App) and not ground(tpl):
+        return _replay(tpl, k, env, budget)
+    return _instances(tpl, k, env, budget)
+
+
+def _instances(tpl, k: Knowledge, env: dict, budget: Budget) -> Iterator[tuple[Term, dict]]:
     if isinstance(tpl, Var):
         if tpl in env:
             yield env[tpl], env
@@ -221,13 +287,21 @@ def candidates(tpl, k: Knowledge, limit: int) -> tuple[tuple[tuple[Term, bool], 
     key = ("candidates", tpl, limit)
     hit = memo.get(key)
     if hit is None:
-        budget, seen, out = Budget(limit), set(), []
-        for t, _ in instances(tpl, k, {}, budget):
-            if t not in seen:
-                seen.add(t)
-                out.append((t, budget.exhausted))
-        hit = memo[key] = (tuple(out), budget.exhausted)
+        try:
+            hit = _enumerate(tpl, k, _Replaying(limit))
+        except _Exhausted:
+            hit = _enumerate(tpl, k, Budget(limit))
+        memo[key] = hit
     return hit
+
+
+def _enumerate(tpl, k: Knowledge, budget: Budget) -> tuple:
+    seen, out = set(), []
+    for t, _ in _instances(tpl, k, {}, budget):
+        if t not in seen:
+            seen.add(t)
+            out.append((t, budget.exhausted))
+    return tuple(out), budget.exhausted
 
 
 def _product(tpls, i, acc, k, env, budget):
