@@ -31,8 +31,9 @@ def bounds_text(results: list[Result]) -> str:
         if r.threat in seen:
             continue
         seen.add(r.threat)
-        v = r.verdict
-        how = (v.note if isinstance(v, Proved) else "") or ""
+        # the search's reach, from any proof under this threat model (the first may be a violation)
+        how = next((x.verdict.note for x in results if x.threat == r.threat
+                    and isinstance(x.verdict, Proved) and x.verdict.note), "")
         lines.append(f"  {r.threat}: {r.extra.get('states')} states, {r.extra.get('transitions')} "
                      f"transitions, {r.seconds:.1f}s; honest run reached: {r.partner_reached}"
                      + (f"; {how}" if how else ""))
