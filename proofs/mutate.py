@@ -9,16 +9,25 @@ threat T when P is proved in the baseline and violated in the mutant. The
 mutant's trace is then replayed on the baseline, where it must fail: the
 control is what stops that very trace.
 
+The baseline is explored deeper than the mutants (`BASELINE_MAX_STATES`,
+the state limit of `ppverify check` and of the pinned manifest): a property
+the published design loses only in a long trace (meta-insider's 23- and
+24-step key-share substitutions) is then violated in the baseline, so no
+mutant is credited with "breaking" it, and every attack a mutant shows is
+shorter than the depth to which the baseline keeps that property. Mutants
+stay at `DEFAULT_MAX_STATES`: there are some 200 of them.
+
 Sound skips: the baseline run records which controls and parameters the
 model ever reads under T (`_Recording`). A mutation of something never read
 makes the same exploration, step for step (the explorer is deterministic), so
-its verdicts are the baseline's and it is not re-run. Only the properties the
+its verdicts are the baseline's and it is not re-run (a deeper baseline reads
+at least what its first states read). Only the properties the
 baseline does not violate are checked in a mutant (the others cannot be
 stopped by anything), which lets the explorer stop early once all of them are.
 """
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Sequence
 
@@ -28,6 +37,7 @@ from proofs.verdicts import Proved, Result, Trace, Violated
 from protocol.controls import CONTROLS, DEFAULTS, PARAMETERS, STATED_THREATS, scenario
 
 DEFAULT_MAX_STATES = 5_000
+BASELINE_MAX_STATES = 20_000
 
 # Mutations that break nothing under the stated single-actor threat models at
 # the default bounds, one sentence each on why (checked by tests/test_mutate.py
@@ -37,14 +47,26 @@ DEFAULT_MAX_STATES = 5_000
 #   coalition  the attack needs a coalition outside the single actors mutate runs;
 #   masked     what it protects already fails in the published design under that actor.
 NO_ATTACK: dict[str, tuple[str, str]] = {
-    "tcb-from-certificate": ("gap",
-        "Every CVM runs on chip-a (current TCB) and the chip-old VCEK key Meta holds is only usable in a "
-        "report Meta itself delivers to the client, which the model does not enumerate for a corrupt "
-        "gateway (proved within 26 steps at 20,000 states under meta-insider with the control off)."),
     "ledger-consistency": ("coalition",
         "Only a corrupt ledger can show a split view and only a meta-insider can run the unpublished image "
         "that the split view would admit, so the attack needs meta-insider+ledger (see ppverify lattice), "
         "not a single actor of the stated trust model."),
+    "measured-configuration": ("masked",
+        "Without it meta-insider feeds a CVM inputs the measurement does not cover (published-code), "
+        "but the published design already loses published-code under meta-insider: once the corrupt gateway "
+        "holds the plaintext through the key-share substitution it feeds it to such a CVM itself (23 steps)."),
+    "no-remote-access": ("masked",
+        "Without it meta-insider uses the host's shell into a CVM (published-code), but the published "
+        "design already loses published-code under meta-insider to the key-share substitution (23 steps), "
+        "so nothing the baseline keeps breaks."),
+    "cvm-peer-attestation": ("masked",
+        "Without the peer check meta-insider steers the orchestrator's call to pred-evil (published-code, "
+        "26 steps), but the published design already loses published-code under meta-insider to the "
+        "key-share substitution (23 steps), and request-secrecy to the predictor key-share finding."),
+    "response-authentication": ("masked",
+        "Without it the network rewrites an answer on the gateway-CVM path (response-integrity), but the "
+        "published design already loses response-integrity under network to the binder finding (the "
+        "attacker holds the client's channel key and answers in the CVM's place), and under meta-insider."),
     "gpu-confidential-mode": ("masked",
         "Without CC mode meta-insider reads the prompt on the predictor's bus, but the published design "
         "already loses request- and response-secrecy under meta-insider to the binder finding, so nothing "
@@ -145,6 +167,7 @@ class MutateReport:
     undecided: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)  # name -> (prop, threat, reason)
     max_states: int = DEFAULT_MAX_STATES
     seconds: float = 0.0
+    baseline_states: int = BASELINE_MAX_STATES
 
     def cells(self) -> dict[tuple[str, str], list[Stopped]]:
         out: dict = {}
@@ -174,31 +197,35 @@ def _fails_on_baseline(trace: Trace) -> bool:
 def run_mutate(threats: Sequence[str] = STATED_THREATS, muts: Sequence[Mutation] | None = None,
                properties: Sequence[str] = PROPERTY_NAMES, max_states: int = DEFAULT_MAX_STATES,
                max_moves: int = 2, jobs: int = 1,
-               progress: Optional[Callable[[str], None]] = None) -> MutateReport:
+               progress: Optional[Callable[[str], None]] = None,
+               baseline_states: Optional[int] = None) -> MutateReport:
+    """`baseline_states`: the published design's state limit, by default
+    `BASELINE_MAX_STATES` (never below the mutants' `max_states`)."""
     import time
     start = time.perf_counter()
+    base_n = max(max_states, BASELINE_MAX_STATES if baseline_states is None else baseline_states)
     muts = tuple(mutations() if muts is None else muts)
     props, threats = tuple(properties), tuple(threats)
     say = progress or (lambda s: None)
     baseline, read = {}, {}
+    todo, skipped, futures = [], [], []
+    open_props: dict = {}
     with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-        for t, res, r in pool.map(_baseline_job, threats, [props] * len(threats),
-                                  [max_states] * len(threats), [max_moves] * len(threats)):
+        # A threat model's mutants start as soon as its baseline is in: the
+        # deep meta-insider baseline would otherwise hold the other worker idle.
+        base = [pool.submit(_baseline_job, t, props, base_n, max_moves) for t in threats]
+        for bf in as_completed(base):
+            t, res, r = bf.result()
             baseline[t], read[t] = res, r
             say(f"baseline under {t}: {sum(isinstance(x.verdict, Violated) for x in res)} violated")
-        open_props = {t: tuple(x.property for x in baseline[t] if isinstance(x.verdict, Proved))
-                      for t in threats}
-        todo, skipped = [], []
-        for m in muts:
-            for t in threats:
+            open_props[t] = tuple(x.property for x in res if isinstance(x.verdict, Proved))
+            for m in muts:
                 touched = set(m.disable) | {s.split("=", 1)[0] for s in m.set_params}
-                if not touched & read[t] or not open_props[t]:
+                if not touched & r or not open_props[t]:
                     skipped.append((m.name, t))
                 else:
                     todo.append((m, t))
-        # the slowest threat models first, so the pool ends together
-        todo.sort(key=lambda mt: -baseline[mt[1]][0].extra.get("states", 0))
-        futures = [pool.submit(_mutant_job, m, t, open_props[t], max_states, max_moves) for m, t in todo]
+                    futures.append(pool.submit(_mutant_job, m, t, open_props[t], max_states, max_moves))
         attacks: dict[str, list[Stopped]] = {m.name: [] for m in muts}
         undecided: dict[str, list] = {m.name: [] for m in muts}
         for f in futures:
@@ -210,10 +237,16 @@ def run_mutate(threats: Sequence[str] = STATED_THREATS, muts: Sequence[Mutation]
                 elif not isinstance(r.verdict, Proved):
                     undecided[name].append((r.property, t, r.verdict.reason))
             say(f"{name} under {t}: {sum(isinstance(x.verdict, Violated) for x in res)} new violations")
+    # the order baselines finish in is the machine's: report in a fixed one
+    order = {m.name: i for i, m in enumerate(muts)}
+    baseline = {t: baseline[t] for t in threats}
+    skipped.sort(key=lambda mt: (order[mt[0]], threats.index(mt[1])))
     for a in attacks.values():
         a.sort(key=lambda s: (props.index(s.property), threats.index(s.threat)))
+    for u in undecided.values():
+        u.sort(key=lambda c: (props.index(c[0]), threats.index(c[1])))
     return MutateReport(threats, props, baseline, attacks, len(todo), skipped, undecided, max_states,
-                        time.perf_counter() - start)
+                        time.perf_counter() - start, base_n)
 
 
 # --- rendering -------------------------------------------------------------------------
@@ -270,14 +303,15 @@ def summary_text(rep: MutateReport) -> str:
     n_att = sum(len(a) for a in rep.attacks.values())
     return (f"{len(rep.attacks)} mutations x {len(rep.threats)} threat models: {rep.ran} checks run, "
             f"{len(rep.skipped)} skipped (the mutated control or parameter is never read under that threat "
-            f"model, so the baseline's verdicts stand), state limit {rep.max_states}, "
+            f"model, so the baseline's verdicts stand), state limit {rep.max_states} "
+            f"(published design: {rep.baseline_states}), "
             f"{rep.seconds:.1f}s; {n_att} attacks stopped; {len(silent)} mutations break nothing "
             f"({len(gaps)} modelling gaps)")
 
 
 def report_json(rep: MutateReport) -> dict:
     return {"version": 1, "threats": list(rep.threats), "properties": list(rep.properties),
-            "max_states": rep.max_states, "checks_run": rep.ran,
+            "max_states": rep.max_states, "baseline_max_states": rep.baseline_states, "checks_run": rep.ran,
             "skipped": [list(s) for s in rep.skipped], "seconds": round(rep.seconds, 2),
             "mutations": [{"mutation": n, "attacks": [
                 {"property": a.property, "threat": a.threat, "stopped_on_baseline": a.stopped_on_baseline,
