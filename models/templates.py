@@ -173,22 +173,27 @@ class _Replaying(Budget):
 
 
 class _Recording(_Replaying):
-    """An unlimited budget that notes where the enumeration spends it."""
+    """A budget that notes where the enumeration spends it. Its limit is what
+    the caller has left: an enumeration that needs more could not be replayed
+    in full, so recording gives up as soon as it does (the budget still caps
+    the work, as it does for a plain enumeration)."""
 
-    def __init__(self):
-        super().__init__(1 << 62)
+    def __init__(self, limit: int):
+        super().__init__(limit)
         self.events: list = []   # terms yielded, and runs of takes (ints)
 
     def take(self) -> bool:
         return self.spend(1)
 
     def spend(self, n: int) -> bool:
+        if not super().spend(n):
+            raise _Exhausted
         ev = self.events
         if ev and type(ev[-1]) is int:
             ev[-1] += n
         else:
             ev.append(n)
-        return super().spend(n)
+        return True
 
 
 def _replay(tpl: App, k: Knowledge, env: dict, budget: Budget):
@@ -202,7 +207,7 @@ def _replay(tpl: App, k: Knowledge, env: dict, budget: Budget):
     key = ("inst", tpl, tuple(env.get(v) for v in vs))
     events = k._derived.get(key)
     if events is None:
-        rec = _Recording()
+        rec = _Recording(budget.left)
         for t, e2 in _instances(tpl, k, env, rec):
             rec.events.append((t, tuple((v, e2[v]) for v in vs if v not in env and v in e2)))
         events = k._derived[key] = tuple(rec.events)
