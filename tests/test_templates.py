@@ -55,8 +55,12 @@ def test_memoized_candidates_equal_a_fresh_enumeration(network_worlds, limit):
     _, worlds = network_worlds
     ks = list({w.knowledge: None for w in worlds[-50:]})[:3]
     Y = App("pk", (Atom("adv.dh", "dh"),))
+    Y2 = App("pk", (Atom("y.other.1", "dh"),))
+    # the third differs from the first only in the key share: its evidence is
+    # a replay of the first's sub-enumeration
     tpls = [tup(const("server-hello"), Y, evidence(Var("rd", "hash"), {})),
-            tup(const("server-hello"), Y, _sig_keys(evidence(Var("rd", "hash"), {})))]
+            tup(const("server-hello"), Y, _sig_keys(evidence(Var("rd", "hash"), {}))),
+            tup(const("server-hello"), Y2, evidence(Var("rd", "hash"), {}))]
     exhausted = False
     for k in ks:
         for tpl in tpls:
@@ -65,6 +69,9 @@ def test_memoized_candidates_equal_a_fresh_enumeration(network_worlds, limit):
             assert candidates(tpl, k, limit) is got, "asked again: the memo answers"
             exhausted |= got[1]
     assert exhausted, "some enumeration runs out of budget (the flag is part of what is compared)"
+    if limit >= 4000:   # smaller budgets cut recordings short: those are not kept
+        assert any(isinstance(key, tuple) and key[0] == "inst" for k in ks for key in k._derived), \
+            "sub-patterns were recorded for replay"
 
 
 def test_atom_pools_hold_atoms_only(network_worlds):
