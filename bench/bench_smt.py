@@ -3,6 +3,7 @@ against the number of sessions, over several z3 seeds, so the growth of cost
 is visible. Prints figures; asserts nothing.
 
     python bench/bench_smt.py [THREAT]        (default: cdn)
+    python bench/bench_smt.py --matrix        per threat model of the default matrix, both engines
 """
 import resource
 import sys
@@ -36,7 +37,19 @@ def explorer(threat: str, bounds: Bounds, max_states: int = 20_000) -> str:
             f"depth {ex.depth}")
 
 
+def matrix(bound: int = 40) -> None:
+    from protocol.controls import STATED_THREATS
+    for threat in STATED_THREATS:
+        print(f"  {threat:22s} explore {explorer(threat, Bounds())}", flush=True)
+        print(f"  {threat:22s} smt     {smt(threat, Bounds(), bound, 0, timeout=600)}", flush=True)
+
+
 if __name__ == "__main__":
+    if "--matrix" in sys.argv:
+        print("default matrix, bound 40, seed 0:")
+        matrix()
+        print(f"peak memory {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+        sys.exit(0)
     threat = sys.argv[1] if len(sys.argv) > 1 else "cdn"
     print(f"threat model {threat}")
     print("time against the bound (1 session):")
