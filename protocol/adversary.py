@@ -235,7 +235,7 @@ def cvm_expectations(model, w, me: str):
     hello_kind, src = hello_source(model, me)
     # Replays of hellos seen on the wire (the adversary's own handshakes with
     # its own randomness happen up front, see `prefetches`).
-    for known in _index_of(w.knowledge, "tup:" + hello_kind):
+    for known in pool(w.knowledge, "tup:" + hello_kind):
         yield src, hello_kind, f"adv.{me}.{st.handled + 1}", known
     for s in st.sessions:
         if s.phase == "open" and s.k_c2s is not None:
@@ -262,10 +262,6 @@ def hello_source(model, me: str) -> tuple[str, str]:
     if "predictors" in static:
         return "tls-hello", "gateway"
     return "peer-hello", static["callers"][0]
-
-
-def _index_of(k, type_: str) -> list:
-    return pool(k, type_)
 
 
 def prefetches(model, w) -> list[Msg]:
