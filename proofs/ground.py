@@ -11,11 +11,13 @@ adversary is computed separately, from empty knowledge.
 
 A party whose state is a list of independent session slots (a system's
 `slots(party)`, e.g. a CVM) is grounded one slot at a time: each slot is a
-unit "party#i" with its own local states, so concurrent sessions add their
-states instead of multiplying them. A slot is created only after the one
-before it (`after_unit`). A delivery that a slot rejects is not grounded:
-it only drops a message (another slot may take it), and dropping a message
-never enables anything.
+unit "party#key" with its own local states, so concurrent sessions add
+their states instead of multiplying them. Ordered slots (a CVM's sessions)
+are created one after another (`after_unit`).
+
+A rejected delivery is not grounded: it only drops a message, and dropping
+a message never enables anything nor changes what a property reads, so every
+run has a run without its drops that reaches the same verdicts.
 """
 from __future__ import annotations
 
@@ -45,7 +47,7 @@ class Transition:
     out: object
     after: World              # the synthetic world after it (for local monitors)
     before: World
-    after_unit: Optional[str] = None  # a slot's creation: this unit must have left its initial state
+    after_unit: Optional[str] = None  # a slot's start: this unit must be in one of its `ready` states
 
 
 @dataclass
@@ -62,6 +64,7 @@ class Ground:
     truncated: bool                     # some injection enumeration hit its budget
     stats: dict = field(default_factory=dict)
     owner: dict = field(default_factory=dict)   # unit -> the party it is (or is a slot of)
+    ready: dict = field(default_factory=dict)   # unit -> its states that let the next slot start
 
     def party(self, unit: str) -> str:
         return self.owner.get(unit, unit)
@@ -78,19 +81,48 @@ def _observed(known: frozenset) -> tuple[Term, ...]:
     return tuple(sorted((t for t in known if t not in made), key=repr))
 
 
+UNTRACKED_STATES = 2_000
+
+
+class _Unbounded(Exception):
+    """A unit's local states grow without its consumed messages tracked."""
+
+
 def ground(system, max_moves: int, limit: int = 200_000, max_transitions: int = 6_000) -> Ground:
     """Ground `system`; raises RuntimeError past `limit` local histories of one
-    party or `max_transitions` transitions (the encoding grows with both)."""
+    party or `max_transitions` transitions (the encoding grows with both).
+
+    A unit's local states are first collected as if every message could be
+    delivered to it again and again: a superset of the states it can reach
+    (sound, since z3 encodes exactly which messages are in flight), and small
+    when the state itself records what was taken (a session's phase). That is
+    done for slots; a whole party (the acs's bare counter) keeps the messages
+    it consumed in its histories, and so does a slot whose states pass
+    UNTRACKED_STATES (grounding starts again)."""
+    slots = getattr(system, "slots", lambda p: ())
+    tracked: set = {p for p, _ in system.initial().states if not slots(p)}
+    while True:
+        try:
+            return _ground(system, max_moves, limit, max_transitions, frozenset(tracked))
+        except _Unbounded as e:
+            tracked.add(e.args[0])
+
+
+def _ground(system, max_moves: int, limit: int, max_transitions: int, tracked: frozenset) -> Ground:
     w0 = system.initial()
     names = [p for p, _ in w0.states]
     base = dict(w0.states)
-    slots = getattr(system, "slots", lambda p: 0)
-    owner = {}
+    slots = getattr(system, "slots", lambda p: ())
+    owner, key_of, prev = {}, {}, {}
     for p in names:
-        n = slots(p)
-        owner.update({f"{p}#{i}": p for i in range(n)} if n else {p: p})
+        keys = slots(p)
+        units = [f"{p}#{k}" for k in keys]
+        owner.update({u: p for u in units} if keys else {p: p})
+        key_of.update(zip(units, keys))
+        if keys and system.slot_ordered(p):
+            prev.update(zip(units[1:], units))
     parties = list(owner)     # the units
-    states = {u: [base[u] if u in base else system.slot_state(owner[u], int(u.rpartition("#")[2]), None)]
+    states = {u: [base[u] if u in base else system.slot_state(owner[u], key_of[u], None)]
               for u in parties}
     index = {u: {states[u][0]: 0} for u in parties}
     messages, msg_index = [], {}
@@ -121,9 +153,16 @@ def ground(system, max_moves: int, limit: int = 200_000, max_transitions: int = 
     def _expand(u: str, si: int, deps: tuple, ctx: tuple):
         nonlocal kmax, truncated
         p = owner[u]
-        slot = int(u.rpartition("#")[2]) if u != p else None
+        slot = key_of.get(u)
         local = dict(base)
-        local.update((d, states[d][c]) for d, c in zip(deps, ctx))
+        parts: dict = {}
+        for d, c in zip(deps, ctx):
+            if d in key_of:
+                q = owner[d]
+                parts.setdefault(q, {})[key_of[d]] = system.slot_of(q, key_of[d], states[d][c])
+            else:
+                local[d] = states[d][c]
+        local.update((q, system.slot_compose(q, e)) for q, e in parts.items())
         local[p] = states[u][si]
         w = World(tuple((q, local[q]) for q in names),
                   frozenset(messages[i] for i in to_party[p]), kmax, frozenset(),
@@ -139,11 +178,15 @@ def ground(system, max_moves: int, limit: int = 200_000, max_transitions: int = 
                     yield seen[key]
                 continue
             w2, out, rej = system.step(blank, a)
-            if rej is not None and (slot is not None or not isinstance(a, Deliver)):
+            if rej is not None:   # a rejected delivery only drops the message
                 seen[key] = None
                 continue
             post = w2.state(p)
-            if slot is not None and system.slot_state(p, slot, system.slot_of(p, slot, post)) != post:
+            try:
+                other = slot is not None and system.slot_state(p, slot, system.slot_of(p, slot, post)) != post
+            except ValueError as e:
+                raise RuntimeError(f"grounding cannot split {p} into slots: {e}") from None
+            if other:
                 seen[key] = None   # it creates another slot: that unit's transition
                 continue
             if post not in index[u]:
@@ -158,10 +201,12 @@ def ground(system, max_moves: int, limit: int = 200_000, max_transitions: int = 
                            a.msg.payload if isinstance(a, Inject) else None,
                            int(isinstance(a, Inject) and w2.moves > blank.moves),
                            sends, learned, tuple(ev_id(e) for e in out.events), out, w2, blank,
-                           f"{p}#{slot - 1}" if slot and si == 0 else None)
+                           prev.get(u) if si == 0 else None)
             transitions.append(t)
             seen[key] = t
             if len(transitions) > max_transitions:
+                if u not in tracked:
+                    raise _Unbounded(u)
                 raise RuntimeError(f"grounding exceeds {max_transitions} transitions "
                                    f"({len(states[u])} local states of {u} so far)")
             yield t
@@ -175,14 +220,15 @@ def ground(system, max_moves: int, limit: int = 200_000, max_transitions: int = 
         # adversary's reachable knowledge stop growing.
         stamp = (len(messages), len(kmax))
         for p in parties:
-            deps = system.depends(owner[p])
             # A history node (state, consumed, injections) is skipped when one
             # already visited has the same state, a subset of the consumed
-            # messages and no more injections: it allows everything this one does.
+            # messages and no more injections: it allows everything this one
+            # does. (Untracked units consume nothing here.)
             todo, visited = [(0, frozenset(), 0)], {0: [(frozenset(), 0)]}
             count = 1
             while todo:
                 si, consumed, moves = todo.pop()
+                deps = system.depends(owner[p], key_of.get(p), states[p][si])
                 for ctx in itertools.product(*(range(len(states[d])) for d in deps)):
                     key = (p, si, ctx)
                     if key not in outgoing or outgoing[key][0] != (len(messages), len(kmax)):
@@ -192,7 +238,7 @@ def ground(system, max_moves: int, limit: int = 200_000, max_transitions: int = 
                             continue
                         if moves + t.move > max_moves:
                             continue
-                        c2 = consumed | {t.consumes} if t.consumes is not None else consumed
+                        c2 = consumed | {t.consumes} if t.consumes is not None and p in tracked else consumed
                         m2 = moves + t.move
                         seen_here = visited.setdefault(t.post, [])
                         if any(c <= c2 and m <= m2 for c, m in seen_here):
@@ -202,7 +248,17 @@ def ground(system, max_moves: int, limit: int = 200_000, max_transitions: int = 
                         count += 1
                         if count > limit:
                             raise RuntimeError(f"grounding of {p} exceeds {limit} local histories")
-    return Ground(parties, states, {p: 0 for p in parties}, messages, initial_flight, events,
-                  transitions, k0, kmax, truncated,
-                  {"local_states": sum(len(v) for v in states.values()), "transitions": len(transitions),
-                   "messages": len(messages), "events": len(events), "terms": len(kmax.known)}, owner)
+                        if p not in tracked and len(states[p]) > UNTRACKED_STATES:
+                            raise _Unbounded(p)
+    ready = {u: frozenset(si for si, st in enumerate(states[u])
+                          if system.slot_ready(owner[u], system.slot_of(owner[u], key_of[u], st)))
+             for u in set(prev.values())}
+    g = Ground(parties, states, {p: 0 for p in parties}, messages, initial_flight, events,
+               transitions, k0, kmax, truncated,
+               {"local_states": sum(len(v) for v in states.values()), "transitions": len(transitions),
+                "messages": len(messages), "events": len(events), "terms": len(kmax.known)}, owner, ready)
+    try:
+        getattr(system, "check_slots", lambda g: None)(g)
+    except ValueError as e:
+        raise RuntimeError(f"grounding cannot split into slots: {e}") from None
+    return g

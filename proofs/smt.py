@@ -113,7 +113,7 @@ def _levels(g: Ground, trans: list) -> tuple[list, dict]:
     can be known. Both are lower bounds for every run, so the encoding leaves
     out transitions and knowledge bits before their time, losing no run."""
     reached = {(u, 0) for u in g.parties}
-    created = set()
+    started = {u for u in g.parties if g.initial[u] in g.ready.get(u, ())}   # may start their next slot
     flying = set(g.in_flight)
     k = g.k0
     earliest: list = [None] * len(trans)
@@ -123,7 +123,7 @@ def _levels(g: Ground, trans: list) -> tuple[list, dict]:
     while pending:
         now = [i for i in pending if (trans[i].party, trans[i].pre) in reached
                and (trans[i].consumes is None or trans[i].consumes in flying)
-               and (trans[i].after_unit is None or trans[i].after_unit in created)
+               and (trans[i].after_unit is None or trans[i].after_unit in started)
                and (trans[i].inject is None or k.derivable(trans[i].inject))]
         if not now:
             break
@@ -131,8 +131,8 @@ def _levels(g: Ground, trans: list) -> tuple[list, dict]:
             t = trans[i]
             earliest[i] = j
             reached.add((t.party, t.post))
-            if t.post != 0:
-                created.add(t.party)
+            if t.post in g.ready.get(t.party, ()):
+                started.add(t.party)
             flying.update(t.sends)
         k = k.add([x for i in now for x in trans[i].learned])
         for x in k.known:
@@ -258,8 +258,8 @@ class Encoding:
                 takes.setdefault(t.consumes, []).append(is_t[i])
             if t.inject is not None:
                 guard.append(self.D(j, t.inject))
-            if t.after_unit is not None:   # slots are created in order
-                guard.append(L0[t.after_unit] != 0)
+            if t.after_unit is not None:   # slots start in order
+                guard.append(_any(L0[t.after_unit] == r for r in sorted(self.g.ready[t.after_unit])))
             if t.move:
                 moving.append(is_t[i])
             for m in t.sends:

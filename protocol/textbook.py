@@ -190,7 +190,7 @@ class Textbook:
         return (a for a in self.actions(w, max_moves) if party is None or a == "budget-hit"
                 or a.msg.dst == party)
 
-    def depends(self, party: str) -> tuple[str, ...]:
+    def depends(self, party: str, key=None, st=None) -> tuple[str, ...]:
         return ()
 
     def may_inject(self, w: World, action) -> Optional[str]:

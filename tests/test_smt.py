@@ -26,7 +26,9 @@ def test_smt_finds_lowe_attack(nspk):
         assert texts[1].startswith("adversary -> b as")
     for prop in ("initiator-secrecy", "initiator-agreement"):
         v = nspk[prop].verdict
-        assert isinstance(v, Proved) and v.bound == 5 and not v.exhaustive  # runs last 6 steps
+        # every run ends within 4 steps once drops (rejected deliveries, which
+        # change no verdict) are left out, and z3 proves it
+        assert isinstance(v, Proved) and v.bound == 5 and v.exhaustive
 
 
 def test_smt_proves_nsl_within_the_bound():
