@@ -137,9 +137,10 @@ def _completes(system, path: list) -> bool:
 
 def smt_verdicts(system, props: tuple[str, ...], threat: str, desc: dict, bound: int, max_moves: int,
                  timeout: Optional[float] = None, seed: int = 0, progress=None,
-                 replay=None, ground_limit: int = 50_000) -> list[Result]:
-    """Ground `system`, run bounded model checking in z3 to `bound` steps and
-    turn the outcome into one `Result` per property (engine "smt")."""
+                 replay=None, ground_limit: int = 50_000, rounds: bool = False) -> list[Result]:
+    """Ground `system`, run bounded model checking in z3 to `bound` steps (or
+    rounds: independent moves of different parties at once) and turn the
+    outcome into one `Result` per property (engine "smt")."""
     from proofs.ground import ground
     from proofs.smt import CyclicKnowledge, bmc
     start = time.perf_counter()
@@ -154,7 +155,7 @@ def smt_verdicts(system, props: tuple[str, ...], threat: str, desc: dict, bound:
                      if system.completed(t.before, t.after.replace(events=every), t.out))
         found, depth, complete, unknown, run = bmc(g, encodings, bound, max_moves, timeout, seed,
                                                    progress=progress, partner=done,
-                                                   confirm=lambda path: _completes(system, path))
+                                                   confirm=lambda path: _completes(system, path), rounds=rounds)
     except (RuntimeError, CyclicKnowledge) as e:  # grounding limit, or knowledge not encodable
         return [Result(p, threat, desc, Inconclusive("smt", f"not encoded: {e}", 0), False,
                        time.perf_counter() - start, {}) for p in props]
@@ -181,9 +182,11 @@ def smt_verdicts(system, props: tuple[str, ...], threat: str, desc: dict, bound:
         elif g.truncated:
             verdict = Inconclusive("smt", "injection candidates truncated (budget) while grounding; not a proof", depth)
         else:
+            within = (f"{depth} rounds (a round: moves of different parties at once, so this covers "
+                      f"every run of up to {depth} steps and longer ones)" if rounds else f"{depth} steps")
             note = (f"complete: z3 proved every run of the scenario ends in fewer than {depth} steps "
                     f"(<= {max_moves} adversary injections)" if complete else
-                    f"bounded: no violation in runs of up to {depth} steps (<= {max_moves} adversary injections)")
+                    f"bounded: no violation in runs of up to {within} (<= {max_moves} adversary injections)")
             verdict = Proved("smt", depth, complete, depth, note)
         results.append(Result(p, threat, desc, verdict, partner, elapsed, dict(stats)))
     return results
@@ -198,7 +201,8 @@ ENGINES = ("explore", "smt", "both")
 
 def check_threat(sc: Scenario, properties: Iterable[str], max_states: int = 20_000,
                  progress: Optional[Callable] = None, max_moves: int = 2, engine: str = "explore",
-                 bound: int = 40, timeout: Optional[float] = None, seed: int = 0) -> list[Result]:
+                 bound: int = 40, timeout: Optional[float] = None, seed: int = 0,
+                 rounds: bool = False) -> list[Result]:
     """One verdict per property under `sc`, from the explorer, the SMT engine,
     or both (`both` raises EngineDisagreement when one proves what the other
     refutes)."""
@@ -212,7 +216,7 @@ def check_threat(sc: Scenario, properties: Iterable[str], max_states: int = 20_0
                               lambda: honest_run(model), replay_trace)
     if engine in ("smt", "both"):
         sm = smt_verdicts(PPSystem(model), props, threat, desc, bound, max_moves, timeout, seed,
-                          replay=replay_trace)
+                          replay=replay_trace, rounds=rounds)
     if ex is None or sm is None:
         return ex or sm
     return [combine(a, b) for a, b in zip(ex, sm)]

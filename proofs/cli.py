@@ -48,6 +48,10 @@ def parser() -> argparse.ArgumentParser:
                         "both: run both, a disagreement is an error (exit 2)")
     c.add_argument("--bound", type=int, default=40, metavar="K",
                    help="SMT unrolling depth in steps (an honest session takes about 30)")
+    c.add_argument("--rounds", action="store_true",
+                   help="SMT: unroll in rounds, each a set of moves of different parties at once, so "
+                        "concurrent sessions need about one session's depth (the bound counts rounds; it "
+                        "covers every run of up to K steps and longer ones)")
     c.add_argument("--timeout", type=float, default=None, metavar="S",
                    help="SMT solver time limit per threat model, seconds (unknown is inconclusive)")
     c.add_argument("--seed", type=int, default=0, help="z3 random seed")
@@ -113,7 +117,8 @@ def _check_kwargs(args) -> dict:
         raise UsageError(f"--bound must be at least 1, got {args.bound}")
     if args.timeout is not None and args.timeout <= 0:
         raise UsageError(f"--timeout must be positive, got {args.timeout}")
-    return {"engine": args.engine, "bound": args.bound, "timeout": args.timeout, "seed": args.seed}
+    return {"engine": args.engine, "bound": args.bound, "timeout": args.timeout, "seed": args.seed,
+            "rounds": args.rounds}
 
 
 def _render_machine(args):

@@ -165,8 +165,8 @@ class Found:
 
 
 class Encoding:
-    def __init__(self, g: Ground, encodings: dict, max_moves: int, seed: int = 0):
-        self.g, self.max_moves = g, max_moves
+    def __init__(self, g: Ground, encodings: dict, max_moves: int, seed: int = 0, rounds: bool = False):
+        self.g, self.max_moves, self.rounds = g, max_moves, rounds
         # Everything is Boolean or a bit-vector: z3's finite-domain solver
         # (bit-blasting into its SAT core) is an order of magnitude faster here.
         self.s = _Recorded(z3.SolverFor("QF_FD"))
@@ -195,6 +195,9 @@ class Encoding:
         self.events_used = set()
         self._prepare_properties()
         self.sel, self.loc, self.fly, self.moves, self.ev, self.wb = [], [], [], [], [], []
+        self.stop: list = []      # stop[j]: no transition at step j (the run has ended)
+        self.taken: list = []     # taken[j][i]: transition i at step j
+        self.selectors: list = []
         self._after_k: dict = {}
         self._state(0)
         self.steps = 0
@@ -234,18 +237,11 @@ class Encoding:
     def add_step(self):
         """Encode transition j = self.steps, from state j to state j+1."""
         j, g, s = self.steps, self.g, self.s
-        sel = z3.BitVec(f"sel_{j}", self.SW)
-        self.sel.append(sel)
         self._state(j + 1)
         L0, L1 = self.loc[j], self.loc[j + 1]
-        s.add(z3.ULE(sel, self.STOP))
-        if j > 0:
-            s.add(z3.Implies(self.sel[j - 1] == self.STOP, sel == self.STOP))
         now = [i for i, e in enumerate(self.earliest) if e is not None and e <= j]
         is_t = [z3.BoolVal(False)] * len(self.trans)
-        for i in now:
-            is_t[i] = sel == i
-        s.add(_any([is_t[i] for i in now] + [sel == self.STOP]))
+        idle = self._select(j, now, is_t)
         sends: dict = {}
         takes: dict = {}
         emits: dict = {}
@@ -269,10 +265,15 @@ class Encoding:
                     emits.setdefault(e, []).append(is_t[i])
             s.add(z3.Implies(is_t[i], z3.And(guard)))
         for p in g.parties:
-            lo, hi = self.range.get(p, (0, 0))
-            s.add(z3.Implies(z3.Not(z3.And(z3.UGE(sel, lo), z3.ULT(sel, hi))), L1[p] == L0[p]))
-        step = z3.If(_any(moving), z3.BitVecVal(1, 8), z3.BitVecVal(0, 8))
-        s.add(self.moves[j + 1] == self.moves[j] + step)
+            s.add(z3.Implies(idle[p], L1[p] == L0[p]))
+        if self.rounds:   # a message is taken by one transition; moves add up
+            for ts in takes.values():
+                if len(ts) > 1:
+                    s.add(z3.AtMost(*ts, 1))
+            s.add(self.moves[j + 1] == self.moves[j] + _count(moving))
+        else:
+            step = z3.If(_any(moving), z3.BitVecVal(1, 8), z3.BitVecVal(0, 8))
+            s.add(self.moves[j + 1] == self.moves[j] + step)
         s.add(z3.ULE(self.moves[j + 1], self.max_moves))
         for m in range(len(g.messages)):
             sent = _any(sends.get(m, []))
@@ -290,9 +291,44 @@ class Encoding:
             via = [z3.And(K1[p], self.D(j + 1, key) if key is not None else True)
                    for p, key in self.producers.get(x, [])]
             s.add(K1[x] == _any([K0[x], *taught, *via]))
-        self.is_t = is_t
+        self.taken.append(is_t)
         self.steps += 1
         return [self._bad(p, j, is_t) for p in self.props]
+
+    def _select(self, j: int, now: list, is_t: list) -> dict:
+        """The choice at step j. Interleaved: one transition (`sel`, STOP when
+        none). In rounds: one per unit (each unit's selector, idle when none),
+        so independent moves of different parties happen at once. Fills
+        `is_t`; returns unit -> "idle at step j"."""
+        s, g = self.s, self.g
+        if not self.rounds:
+            sel = z3.BitVec(f"sel_{j}", self.SW)
+            self.sel.append(sel)
+            self.selectors.append([sel])
+            s.add(z3.ULE(sel, self.STOP))
+            for i in now:
+                is_t[i] = sel == i
+            s.add(_any([is_t[i] for i in now] + [sel == self.STOP]))
+            stop = sel == self.STOP
+            idle = {p: z3.Not(z3.And(z3.UGE(sel, lo), z3.ULT(sel, hi)))
+                    for p, (lo, hi) in ((p, self.range.get(p, (0, 0))) for p in g.parties)}
+        else:
+            idle, vs = {}, []
+            for p in g.parties:
+                lo, hi = self.range.get(p, (0, 0))
+                v = z3.BitVec(f"sel_{p}_{j}", max(1, (hi - lo).bit_length()))
+                vs.append(v)
+                mine = [i for i in now if lo <= i < hi]
+                for i in mine:
+                    is_t[i] = v == i - lo
+                idle[p] = v == hi - lo
+                s.add(_any([is_t[i] for i in mine] + [idle[p]]))
+            self.selectors.append(vs)
+            stop = _all(idle.values())
+        if j > 0:
+            s.add(z3.Implies(self.stop[j - 1], stop))
+        self.stop.append(stop)
+        return idle
 
     # --- properties --------------------------------------------------------------------
     def _prepare_properties(self):
@@ -403,9 +439,12 @@ class Encoding:
                 if x is not None and x in self.k[after]:
                     terms.append(z3.And(self.loc[after][party] == si, self.k[after][x]))
         elif kind == "agreement":
+            # justified by events before the step: the transition's own events
+            # never justify it (see _prepare_properties), and in a round the
+            # others may as well have come after it
+            ev = self.ev[j]
             for i, singles, pairs in self.needs[p]:
-                ok = [self.ev[after][e] for e in singles] + [z3.And(self.ev[after][a], self.ev[after][b])
-                                                           for a, b in pairs]
+                ok = [ev[e] for e in singles] + [z3.And(ev[a], ev[b]) for a, b in pairs]
                 terms.append(z3.And(is_t[i], z3.Not(_any(ok))))
         elif kind == "count":
             _, _, redeems, issues, active = enc
@@ -416,7 +455,8 @@ class Encoding:
                     if redeems(e):
                         by_token.setdefault(e.args[0], []).append(self.ev[after][k])
                 redeemed = _count(_any(bs) for bs in by_token.values())
-                issued = _count(self.ev[after][k] for k, e in enumerate(ev) if issues(e))
+                # issuances before the step (in a round, redemptions go first)
+                issued = _count(self.ev[j][k] for k, e in enumerate(ev) if issues(e))
                 new_redeem = [is_t[i] for i, t in enumerate(self.trans)
                               if any(redeems(self.g.events[e]) for e in t.events)]
                 if new_redeem and by_token:
@@ -424,13 +464,24 @@ class Encoding:
         terms += [is_t[i] for i in self.local_bad.get(p, [])]
         return _any(terms)
 
-    def path(self, model) -> list:
+    def path(self, model, prop: Optional[str] = None, upto: Optional[int] = None) -> list:
+        """The run in `model`, as actions. A round is laid out so that what
+        `prop` checks fails as it did in the round: a transition whose events
+        lack justification goes before the others (it did not wait for them),
+        a redemption before issuances, an answer (forward-secrecy) last."""
+        first, last = set(), set(self.triggers) if prop and self.encodings[prop][0] == "after" else set()
+        if prop and self.encodings[prop][0] == "agreement":
+            first = {i for i, _, _ in self.needs[prop]}
+        elif prop and self.encodings[prop][0] == "count":
+            first = {i for i, t in enumerate(self.trans) if any(e.name == "redeem" for e in t.out.events)}
         out = []
-        for sel in self.sel:
-            v = model.eval(sel, model_completion=True).as_long()
-            if v >= self.STOP:
+        for j, is_t in enumerate(self.taken[:upto]):
+            if z3.is_true(model.eval(self.stop[j], model_completion=True)):
                 break
-            out.append(self.trans[v].action)
+            now = [i for i, b in enumerate(is_t) if not z3.is_false(b)
+                   and z3.is_true(model.eval(b, model_completion=True))]
+            now.sort(key=lambda i: (i in last, i not in first, i))
+            out += [self.trans[i].action for i in now]
         return out
 
 
@@ -443,7 +494,7 @@ def _partner_run(enc: Encoding, check, want: list, confirm) -> Optional[list]:
     the model; runs it rejects (completion over-approximated) are blocked."""
     if not want:
         return None
-    goal = _any(_any(sel == i for i in want) for sel in enc.sel)
+    goal = _any(taken[i] for taken in enc.taken for i in want)
     blocked = []
     for _ in range(PARTNER_ATTEMPTS):
         if not check(goal, *blocked):
@@ -452,7 +503,7 @@ def _partner_run(enc: Encoding, check, want: list, confirm) -> Optional[list]:
         run = enc.path(m)
         if confirm is None or confirm(run):
             return run
-        taken = [sel == m.eval(sel, model_completion=True) for sel in enc.sel[:len(run) + 1]]
+        taken = [v == m.eval(v, model_completion=True) for vs in enc.selectors for v in vs]
         blocked.append(z3.Not(_all(taken)))
     return None
 
@@ -466,20 +517,20 @@ def _no_run_reaches(enc: Encoding, bound: int, timeout: Optional[float]) -> bool
     limit = min(timeout, COMPLETENESS_SECONDS) if timeout else COMPLETENESS_SECONDS
     enc.s.set("timeout", int(limit * 1000))
     try:
-        return enc.s.check(enc.sel[bound - 1] != enc.STOP) == z3.unsat
+        return enc.s.check(z3.Not(enc.stop[bound - 1])) == z3.unsat
     finally:
         enc.s.set("timeout", int(timeout * 1000) if timeout else 4294967295)
 
 
 def bmc(g: Ground, encodings: dict, bound: int, max_moves: int, timeout: Optional[float] = None,
         seed: int = 0, on_found: Optional[Callable] = None, progress: Optional[Callable] = None,
-        partner: tuple = (), confirm: Optional[Callable] = None):
+        partner: tuple = (), confirm: Optional[Callable] = None, rounds: bool = False):
     """Unroll `bound` steps, ask once whether any property fails within them,
     and for each that does, find its shortest counterexample by bisection on
     the depth. Returns (found: {prop: Found}, depth, complete: no run of the
     scenario is as long as the bound, unknown: a reason or None, a run taking
     one of the `partner` transitions that `confirm` accepts, or None)."""
-    enc = Encoding(g, encodings, max_moves, seed)
+    enc = Encoding(g, encodings, max_moves, seed, rounds)
     if timeout:
         enc.s.set("timeout", int(timeout * 1000))
     per_step = []
@@ -509,14 +560,14 @@ def bmc(g: Ground, encodings: dict, bound: int, max_moves: int, timeout: Optiona
             m = enc.s.model()
             hit = [p for p in sorted(open_props) if z3.is_true(m.eval(by(p, bound), model_completion=True))]
             for p in hit:
-                lo, hi, best = 0, bound, enc.path(m)   # fails within hi, not within lo
+                lo, hi, best = 0, bound, m   # fails within hi, not within lo
                 while hi - lo > 1:
                     mid = (lo + hi) // 2
                     if check(by(p, mid)):
-                        hi, best = mid, enc.path(enc.s.model())
+                        hi, best = mid, enc.s.model()
                     else:
                         lo = mid
-                found[p] = Found(p, best[:hi], hi)
+                found[p] = Found(p, enc.path(best, p, hi), hi)
                 open_props.discard(p)
                 if on_found:
                     on_found(found[p])

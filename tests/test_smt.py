@@ -139,10 +139,48 @@ def test_cvm_sessions_are_grounded_as_slots():
     from proofs.system import PPSystem
     g = ground(PPSystem(symbolic_model(scenario("network"))), 2)
     assert {"orch1#0", "orch1#1"} <= set(g.parties) and "orch1" not in g.parties
-    assert g.party("orch1#1") == "orch1" and g.party("client1") == "client1"
+    assert g.party("orch1#1") == "orch1" and g.party("client1#0") == "client1" and g.party("acs") == "acs"
     assert len(g.transitions) < 6_000
     creations = [t for t in g.transitions if t.party == "orch1#1" and t.pre == 0]
     assert creations and all(t.after_unit == "orch1#0" for t in creations)
+    # a dropped (rejected) delivery is no transition
+    assert all(PPSystem(symbolic_model(scenario("network"))).step(t.before, t.action)[2] is None
+               for t in g.transitions[:200])
+
+
+def test_sessions_routes_and_connections_are_slots():
+    """Two sessions of one client over two CVMs: the client's second session
+    starts only once the first ended; the relay is split per connection and
+    the gateway per route, and no token rides in two requests."""
+    from proofs.check import symbolic_model
+    from proofs.system import PPSystem
+    from models.scenario import Bounds
+    system = PPSystem(symbolic_model(scenario("cdn", bounds=Bounds(clients=1, sessions=2, cvms=2))))
+    g = ground(system, 2)
+    assert {"client1#0", "client1#1", "gateway#0", "gateway#1", "relay#client1.s2.r1"} <= set(g.parties)
+    starts = [t for t in g.transitions if t.party == "client1#1" and t.pre == 0]
+    assert starts and all(t.after_unit == "client1#0" for t in starts)
+    assert {g.states["client1#0"][i].sessions[0].phase for i in g.ready["client1#0"]} <= {"done", "refused"}
+    assert g.ready["client1#0"] and 0 not in g.ready["client1#0"]
+    twice = [t for t in g.transitions if t.party == "gateway#0" and any(e.name == "redeem" for e in t.out.events)]
+    from dataclasses import replace
+    g2 = replace(g, transitions=twice + [replace(twice[0], party="gateway#1", consumes=-1)])
+    with pytest.raises(ValueError, match="two requests"):
+        system.check_slots(g2)
+
+
+def test_rounds_find_lowe_attack_and_agree_with_the_explorer():
+    """In rounds (independent moves of different parties at once) the same
+    attacks are found and replay step by step; on network both engines agree."""
+    res = {r.property: r.verdict for r in smt_verdicts(Textbook(lowe=False), tuple(PROPERTIES), "network", {},
+                                                        bound=4, max_moves=2, rounds=True)}
+    assert isinstance(res["responder-agreement"], Violated) and isinstance(res["initiator-secrecy"], Proved)
+    out = check_threat(scenario("network"), ("request-secrecy", "response-integrity", "genuine-tee",
+                                             "token-single-use"),
+                       engine="both", bound=20, rounds=True, max_states=5_000)
+    by = {r.property: r for r in out}
+    assert by["request-secrecy"].extra["engines"] == {"explore": "violated", "smt": "violated"}
+    assert by["genuine-tee"].extra["engines"] == {"explore": "proved", "smt": "proved"}
 
 
 def test_network_regression_found_by_smt_first():
