@@ -90,6 +90,18 @@ def replay_path(system, path: list, prop: str) -> str:
     return why
 
 
+def _cut(system, path: list, prop: str) -> list:
+    """The path up to the step where `prop` first fails (a round decoded into
+    steps may go on after it); the whole path if it never does (replay says so)."""
+    mon, w = system.monitor(prop), system.initial()
+    for n, a in enumerate(path, 1):
+        w2, out, _ = system.step(w, a)
+        if mon(w, w2, out):
+            return path[:n]
+        w = w2
+    return path
+
+
 def explore_verdicts(system, props: tuple[str, ...], threat: str, desc: dict, max_states: int,
                      max_moves: int, progress=None, partner_run=None, replay=None) -> list[Result]:
     """Explore `system` and turn what was found into one `Result` per property.
@@ -137,25 +149,29 @@ def _completes(system, path: list) -> bool:
 
 def smt_verdicts(system, props: tuple[str, ...], threat: str, desc: dict, bound: int, max_moves: int,
                  timeout: Optional[float] = None, seed: int = 0, progress=None,
-                 replay=None, ground_limit: int = 50_000, rounds: bool = False) -> list[Result]:
+                 replay=None, ground_limit: int = 50_000, rounds: bool = False,
+                 max_transitions: int = 25_000) -> list[Result]:
     """Ground `system`, run bounded model checking in z3 to `bound` steps (or
     rounds: independent moves of different parties at once) and turn the
     outcome into one `Result` per property (engine "smt")."""
     from proofs.ground import ground
-    from proofs.smt import CyclicKnowledge, bmc
+    from proofs.smt import CyclicKnowledge, bmc, invariant_proofs
     start = time.perf_counter()
     stats: dict = {}
     try:
-        g = ground(system, max_moves, ground_limit)
+        g = ground(system, max_moves, ground_limit, max_transitions)
         encodings = {p: system.smt_encoding(p) for p in props}
         if hasattr(system, "refine"):
             encodings = system.refine(encodings, g)
         every = frozenset(g.events)  # over-approximates what happened before; the replay confirms
         done = tuple(t.id for t in g.transitions
                      if system.completed(t.before, t.after.replace(events=every), t.out))
+        inductive = set() if g.truncated else invariant_proofs(
+            g, {p: e for p, e in encodings.items() if e != ("never",)}, max_moves, timeout)
         found, depth, complete, unknown, run = bmc(g, encodings, bound, max_moves, timeout, seed,
                                                    progress=progress, partner=done,
-                                                   confirm=lambda path: _completes(system, path), rounds=rounds)
+                                                   confirm=lambda path: _completes(system, path), rounds=rounds,
+                                                   skip=frozenset(inductive))
     except (RuntimeError, CyclicKnowledge) as e:  # grounding limit, or knowledge not encodable
         return [Result(p, threat, desc, Inconclusive("smt", f"not encoded: {e}", 0), False,
                        time.perf_counter() - start, {}) for p in props]
@@ -169,12 +185,21 @@ def smt_verdicts(system, props: tuple[str, ...], threat: str, desc: dict, bound:
             verdict = Inconclusive("smt", "not encoded in z3 for this scenario (link facts with a Meta-side "
                                    "coalition or identity sightings); the explorer's verdict stands", 0)
         elif p in found:
-            path = found[p].path
+            path = _cut(system, found[p].path, p)
             why = replay_path(system, path, p)
             trace = build_trace(system, path, p, why, threat, desc)
             if replay is not None:
                 replay(trace)
             verdict = Violated("smt", trace, len(path))
+        elif encodings[p] == ("never",) and partner and not g.truncated:
+            verdict = Proved("smt", depth, True, depth,
+                             "unbounded: cannot fail under this threat model in any run (the link needs a "
+                             "Meta-side coalition, or a message seen with a client's identity, and the grounded "
+                             "system has none)")
+        elif p in inductive and partner:
+            verdict = Proved("smt", depth, True, depth,
+                             "unbounded: an inductive invariant (the relaxed reachable set, checked by z3) "
+                             f"excludes every violation, in runs of any length (<= {max_moves} adversary injections)")
         elif unknown:
             verdict = Inconclusive("smt", f"{unknown} after depth {depth}", depth)
         elif not partner:

@@ -106,12 +106,15 @@ def _derivable(bits: dict, memo: dict, x):
     return v
 
 
-def _levels(g: Ground, trans: list) -> tuple[list, dict]:
+def _levels(g: Ground, trans: list) -> tuple[list, dict, set, set]:
     """A relaxed reachability pass (every transition whose inputs could exist
     fires at once, as in a planning graph): the earliest step each transition
     can be taken at, None if never, and the earliest state at which each term
     can be known. Both are lower bounds for every run, so the encoding leaves
-    out transitions and knowledge bits before their time, losing no run."""
+    out transitions and knowledge bits before their time, losing no run.
+    Also returns the (unit, state) pairs and messages the pass reached: with
+    the terms that got a level, an over-approximation of every reachable state
+    (see `invariant_proofs`)."""
     reached = {(u, 0) for u in g.parties}
     started = {u for u in g.parties if g.initial[u] in g.ready.get(u, ())}   # may start their next slot
     flying = set(g.in_flight)
@@ -139,7 +142,7 @@ def _levels(g: Ground, trans: list) -> tuple[list, dict]:
             level.setdefault(x, j + 1)
         pending = [i for i in pending if earliest[i] is None]
         j += 1
-    return earliest, level
+    return earliest, level, reached, flying
 
 
 class _Recorded:
@@ -165,8 +168,13 @@ class Found:
 
 
 class Encoding:
-    def __init__(self, g: Ground, encodings: dict, max_moves: int, seed: int = 0, rounds: bool = False):
-        self.g, self.max_moves, self.rounds = g, max_moves, rounds
+    """The unrolling. With `free`, state 0 is any state inside the relaxed
+    reachable set (not the initial one) and every transition and term is
+    encoded from the start: one step of it checks that set is inductive."""
+
+    def __init__(self, g: Ground, encodings: dict, max_moves: int, seed: int = 0, rounds: bool = False,
+                 free: bool = False):
+        self.g, self.max_moves, self.rounds, self.free = g, max_moves, rounds, free
         # Everything is Boolean or a bit-vector: z3's finite-domain solver
         # (bit-blasting into its SAT core) is an order of magnitude faster here.
         self.s = _Recorded(z3.SolverFor("QF_FD"))
@@ -187,7 +195,11 @@ class Encoding:
         for t in order:
             for x in t.learned:
                 self.learners.setdefault(x, []).append(self.enc[t.id])
-        self.earliest, self.k_level = _levels(g, order)
+        self.earliest, self.k_level, self.reached, self.flying = _levels(g, order)
+        if free:
+            self.relaxed_terms = set(self.k_level)
+            self.earliest = [0] * len(order)
+            self.k_level = {x: 0 for x in g.kmax.known}
         self.STOP = len(order)            # sel value of a step not taken (the run ended)
         self.SW = (self.STOP + 1).bit_length()
         self.LW = max(len(v) for v in g.states.values()).bit_length() + 1
@@ -219,10 +231,13 @@ class Encoding:
                        for i, x in enumerate(self.terms)})
         self._d.append({})
         self.wb.append({x: z3.Bool(f"wire_{i}_{j}") for i, x in enumerate(self.wire_terms)})
-        if j == 0:
+        if j == 0 and not self.free:
             for b in self.wb[0].values():
                 self.s.add(z3.Not(b))
-        if j == 0:
+        if j == 0 and self.free:
+            self.s.add(self.inside(0))
+            self.s.add(z3.ULE(self.moves[0], self.max_moves))
+        elif j == 0:
             for x, b in self.k[0].items():
                 self.s.add(b if x in g.k0.known else z3.Not(b))
             s = self.s
@@ -233,6 +248,16 @@ class Encoding:
             s.add(self.moves[0] == 0)
             for b in self.ev[0].values():
                 s.add(z3.Not(b))
+
+    def inside(self, j: int) -> z3.BoolRef:
+        """State j lies in the relaxed reachable set: each unit in a reached
+        local state, only reached messages in flight, only terms with a level known."""
+        g = self.g
+        c = [_any(self.loc[j][p] == si for si in range(len(g.states[p])) if (p, si) in self.reached)
+             for p in g.parties]
+        c += [z3.Not(b) for m, b in enumerate(self.fly[j]) if m not in self.flying]
+        c += [z3.Not(b) for x, b in self.k[j].items() if x not in self.relaxed_terms]
+        return _all(c)
 
     def add_step(self):
         """Encode transition j = self.steps, from state j to state j+1."""
@@ -522,12 +547,31 @@ def _no_run_reaches(enc: Encoding, bound: int, timeout: Optional[float]) -> bool
         enc.s.set("timeout", int(timeout * 1000) if timeout else 4294967295)
 
 
+def invariant_proofs(g: Ground, encodings: dict, max_moves: int, timeout: Optional[float] = None) -> set:
+    """The properties proved for runs of any length by an inductive invariant:
+    the relaxed reachable set of `_levels` (reached local states, messages,
+    terms). z3 checks, on one step from any state inside it, that no step
+    leaves it (it holds initially by construction) and that no step violates
+    the property. Properties z3 cannot refute this way are left to bmc."""
+    enc = Encoding(g, encodings, max_moves, free=True)
+    if timeout:
+        enc.s.set("timeout", int(timeout * 1000))
+    bad = dict(zip(enc.props, enc.add_step()))
+    try:
+        if enc.s.check(z3.Not(enc.inside(1))) != z3.unsat:
+            return set()
+        return {p for p, b in bad.items() if enc.s.check(b) == z3.unsat}
+    finally:
+        enc.s.set("timeout", 4294967295)
+
+
 def bmc(g: Ground, encodings: dict, bound: int, max_moves: int, timeout: Optional[float] = None,
         seed: int = 0, on_found: Optional[Callable] = None, progress: Optional[Callable] = None,
-        partner: tuple = (), confirm: Optional[Callable] = None, rounds: bool = False):
+        partner: tuple = (), confirm: Optional[Callable] = None, rounds: bool = False,
+        skip: frozenset = frozenset()):
     """Unroll `bound` steps, ask once whether any property fails within them,
     and for each that does, find its shortest counterexample by bisection on
-    the depth. Returns (found: {prop: Found}, depth, complete: no run of the
+    the depth; `skip` are not searched. Returns (found: {prop: Found}, depth, complete: no run of the
     scenario is as long as the bound, unknown: a reason or None, a run taking
     one of the `partner` transitions that `confirm` accepts, or None)."""
     enc = Encoding(g, encodings, max_moves, seed, rounds)
@@ -554,8 +598,11 @@ def bmc(g: Ground, encodings: dict, bound: int, max_moves: int, timeout: Optiona
         return r == z3.sat
 
     found: dict = {}
-    open_props = set(enc.props)
+    open_props = set(enc.props) - set(skip)   # skip: already proved (invariant_proofs)
+    run = None
     try:
+        # the honest run first: proofs by invariant need it, and it is easy
+        run = _partner_run(enc, check, [enc.enc[t] for t in partner], confirm)
         while open_props and check(_any(by(p, bound) for p in sorted(open_props))):
             m = enc.s.model()
             hit = [p for p in sorted(open_props) if z3.is_true(m.eval(by(p, bound), model_completion=True))]
@@ -572,7 +619,6 @@ def bmc(g: Ground, encodings: dict, bound: int, max_moves: int, timeout: Optiona
                 if on_found:
                     on_found(found[p])
         complete = _no_run_reaches(enc, bound, timeout)
-        run = _partner_run(enc, check, [enc.enc[t] for t in partner], confirm)
     except TimeoutError as e:
-        return found, bound, False, f"solver gave up ({e})", None
+        return found, bound, False, f"solver gave up ({e})", run
     return found, bound, complete, None, run
