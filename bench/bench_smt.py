@@ -4,6 +4,8 @@ is visible. Prints figures; asserts nothing.
 
     python bench/bench_smt.py [THREAT]        (default: cdn)
     python bench/bench_smt.py --matrix        per threat model of the default matrix, both engines
+    python bench/bench_smt.py --deep          scenarios the explorer does not finish (2 clients,
+                                              2 CVMs): explorer at 20,000 states, SMT in rounds
 """
 import resource
 import sys
@@ -17,16 +19,18 @@ from proofs.system import PPSystem
 from protocol.controls import scenario
 
 
-def smt(threat: str, bounds: Bounds, bound: int, seed: int, timeout: float = 120.0) -> str:
+def smt(threat: str, bounds: Bounds, bound: int, seed: int, timeout: float = 120.0,
+        rounds: bool = False) -> str:
     system = PPSystem(symbolic_model(scenario(threat, bounds=bounds)))
     t = time.perf_counter()
-    res = smt_verdicts(system, PROPERTY_NAMES, threat, {}, bound, 2, timeout=timeout, seed=seed)
+    res = smt_verdicts(system, PROPERTY_NAMES, threat, {}, bound, 2, timeout=timeout, seed=seed, rounds=rounds)
     dt = time.perf_counter() - t
     kinds = [r.verdict.verdict for r in res]
+    unbounded = sum(1 for r in res if r.verdict.verdict == "proved" and r.verdict.exhaustive)
     x = res[0].extra
     return (f"{dt:7.2f}s  ground {x.get('transitions', '-')} transitions, complete={x.get('complete')}, "
-            f"{kinds.count('violated')} violated {kinds.count('proved')} proved "
-            f"{kinds.count('inconclusive')} inconclusive")
+            f"{kinds.count('violated')} violated {kinds.count('proved')} proved ({unbounded} exhaustive "
+            f"or unbounded) {kinds.count('inconclusive')} inconclusive")
 
 
 def explorer(threat: str, bounds: Bounds, max_states: int = 20_000) -> str:
@@ -44,7 +48,20 @@ def matrix(bound: int = 40) -> None:
         print(f"  {threat:22s} smt     {smt(threat, Bounds(), bound, 0, timeout=600)}", flush=True)
 
 
+def deep(bound: int = 30, timeout: float = 300.0) -> None:
+    for c, s, v in ((2, 1, 2), (2, 2, 2)):
+        b = Bounds(clients=c, sessions=s, cvms=v)
+        print(f"  cdn {c}x{s}x{v} explore {explorer('cdn', b)}", flush=True)
+        print(f"  cdn {c}x{s}x{v} smt     {smt('cdn', b, bound, 0, timeout, rounds=True)} "
+              f"({bound} rounds, {timeout:.0f} s solver limit)", flush=True)
+
+
 if __name__ == "__main__":
+    if "--deep" in sys.argv:
+        print("deeper than the explorer (clients x sessions x CVMs), seed 0:")
+        deep()
+        print(f"peak memory {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+        sys.exit(0)
     if "--matrix" in sys.argv:
         print("default matrix, bound 40, seed 0:")
         matrix()
@@ -62,5 +79,7 @@ if __name__ == "__main__":
         print(f"  explore sessions {sessions}: {explorer(threat, b)}", flush=True)
         for seed in (0, 1):
             print(f"  smt     sessions {sessions} seed {seed}: {smt(threat, b, 35 * sessions, seed)}", flush=True)
+            print(f"  smt in rounds, sessions {sessions} seed {seed}: {smt(threat, b, 35, seed, rounds=True)}",
+                  flush=True)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory {peak:.0f} MB")

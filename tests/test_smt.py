@@ -87,9 +87,9 @@ ENCODED = tuple(p for p in PROPERTY_NAMES if smt_encoding(p) is not None)
 CHEAP = ("none", "cdn", "ledger", "relay", "chat-member", "cvm-compromise-after")
 
 
-def _agree(sc, props=ENCODED):
+def _agree(sc, props=ENCODED, rounds=False):
     """`both` raises EngineDisagreement when one engine proves what the other refutes."""
-    res = check_threat(sc, props, engine="both", bound=40)
+    res = check_threat(sc, props, engine="both", bound=40, rounds=rounds)
     for r in res:
         assert r.extra["engines"]["smt"] != "inconclusive" or smt_encoding(r.property) is None, r
     return {r.property: r.verdict.verdict for r in res}
@@ -109,9 +109,9 @@ def test_what_ifs_agree(threat, disabled, prop):
 
 @settings(max_examples=3, deadline=None)
 @given(st.sampled_from(CHEAP), st.lists(st.sampled_from(CONTROLS), max_size=2, unique=True),
-       st.sampled_from(["client-random", "client-random+server-key"]))
-def test_random_scenarios_agree(threat, disabled, binder):
-    _agree(scenario(threat, disabled, [f"binder={binder}"]))
+       st.sampled_from(["client-random", "client-random+server-key"]), st.booleans())
+def test_random_scenarios_agree(threat, disabled, binder, rounds):
+    _agree(scenario(threat, disabled, [f"binder={binder}"]), rounds=rounds)
 
 
 def test_link_facts_are_settled_only_where_exact():
@@ -193,3 +193,20 @@ def test_network_regression_found_by_smt_first():
     assert by["response-integrity"].extra["engines"] == {"explore": "violated", "smt": "violated"}
     assert by["attested-peer"].extra["engines"] == {"explore": "violated", "smt": "violated"}
     assert by["genuine-tee"].verdict.verdict == "proved"
+
+
+@pytest.mark.parametrize("disabled,fails", [([], "key-consistency"), (["user-opt-in"], "user-consent")])
+def test_inductive_invariant_proves_only_what_holds(disabled, fails):
+    """The relaxed reachable set, checked inductive by z3, proves properties
+    for runs of any length, and never one that a run breaks."""
+    from proofs.check import symbolic_model
+    from proofs.smt import invariant_proofs
+    from proofs.system import PPSystem
+    system = PPSystem(symbolic_model(scenario("cdn", disabled)))
+    g = ground(system, 2)
+    enc = system.refine({p: system.smt_encoding(p) for p in PROPERTY_NAMES}, g)
+    proved = invariant_proofs(g, {p: e for p, e in enc.items() if e not in (None, ("never",))}, 2)
+    assert fails not in proved
+    assert {"genuine-tee", "published-code", "no-split-view"} <= proved
+    (r,) = check_threat(scenario("cdn", disabled), ("genuine-tee",), engine="smt", bound=34)
+    assert r.verdict.exhaustive and r.verdict.note.startswith("unbounded: an inductive invariant")
