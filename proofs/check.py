@@ -136,6 +136,13 @@ def explore_verdicts(system, props: tuple[str, ...], threat: str, desc: dict, ma
     return results
 
 
+def _replays_complete(system, path: Optional[list]) -> bool:
+    try:
+        return path is not None and _completes(system, path)
+    except ValueError:
+        return False
+
+
 def _completes(system, path: list) -> bool:
     """Does this run, replayed on the model, complete an honest session?"""
     w = system.initial()
@@ -150,10 +157,12 @@ def _completes(system, path: list) -> bool:
 def smt_verdicts(system, props: tuple[str, ...], threat: str, desc: dict, bound: int, max_moves: int,
                  timeout: Optional[float] = None, seed: int = 0, progress=None,
                  replay=None, ground_limit: int = 50_000, rounds: bool = False,
-                 max_transitions: int = 25_000) -> list[Result]:
+                 max_transitions: int = 25_000, honest: Optional[Callable] = None) -> list[Result]:
     """Ground `system`, run bounded model checking in z3 to `bound` steps (or
     rounds: independent moves of different parties at once) and turn the
-    outcome into one `Result` per property (engine "smt")."""
+    outcome into one `Result` per property (engine "smt"). A bounded proof
+    needs an honest run within the bound (found by z3); an unbounded one any
+    honest run of the model, z3's or else `honest()`'s, replayed."""
     from proofs.ground import ground
     from proofs.smt import CyclicKnowledge, bmc, invariant_proofs
     start = time.perf_counter()
@@ -177,6 +186,10 @@ def smt_verdicts(system, props: tuple[str, ...], threat: str, desc: dict, bound:
                        time.perf_counter() - start, {}) for p in props]
     stats.update(g.stats)
     partner = run is not None
+    # unbounded proofs need an honest run, not necessarily one within the bound
+    if honest is None and isinstance(system, PPSystem):
+        honest = lambda: honest_run(system.model)  # noqa: E731
+    anywhere = partner or (honest is not None and _replays_complete(system, honest()))
     elapsed = time.perf_counter() - start
     stats.update(depth=depth, complete=complete)
     results = []
@@ -191,12 +204,12 @@ def smt_verdicts(system, props: tuple[str, ...], threat: str, desc: dict, bound:
             if replay is not None:
                 replay(trace)
             verdict = Violated("smt", trace, len(path))
-        elif encodings[p] == ("never",) and partner and not g.truncated:
+        elif encodings[p] == ("never",) and anywhere and not g.truncated:
             verdict = Proved("smt", depth, True, depth,
                              "unbounded: cannot fail under this threat model in any run (the link needs a "
                              "Meta-side coalition, or a message seen with a client's identity, and the grounded "
                              "system has none)")
-        elif p in inductive and partner:
+        elif p in inductive and anywhere:
             verdict = Proved("smt", depth, True, depth,
                              "unbounded: an inductive invariant (the relaxed reachable set, checked by z3) "
                              f"excludes every violation, in runs of any length (<= {max_moves} adversary injections)")
@@ -213,7 +226,8 @@ def smt_verdicts(system, props: tuple[str, ...], threat: str, desc: dict, bound:
                     f"(<= {max_moves} adversary injections)" if complete else
                     f"bounded: no violation in runs of up to {within} (<= {max_moves} adversary injections)")
             verdict = Proved("smt", depth, complete, depth, note)
-        results.append(Result(p, threat, desc, verdict, partner, elapsed, dict(stats)))
+        unbounded = isinstance(verdict, Proved) and (p in inductive or encodings[p] == ("never",))
+        results.append(Result(p, threat, desc, verdict, anywhere if unbounded else partner, elapsed, dict(stats)))
     return results
 
 

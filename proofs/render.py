@@ -31,10 +31,16 @@ def bounds_text(results: list[Result]) -> str:
         if r.threat in seen:
             continue
         seen.add(r.threat)
-        # the search's reach, from any proof under this threat model (the first may be a violation)
-        how = next((x.verdict.note for x in results if x.threat == r.threat
-                    and isinstance(x.verdict, Proved) and x.verdict.note), "")
-        lines.append(f"  {r.threat}: {r.extra.get('states')} states, {r.extra.get('transitions')} "
+        # the search's reach, from the proofs under this threat model (the first may be a violation);
+        # the SMT engine's differ per property (inductive invariant, complete, bounded)
+        notes: dict = {}
+        for x in results:
+            if x.threat == r.threat and isinstance(x.verdict, Proved) and x.verdict.note:
+                notes.setdefault(x.verdict.note, []).append(x.property)
+        how = "; ".join(n if len(notes) == 1 else f"{len(ps)} proofs {n}" for n, ps in notes.items())
+        size = (f"{r.extra.get('states')} states" if r.extra.get("states") is not None
+                else f"{r.extra.get('local_states', '?')} grounded local states")
+        lines.append(f"  {r.threat}: {size}, {r.extra.get('transitions')} "
                      f"transitions, {r.seconds:.1f}s; honest run reached: {r.partner_reached}"
                      + (f"; {how}" if how else ""))
     return "bounds and search:\n" + "\n".join(lines)
