@@ -154,6 +154,11 @@ def _completes(system, path: list) -> bool:
     return False
 
 
+# (transitions + terms) x bound: about 840 MB at 153,000 (2 clients x 2 sessions x 2 CVMs, 8 rounds),
+# 3.9 GB at 419,000 (meta-insider, 40 steps)
+UNROLL_BUDGET = 200_000
+
+
 def smt_verdicts(system, props: tuple[str, ...], threat: str, desc: dict, bound: int, max_moves: int,
                  timeout: Optional[float] = None, seed: int = 0, progress=None,
                  replay=None, ground_limit: int = 50_000, rounds: bool = False,
@@ -177,10 +182,17 @@ def smt_verdicts(system, props: tuple[str, ...], threat: str, desc: dict, bound:
                      if system.completed(t.before, t.after.replace(events=every), t.out))
         inductive = set() if g.truncated else invariant_proofs(
             g, {p: e for p, e in encodings.items() if e != ("never",)}, max_moves, timeout)
-        found, depth, complete, unknown, run = bmc(g, encodings, bound, max_moves, timeout, seed,
-                                                   progress=progress, partner=done,
-                                                   confirm=lambda path: _completes(system, path), rounds=rounds,
-                                                   skip=frozenset(inductive))
+        size = (len(g.transitions) + len(g.kmax.known)) * bound
+        if size > UNROLL_BUDGET:   # z3 would need gigabytes; the invariant's proofs stand
+            found, depth, complete, run = {}, bound, False, None
+            unknown = (f"unrolling not attempted: {len(g.transitions)} transitions and {len(g.kmax.known)} "
+                       f"terms over {bound} steps exceed the budget ({size:,} > {UNROLL_BUDGET:,}); "
+                       f"a lower --bound fits")
+        else:
+            found, depth, complete, unknown, run = bmc(g, encodings, bound, max_moves, timeout, seed,
+                                                       progress=progress, partner=done,
+                                                       confirm=lambda path: _completes(system, path),
+                                                       rounds=rounds, skip=frozenset(inductive))
     except (RuntimeError, CyclicKnowledge) as e:  # grounding limit, or knowledge not encodable
         return [Result(p, threat, desc, Inconclusive("smt", f"not encoded: {e}", 0), False,
                        time.perf_counter() - start, {}) for p in props]
@@ -214,7 +226,7 @@ def smt_verdicts(system, props: tuple[str, ...], threat: str, desc: dict, bound:
                              "unbounded: an inductive invariant (the relaxed reachable set, checked by z3) "
                              f"excludes every violation, in runs of any length (<= {max_moves} adversary injections)")
         elif unknown:
-            verdict = Inconclusive("smt", f"{unknown} after depth {depth}", depth)
+            verdict = Inconclusive("smt", unknown, depth)
         elif not partner:
             verdict = Inconclusive("smt", f"vacuous: no honest session completes within {bound} steps", depth)
         elif g.truncated:

@@ -620,5 +620,5 @@ def bmc(g: Ground, encodings: dict, bound: int, max_moves: int, timeout: Optiona
                     on_found(found[p])
         complete = _no_run_reaches(enc, bound, timeout)
     except TimeoutError as e:
-        return found, bound, False, f"solver gave up ({e})", run
+        return found, bound, False, f"solver gave up ({e}) after depth {bound}", run
     return found, bound, complete, None, run
