@@ -236,7 +236,9 @@ def smt_verdicts(system, props: tuple[str, ...], threat: str, desc: dict, bound:
                       f"every run of up to {depth} steps and longer ones)" if rounds else f"{depth} steps")
             note = (f"complete: z3 proved every run of the scenario ends in fewer than {depth} steps "
                     f"(<= {max_moves} adversary injections)" if complete else
-                    f"bounded: no violation in runs of up to {within} (<= {max_moves} adversary injections)")
+                    f"bounded: no violation in runs of up to {within} (<= {max_moves} adversary injections); "
+                    "not unbounded: the relaxed invariant does not exclude a violation (it mixes states of "
+                    "sessions that never coexist)")
             verdict = Proved("smt", depth, complete, depth, note)
         unbounded = isinstance(verdict, Proved) and (p in inductive or encodings[p] == ("never",))
         results.append(Result(p, threat, desc, verdict, anywhere if unbounded else partner, elapsed, dict(stats)))

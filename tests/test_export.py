@@ -41,7 +41,11 @@ def test_export_command_writes_files_that_cvc5_rechecks(tmp_path: Path):
     assert main(["export", "--threat", "cdn", "--property", "key-consistency",
                  "--property", "request-secrecy", "--bound", "6", "--output", str(out)]) == 0
     files = sorted(out.glob("*.smt2"))
-    assert [f.name for f in files] == ["cdn__key-consistency__k6.smt2", "cdn__request-secrecy__k6.smt2"]
+    assert [f.name for f in files] == ["cdn__key-consistency__inductive.smt2", "cdn__key-consistency__k6.smt2",
+                                       "cdn__request-secrecy__inductive.smt2", "cdn__request-secrecy__k6.smt2"]
+    # the invariant proves request-secrecy for runs of any length, and cannot prove what fails
+    assert "(set-info :status unsat)" in (out / "cdn__request-secrecy__inductive.smt2").read_text()
+    assert "(set-info :status sat)" in (out / "cdn__key-consistency__inductive.smt2").read_text()
     for f in files:
         text = f.read_text()
         status = "sat" if "(set-info :status sat)" in text else "unsat"
