@@ -198,6 +198,7 @@ class Encoding:
         self.earliest, self.k_level, self.reached, self.flying = _levels(g, order)
         if free:
             self.relaxed_terms = set(self.k_level)
+            self.relaxed = [i for i, e in enumerate(self.earliest) if e is not None]
             self.earliest = [0] * len(order)
             self.k_level = {x: 0 for x in g.kmax.known}
         self.STOP = len(order)            # sel value of a step not taken (the run ended)
@@ -249,14 +250,45 @@ class Encoding:
             for b in self.ev[0].values():
                 s.add(z3.Not(b))
 
+    def _must(self) -> tuple[dict, dict]:
+        """Events (of those properties read) that happened before every
+        reachable arrival in a local state, or sending of a message: a
+        greatest fixpoint over the relaxed reachable transitions."""
+        if not hasattr(self, "_must_memo"):
+            top = frozenset(self.events_used)
+            at = {(u, 0): frozenset() for u in self.g.parties}
+            sent = {m: frozenset() for m in self.g.in_flight}
+            changed = True
+            while changed:
+                changed = False
+                for i in self.relaxed:
+                    t = self.trans[i]
+                    before = at.get((t.party, t.pre), top)
+                    if t.consumes is not None:
+                        before = before | sent.get(t.consumes, top)
+                    after = before | (top & set(t.events))
+                    for key, table in [((t.party, t.post), at)] + [(m, sent) for m in t.sends]:
+                        new = table.get(key, top) & after
+                        if new != table.get(key):
+                            table[key], changed = new, True
+            self._must_memo = (at, sent)
+        return self._must_memo
+
     def inside(self, j: int) -> z3.BoolRef:
         """State j lies in the relaxed reachable set: each unit in a reached
-        local state, only reached messages in flight, only terms with a level known."""
+        local state, only reached messages in flight, only terms with a level
+        known; and the events that must precede that local state or message
+        have happened."""
         g = self.g
         c = [_any(self.loc[j][p] == si for si in range(len(g.states[p])) if (p, si) in self.reached)
              for p in g.parties]
         c += [z3.Not(b) for m, b in enumerate(self.fly[j]) if m not in self.flying]
         c += [z3.Not(b) for x, b in self.k[j].items() if x not in self.relaxed_terms]
+        at, sent = self._must()
+        c += [z3.Implies(self.loc[j][p] == si, _all(self.ev[j][e] for e in sorted(es)))
+              for (p, si), es in at.items() if es and (p, si) in self.reached]
+        c += [z3.Implies(self.fly[j][m], _all(self.ev[j][e] for e in sorted(es)))
+              for m, es in sent.items() if es and m in self.flying]
         return _all(c)
 
     def add_step(self):
