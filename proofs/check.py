@@ -217,12 +217,12 @@ def smt_verdicts(system, props: tuple[str, ...], threat: str, desc: dict, bound:
                 replay(trace)
             verdict = Violated("smt", trace, len(path))
         elif encodings[p] == ("never",) and anywhere and not g.truncated:
-            verdict = Proved("smt", depth, True, depth,
+            verdict = Proved("smt", "unbounded", True, depth,
                              "unbounded: cannot fail under this threat model in any run (the link needs a "
                              "Meta-side coalition, or a message seen with a client's identity, and the grounded "
                              "system has none)")
         elif p in inductive and anywhere:
-            verdict = Proved("smt", depth, True, depth,
+            verdict = Proved("smt", "unbounded", True, depth,
                              "unbounded: an inductive invariant (the relaxed reachable set, checked by z3) "
                              f"excludes every violation, in runs of any length (<= {max_moves} adversary injections)")
         elif unknown:

@@ -84,6 +84,7 @@ class Result:
                 "verdict": v.verdict, "engine": v.engine,
                 "bound": v.bound if isinstance(v, Proved) else None,
                 "exhaustive": v.exhaustive if isinstance(v, Proved) else None,
+                "note": v.note if isinstance(v, Proved) and v.note else None,
                 "reason": v.reason if isinstance(v, Inconclusive) else None,
                 "trace": v.trace.to_json() if isinstance(v, Violated) else None,
                 "states": v.states, "partner_reached": self.partner_reached}
