@@ -20,6 +20,7 @@ run ends within it), reported as exhaustive.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Callable, Optional
 
@@ -173,8 +174,8 @@ class Encoding:
     encoded from the start: one step of it checks that set is inductive."""
 
     def __init__(self, g: Ground, encodings: dict, max_moves: int, seed: int = 0, rounds: bool = False,
-                 free: bool = False):
-        self.g, self.max_moves, self.rounds, self.free = g, max_moves, rounds, free
+                 free: bool = False, events: bool = True):
+        self.g, self.max_moves, self.rounds, self.free, self.with_events = g, max_moves, rounds, free, events
         # Everything is Boolean or a bit-vector: z3's finite-domain solver
         # (bit-blasting into its SAT core) is an order of magnitude faster here.
         self.s = _Recorded(z3.SolverFor("QF_FD"))
@@ -275,6 +276,9 @@ class Encoding:
         return self._must_memo
 
     def inside(self, j: int) -> z3.BoolRef:
+        return _all(self.inside_parts(j))
+
+    def inside_parts(self, j: int) -> list:
         """State j lies in the relaxed reachable set: each unit in a reached
         local state, only reached messages in flight, only terms with a level
         known; and the events that must precede that local state or message
@@ -284,12 +288,14 @@ class Encoding:
              for p in g.parties]
         c += [z3.Not(b) for m, b in enumerate(self.fly[j]) if m not in self.flying]
         c += [z3.Not(b) for x, b in self.k[j].items() if x not in self.relaxed_terms]
+        if not self.with_events:
+            return c
         at, sent = self._must()
         c += [z3.Implies(self.loc[j][p] == si, _all(self.ev[j][e] for e in sorted(es)))
               for (p, si), es in at.items() if es and (p, si) in self.reached]
         c += [z3.Implies(self.fly[j][m], _all(self.ev[j][e] for e in sorted(es)))
               for m, es in sent.items() if es and m in self.flying]
-        return _all(c)
+        return c
 
     def add_step(self):
         """Encode transition j = self.steps, from state j to state j+1."""
@@ -579,22 +585,31 @@ def _no_run_reaches(enc: Encoding, bound: int, timeout: Optional[float]) -> bool
         enc.s.set("timeout", int(timeout * 1000) if timeout else 4294967295)
 
 
+INVARIANT_SECONDS = 30.0
+INVARIANT_CHUNK = 64
+
+
 def invariant_proofs(g: Ground, encodings: dict, max_moves: int, timeout: Optional[float] = None) -> set:
     """The properties proved for runs of any length by an inductive invariant:
     the relaxed reachable set of `_levels` (reached local states, messages,
-    terms). z3 checks, on one step from any state inside it, that no step
-    leaves it (it holds initially by construction) and that no step violates
-    the property. Properties z3 cannot refute this way are left to bmc."""
-    enc = Encoding(g, encodings, max_moves, free=True)
-    if timeout:
-        enc.s.set("timeout", int(timeout * 1000))
-    bad = dict(zip(enc.props, enc.add_step()))
-    try:
-        if enc.s.check(z3.Not(enc.inside(1))) != z3.unsat:
-            return set()
-        return {p for p, b in bad.items() if enc.s.check(b) == z3.unsat}
-    finally:
-        enc.s.set("timeout", 4294967295)
+    terms), with the events that must precede each local state and message.
+    z3 checks, on one step from any state inside it, that no step leaves it
+    (it holds initially by construction) and that no step violates the
+    property. If z3 does not settle the first question in time, the set
+    without events is tried. Properties not proved are left to bmc."""
+    limit = min(timeout, INVARIANT_SECONDS) if timeout else INVARIANT_SECONDS
+    proved: set = set()
+    for events in (True, False):
+        enc = Encoding(g, encodings, max_moves, free=True, events=events)
+        enc.s.set("timeout", int(limit * 1000))
+        bad = dict(zip(enc.props, enc.add_step()))
+        # one question per conjunct: many small refutations are far cheaper
+        # for z3 than the negation of the whole conjunction
+        deadline, parts = time.monotonic() + limit, enc.inside_parts(1)
+        chunks = [parts[i:i + INVARIANT_CHUNK] for i in range(0, len(parts), INVARIANT_CHUNK)]
+        if all(time.monotonic() < deadline and enc.s.check(z3.Not(_all(c))) == z3.unsat for c in chunks):
+            return proved | {p for p, b in bad.items() if p not in proved and enc.s.check(b) == z3.unsat}
+    return proved
 
 
 def bmc(g: Ground, encodings: dict, bound: int, max_moves: int, timeout: Optional[float] = None,
