@@ -172,6 +172,8 @@ def smt_verdicts(system, props: tuple[str, ...], threat: str, desc: dict, bound:
     from proofs.smt import CyclicKnowledge, bmc, invariant_proofs
     start = time.perf_counter()
     stats: dict = {}
+    if honest is None and isinstance(system, PPSystem):
+        honest = lambda: honest_run(system.model)  # noqa: E731
     try:
         g = ground(system, max_moves, ground_limit, max_transitions)
         encodings = {p: system.smt_encoding(p) for p in props}
@@ -183,7 +185,10 @@ def smt_verdicts(system, props: tuple[str, ...], threat: str, desc: dict, bound:
         inductive = set() if g.truncated else invariant_proofs(
             g, {p: e for p, e in encodings.items() if e != ("never",)}, max_moves, timeout)
         size = (len(g.transitions) + len(g.kmax.known)) * bound
-        if size > UNROLL_BUDGET:   # z3 would need gigabytes; the invariant's proofs stand
+        settled = inductive | {p for p, e in encodings.items() if e in (None, ("never",))}
+        if settled >= set(props) and honest is not None:   # nothing left to unroll for
+            found, depth, complete, run, unknown = {}, bound, False, None, None
+        elif size > UNROLL_BUDGET:   # z3 would need gigabytes; the invariant's proofs stand
             found, depth, complete, run = {}, bound, False, None
             unknown = (f"unrolling not attempted: {len(g.transitions)} transitions and {len(g.kmax.known)} "
                        f"terms over {bound} steps exceed the budget ({size:,} > {UNROLL_BUDGET:,}); "
@@ -199,8 +204,6 @@ def smt_verdicts(system, props: tuple[str, ...], threat: str, desc: dict, bound:
     stats.update(g.stats)
     partner = run is not None
     # unbounded proofs need an honest run, not necessarily one within the bound
-    if honest is None and isinstance(system, PPSystem):
-        honest = lambda: honest_run(system.model)  # noqa: E731
     anywhere = partner or (honest is not None and _replays_complete(system, honest()))
     elapsed = time.perf_counter() - start
     stats.update(depth=depth, complete=complete)

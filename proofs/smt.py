@@ -665,7 +665,8 @@ def bmc(g: Ground, encodings: dict, bound: int, max_moves: int, timeout: Optiona
                 open_props.discard(p)
                 if on_found:
                     on_found(found[p])
-        complete = _no_run_reaches(enc, bound, timeout)
+        # worth asking only if some proof would be bounded
+        complete = bool(open_props) and _no_run_reaches(enc, bound, timeout)
     except TimeoutError as e:
         return found, bound, False, f"solver gave up ({e}) after depth {bound}", run
     return found, bound, complete, None, run
