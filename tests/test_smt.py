@@ -210,3 +210,19 @@ def test_inductive_invariant_proves_only_what_holds(disabled, fails):
     assert {"genuine-tee", "published-code", "no-split-view"} <= proved
     (r,) = check_threat(scenario("cdn", disabled), ("genuine-tee",), engine="smt", bound=34)
     assert r.verdict.exhaustive and r.verdict.note.startswith("unbounded: an inductive invariant")
+
+
+def test_event_part_of_the_invariant_is_checked():
+    """The events that must precede a local state are checked on every step
+    into it: demanding one that no run guarantees makes the check fail."""
+    from proofs.check import symbolic_model
+    from proofs.smt import Encoding
+    from proofs.system import PPSystem
+    system = PPSystem(symbolic_model(scenario("cdn")))
+    g = ground(system, 2)
+    enc = Encoding(g, {"user-consent": system.smt_encoding("user-consent")}, 2, free=True)
+    assert enc.events_used and enc.events_follow()
+    at, sent = enc._must()
+    key = next(k for k in sorted(at) if k[1] != 0 and k in enc.reached and at[k] != frozenset(enc.events_used))
+    enc._must_memo = ({**at, key: frozenset(enc.events_used)}, sent)
+    assert not enc.events_follow()
