@@ -12,8 +12,9 @@ adversary is computed separately, from empty knowledge.
 A party whose state is a list of independent session slots (a system's
 `slots(party)`, e.g. a CVM) is grounded one slot at a time: each slot is a
 unit "party#key" with its own local states, so concurrent sessions add
-their states instead of multiplying them. Ordered slots (a CVM's sessions)
-are created one after another (`after_unit`).
+their states instead of multiplying them. Ordered slots start one after
+another (`after_unit`): a CVM's session once the one before exists, a
+client's once the one before ended (the previous unit's `ready` states).
 
 A rejected delivery is not grounded: it only drops a message, and dropping
 a message never enables anything nor changes what a property reads, so every
