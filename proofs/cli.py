@@ -115,6 +115,8 @@ def _check_kwargs(args) -> dict:
     """Extra keyword arguments for `check_threat`: the engine options."""
     if args.bound < 1:
         raise UsageError(f"--bound must be at least 1, got {args.bound}")
+    if args.rounds and args.engine == "explore":
+        raise UsageError("--rounds unrolls the SMT engine: use it with --engine smt or --engine both")
     if args.timeout is not None and args.timeout <= 0:
         raise UsageError(f"--timeout must be positive, got {args.timeout}")
     return {"engine": args.engine, "bound": args.bound, "timeout": args.timeout, "seed": args.seed,

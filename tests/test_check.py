@@ -98,6 +98,8 @@ def test_cli_bad_names_exit_2(capsys):
     assert "ra-tls" in capsys.readouterr().err
     assert main(["check", "--property", "nope"]) == 2
     assert main(["check", "--set", "binder=nope"]) == 2
+    assert main(["check", "--rounds", "--threat", "cdn"]) == 2   # rounds belong to the SMT engine
+    assert "--engine smt" in capsys.readouterr().err
 
 
 def test_cli_json_fields(capsys):
