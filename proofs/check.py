@@ -136,13 +136,6 @@ def explore_verdicts(system, props: tuple[str, ...], threat: str, desc: dict, ma
     return results
 
 
-def _replays_complete(system, path: Optional[list]) -> bool:
-    try:
-        return path is not None and _completes(system, path)
-    except ValueError:
-        return False
-
-
 def _completes(system, path: list) -> bool:
     """Does this run, replayed on the model, complete an honest session?"""
     w = system.initial()
@@ -204,7 +197,7 @@ def smt_verdicts(system, props: tuple[str, ...], threat: str, desc: dict, bound:
     stats.update(g.stats)
     partner = run is not None
     # unbounded proofs need an honest run, not necessarily one within the bound
-    anywhere = partner or (honest is not None and _replays_complete(system, honest()))
+    anywhere = partner or (honest is not None and (h := honest()) is not None and _completes(system, h))
     elapsed = time.perf_counter() - start
     stats.update(depth=depth, complete=complete)
     results = []

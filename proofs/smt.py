@@ -558,7 +558,8 @@ class Encoding:
         if prop and self.encodings[prop][0] == "agreement":
             first = {i for i, _, _ in self.needs[prop]}
         elif prop and self.encodings[prop][0] == "count":
-            first = {i for i, t in enumerate(self.trans) if any(e.name == "redeem" for e in t.out.events)}
+            redeems = self.encodings[prop][2]
+            first = {i for i, t in enumerate(self.trans) if any(redeems(self.g.events[e]) for e in t.events)}
         out = []
         for j, is_t in enumerate(self.taken[:upto]):
             if z3.is_true(model.eval(self.stop[j], model_completion=True)):

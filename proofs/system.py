@@ -52,6 +52,8 @@ class PPSystem:
 
     def __init__(self, model: Model):
         self.model, self.facts = model, Facts(model)
+        self._w0 = model.initial()
+        self._slots: dict = {}
 
     def initial(self) -> World:
         return self.model.initial()
@@ -179,6 +181,11 @@ class PPSystem:
 
     # --- slots: how the SMT engine's grounding splits a party (proofs.ground) ----------
     def slots(self, party: str) -> tuple:
+        if party not in self._slots:   # read on every grounded transition
+            self._slots[party] = self._slot_keys(party)
+        return self._slots[party]
+
+    def _slot_keys(self, party: str) -> tuple:
         """The keys of the independent slots `party` is grounded as (empty:
         whole). Each slot reads and writes only its own part of the state:
         - a CVM session: its own connection and names, fresh per session
@@ -201,12 +208,6 @@ class PPSystem:
                                          for p, r in self.model.roles.items() if r in ("relay", "client")):
             return tuple(range(static["max_routes"]))
         return ()
-
-    @property
-    def _w0(self) -> World:
-        if not hasattr(self, "_initial"):
-            self._initial = self.model.initial()
-        return self._initial
 
     def slot_ordered(self, party: str) -> bool:
         """Slots started in order: a CVM names its sessions, the gateway its
