@@ -3,8 +3,8 @@ Prints figures; asserts nothing. Run: python bench/bench_concrete.py [N]"""
 import sys
 import time
 
-from protocol.controls import scenario
-from protocol.simulate import simulate
+from ppverify.protocol.controls import scenario
+from ppverify.protocol.simulate import simulate
 
 
 def main(n: int = 20) -> None:

@@ -3,11 +3,11 @@ of the default scenario, and against the number of sessions. Prints figures."""
 import sys
 import time
 
-from models.scenario import Bounds
-from proofs.check import symbolic_model
-from proofs.explore import explore
-from proofs.properties import PROPERTY_NAMES
-from protocol.controls import STATED_THREATS, scenario
+from ppverify.models.scenario import Bounds
+from ppverify.proofs.analyses.check import symbolic_model
+from ppverify.proofs.engines.explore import explore
+from ppverify.proofs.properties.catalogue import PROPERTY_NAMES
+from ppverify.protocol.controls import STATED_THREATS, scenario
 
 
 def run(threat: str, bounds: Bounds = Bounds(), max_states: int = 20_000) -> None:

@@ -11,8 +11,8 @@ import resource
 import sys
 import time
 
-from proofs.lattice import run_lattice
-from proofs.mutate import run_mutate
+from ppverify.proofs.analyses.lattice import run_lattice
+from ppverify.proofs.analyses.mutate import run_mutate
 
 
 def _cpu() -> float:

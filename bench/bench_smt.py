@@ -11,12 +11,12 @@ import resource
 import sys
 import time
 
-from models.scenario import Bounds
-from proofs.check import smt_verdicts, symbolic_model
-from proofs.explore import explore
-from proofs.properties import PROPERTY_NAMES
-from proofs.system import PPSystem
-from protocol.controls import scenario
+from ppverify.models.scenario import Bounds
+from ppverify.proofs.analyses.check import smt_verdicts, symbolic_model
+from ppverify.proofs.engines.explore import explore
+from ppverify.proofs.properties.catalogue import PROPERTY_NAMES
+from ppverify.proofs.pp.system import PPSystem
+from ppverify.protocol.controls import scenario
 
 
 def smt(threat: str, bounds: Bounds, bound: int, seed: int, timeout: float = 120.0,
@@ -42,7 +42,7 @@ def explorer(threat: str, bounds: Bounds, max_states: int = 20_000) -> str:
 
 
 def matrix(bound: int = 40) -> None:
-    from protocol.controls import STATED_THREATS
+    from ppverify.protocol.controls import STATED_THREATS
     for threat in STATED_THREATS:
         print(f"  {threat:22s} explore {explorer(threat, Bounds())}", flush=True)
         print(f"  {threat:22s} smt     {smt(threat, Bounds(), bound, 0, timeout=600)}", flush=True)

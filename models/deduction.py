@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from models.terms import Atom, Term
-from models.theory import analyse, constructible
+from ppverify.models.terms import Atom, Term
+from ppverify.models.theory import analyse, constructible
 
 
 def _derivable(t: Term, known: frozenset | set, memo: dict) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from models.threats import ThreatModel
+from ppverify.models.threats import ThreatModel
 
 
 @dataclass(frozen=True)

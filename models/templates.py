@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from typing import Iterator, Mapping
 
-from models.deduction import Knowledge
-from models.terms import App, Atom, Term
-from models.theory import constructible
+from ppverify.models.deduction import Knowledge
+from ppverify.models.terms import App, Atom, Term
+from ppverify.models.theory import constructible
 
 Env = Mapping["Var", Term]
 

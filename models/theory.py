@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from models.terms import App, Atom, Term
+from ppverify.models.terms import App, Atom, Term
 
 Derivable = Callable[[Term], bool]
 

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from models.templates import Var, candidates, pool
-from models.terms import App, Term, const, tup
-from protocol import attestation as att
-from protocol.messages import Msg
-from protocol.parties.client import INFO, response_ad
-from protocol.symbolic import SymbolicCrypto
+from ppverify.models.templates import Var, candidates, pool
+from ppverify.models.terms import App, Term, const, tup
+from ppverify.protocol import attestation as att
+from ppverify.protocol.messages import Msg
+from ppverify.protocol.parties.client import INFO, response_ad
+from ppverify.protocol.symbolic import SymbolicCrypto
 
 S = SymbolicCrypto()
 REQUEST_TYPES = ("tup:feature:summary", "tup:feature:writing-help")

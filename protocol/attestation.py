@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from protocol.crypto import Crypto, CryptoError, Value
+from ppverify.protocol.crypto import Crypto, CryptoError, Value
 
 GOOD_TCB = "tcb:current"
 NO_DEBUG = "policy:nodebug"

@@ -27,8 +27,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pyhpke import AEADId, CipherSuite, KDFId, KEMId, KEMKeyPair, PyHPKEError
 
-from protocol import rsabssa, voprf_p384
-from protocol.crypto import FRESH_KINDS, CryptoError
+from ppverify.protocol import rsabssa, voprf_p384
+from ppverify.protocol.crypto import FRESH_KINDS, CryptoError
 
 CREDENTIAL_SCHEMES = ("voprf", "rsa-blind")
 FEATURES = (b"summary", b"writing-help")

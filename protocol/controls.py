@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
-from models.scenario import Bounds, Scenario
-from models.threats import ThreatModel, UnknownName
+from ppverify.models.scenario import Bounds, Scenario
+from ppverify.models.threats import ThreatModel, UnknownName
 
 CONTROLS: tuple[str, ...] = (
     "credential-blinding", "issuer-key-consistency", "single-use-tokens",

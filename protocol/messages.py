@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from models.scenario import Scenario
-from protocol.crypto import Crypto, Value
+from ppverify.models.scenario import Scenario
+from ppverify.protocol.crypto import Crypto, Value
 
 
 @dataclass(frozen=True)

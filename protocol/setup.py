@@ -16,10 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from models.scenario import Scenario
-from protocol.controls import CONTROLLED_PARTIES
-from protocol.crypto import Crypto
-from protocol.parties import client as cl, cvm, gateway as gw, services as sv
+from ppverify.models.scenario import Scenario
+from ppverify.protocol.controls import CONTROLLED_PARTIES
+from ppverify.protocol.crypto import Crypto
+from ppverify.protocol.parties import client as cl, cvm, gateway as gw, services as sv
 
 FEATURE = "feature:summary"
 PUBLISHED = ("img:orch-v1", "img:orch-v2", "img:pred-v2")

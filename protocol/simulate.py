@@ -6,11 +6,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from models.scenario import Scenario
-from protocol.concrete import ConcreteCrypto
-from protocol.messages import Env
-from protocol.setup import CHATS, DRAFT, build
-from protocol.world import Invoke, Model, World
+from ppverify.models.scenario import Scenario
+from ppverify.protocol.concrete import ConcreteCrypto
+from ppverify.protocol.messages import Env
+from ppverify.protocol.setup import CHATS, DRAFT, build
+from ppverify.protocol.world import Invoke, Model, World
 
 SPEC_PARTIES = ("client", "acs", "cdn", "relay", "gateway", "cvm", "gpu", "host",
                 "hw-vendor", "ledger", "chat-member")
@@ -74,7 +74,7 @@ def simulate(sc: Scenario, seed: int = 0, chats: tuple[str, ...] = ("work", "dra
             continue
         saw_req[role] |= _contains(values, plain)
         saw_resp[role] |= _contains(values, resp)
-    from protocol.world import terms_in
+    from ppverify.protocol.world import terms_in
     retained = {p: _contains(list(terms_in(w.state(p))), plain)
                 for p, d in setup.parties.items() if d.role == "cvm"}
     return SimulationResult(steps, answers, saw_req, saw_resp, retained, time.perf_counter() - start,

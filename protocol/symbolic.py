@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from models.terms import App, Atom, Term, const, tup
-from models.theory import dh as _dh
-from protocol.crypto import FRESH_KINDS, CryptoError
+from ppverify.models.terms import App, Atom, Term, const, tup
+from ppverify.models.theory import dh as _dh
+from ppverify.protocol.crypto import FRESH_KINDS, CryptoError
 
 
 def _pk(sk: Term) -> Term:

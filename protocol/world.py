@@ -21,11 +21,11 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, is_dataclass
 from typing import Any, Iterable, Optional
 
-from models.deduction import Knowledge
-from models.terms import Atom, App
-from protocol.messages import Env, Msg, Out, Reject
-from protocol.parties import client as cl
-from protocol.setup import Setup
+from ppverify.models.deduction import Knowledge
+from ppverify.models.terms import Atom, App
+from ppverify.protocol.messages import Env, Msg, Out, Reject
+from ppverify.protocol.parties import client as cl
+from ppverify.protocol.setup import Setup
 
 DATACENTER = ("gateway", "cvm", "gpu")
 

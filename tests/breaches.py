@@ -17,7 +17,7 @@ returns the SPEC property the breach violates:
 """
 from __future__ import annotations
 
-from protocol.concrete import UNBLINDED
+from ppverify.protocol.concrete import UNBLINDED
 
 PROPERTIES = ("request-secrecy", "response-secrecy", "client-unlinkability",
               "credential-unlinkability", "user-consent")

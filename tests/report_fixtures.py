@@ -1,9 +1,9 @@
 """A fixed bundle for the renderer tests, built by hand: no check, no solver.
 The trace is the shape of the published design's `cdn` finding
 (key-consistency): the adversary, as the CDN, serves its own gateway key."""
-from proofs.diagrams import Channel, SystemView
-from proofs.report import Bundle, RunInfo
-from proofs.verdicts import Inconclusive, Proved, Result, Trace, TraceStep, Violated
+from ppverify.proofs.render.diagrams import Channel, SystemView
+from ppverify.proofs.analyses.report import Bundle, RunInfo
+from ppverify.proofs.core.verdicts import Inconclusive, Proved, Result, Trace, TraceStep, Violated
 
 
 def const(name):

@@ -4,15 +4,15 @@ import json
 
 import pytest
 
-from models.scenario import Bounds
-from proofs import check as check_mod
-from proofs.check import check_threat
-from proofs.cli import main
-from proofs.properties import PROPERTY_NAMES
-from proofs.replay import ReplayError, replay_trace, trace_from_json
-from proofs.serial import TraceFormatError
-from proofs.verdicts import Inconclusive, Proved, Violated
-from protocol.controls import scenario
+from ppverify.models.scenario import Bounds
+from ppverify.proofs.analyses import check as check_mod
+from ppverify.proofs.analyses.check import check_threat
+from ppverify.proofs.cli.main import main
+from ppverify.proofs.properties.catalogue import PROPERTY_NAMES
+from ppverify.proofs.replay.symbolic import ReplayError, replay_trace, trace_from_json
+from ppverify.proofs.core.serial import TraceFormatError
+from ppverify.proofs.core.verdicts import Inconclusive, Proved, Violated
+from ppverify.protocol.controls import scenario
 
 
 def verdicts(sc, props=PROPERTY_NAMES):
@@ -37,7 +37,7 @@ def test_every_proved_cell_has_its_partner():
 def test_unreachable_partner_makes_proofs_vacuous(monkeypatch):
     """If the honest run cannot complete, nothing may be reported proved."""
     monkeypatch.setattr(check_mod, "honest_run", lambda model: None)
-    monkeypatch.setattr("proofs.system.completed", lambda *a: False)
+    monkeypatch.setattr("ppverify.proofs.pp.system.completed", lambda *a: False)
     res = check_threat(scenario("none"), ("request-secrecy",))
     assert isinstance(res[0].verdict, Inconclusive) and "vacuous" in res[0].verdict.reason
 

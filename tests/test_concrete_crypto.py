@@ -5,9 +5,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from protocol import voprf_p384
-from protocol.concrete import ConcreteCrypto
-from protocol.crypto import FRESH_KINDS, CryptoError
+from ppverify.protocol import voprf_p384
+from ppverify.protocol.concrete import ConcreteCrypto
+from ppverify.protocol.crypto import FRESH_KINDS, CryptoError
 
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])

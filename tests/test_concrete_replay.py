@@ -7,16 +7,16 @@ import json
 
 import pytest
 
-from models.terms import App, Atom, const
-from proofs.check import check_threat
-from proofs.cli import main
-from proofs.concrete_replay import replay_concrete
-from proofs.holdings import Holdings, NotHeld
-from proofs.replay import trace_from_json
-from proofs.serial import TraceFormatError
-from proofs.verdicts import Violated
-from protocol.concrete import ConcreteCrypto
-from protocol.controls import scenario
+from ppverify.models.terms import App, Atom, const
+from ppverify.proofs.analyses.check import check_threat
+from ppverify.proofs.cli.main import main
+from ppverify.proofs.replay.concrete import replay_concrete
+from ppverify.proofs.replay.holdings import Holdings, NotHeld
+from ppverify.proofs.replay.symbolic import trace_from_json
+from ppverify.proofs.core.serial import TraceFormatError
+from ppverify.proofs.core.verdicts import Violated
+from ppverify.protocol.concrete import ConcreteCrypto
+from ppverify.protocol.controls import scenario
 
 CASES = [
     # (threat, disabled, set, property, what the evidence must show)
@@ -114,7 +114,7 @@ def test_cli_replay_runs_concretely_and_explain_draws_the_attack(tmp_path, capsy
 
 
 def test_mermaid_draws_adversary_moves_from_its_own_lane():
-    from proofs.explain import mermaid, steps_text
+    from ppverify.proofs.render.explain import mermaid, steps_text
     t = _trace("network", [], [], "request-secrecy")
     m = mermaid(t)
     assert m.startswith("sequenceDiagram") and "participant Adversary" in m

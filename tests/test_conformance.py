@@ -19,14 +19,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import budget
-from models.scenario import Bounds
-from proofs.serial import action_from_json, action_to_json
-from protocol.concrete import ConcreteCrypto
-from protocol.controls import BINDERS, CONTROLS, scenario
-from protocol.messages import Env
-from protocol.setup import CHATS, DRAFT, build
-from protocol.symbolic import SymbolicCrypto
-from protocol.world import Deliver, Invoke, Model
+from ppverify.models.scenario import Bounds
+from ppverify.proofs.core.serial import action_from_json, action_to_json
+from ppverify.protocol.concrete import ConcreteCrypto
+from ppverify.protocol.controls import BINDERS, CONTROLS, scenario
+from ppverify.protocol.messages import Env
+from ppverify.protocol.setup import CHATS, DRAFT, build
+from ppverify.protocol.symbolic import SymbolicCrypto
+from ppverify.protocol.world import Deliver, Invoke, Model
 from twin import cshape, shape
 
 CHAT_SET = {**CHATS, **DRAFT}

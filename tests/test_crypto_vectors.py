@@ -15,7 +15,7 @@ import voprf
 from cryptography.hazmat.primitives.asymmetric import rsa, x25519
 from pyhpke.consts import Mode
 
-from protocol import concrete, rsabssa, voprf_p384
+from ppverify.protocol import concrete, rsabssa, voprf_p384
 
 
 def _h(text: str) -> bytes:

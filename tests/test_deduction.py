@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import budget
-from models.deduction import Knowledge
-from models.terms import App, Atom, atoms, const, subterms, tup
-from models.theory import CONSTRUCTORS, analyse, constructible, dh
+from ppverify.models.deduction import Knowledge
+from ppverify.models.terms import App, Atom, atoms, const, subterms, tup
+from ppverify.models.theory import CONSTRUCTORS, analyse, constructible, dh
 
 SETTINGS = settings(max_examples=budget(60))
 
@@ -238,7 +238,7 @@ def test_derivation_explains_known_public_and_built_terms():
 
 def test_instances_stop_at_the_budget():
     """A pathological template cannot hang a check: enumeration is capped and says so."""
-    from models.templates import Budget, Var, instances
+    from ppverify.models.templates import Budget, Var, instances
     k = Knowledge.of([Atom(f"n{i}", "nonce") for i in range(30)])
     tpl = tup(Var("x", "nonce"), Var("y", "nonce"))
     budget = Budget(50)

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from proofs.cli import main
-from proofs.export import obligations
-from protocol.textbook import PROPERTIES, Textbook
+from ppverify.proofs.cli.main import main
+from ppverify.proofs.analyses.export import obligations
+from ppverify.proofs.engines.textbook import PROPERTIES, Textbook
 
 cvc5 = pytest.importorskip("cvc5")
 

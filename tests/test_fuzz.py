@@ -25,13 +25,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import budget
-from models.scenario import Bounds
-from protocol.concrete import ConcreteCrypto, encode_tuple
-from protocol.controls import scenario
-from protocol.messages import Env, Msg, Reject
-from protocol.setup import CHATS, DRAFT, build
-from protocol.world import Deliver, Invoke, Model, World
-from models.terms import const, tup
+from ppverify.models.scenario import Bounds
+from ppverify.protocol.concrete import ConcreteCrypto, encode_tuple
+from ppverify.protocol.controls import scenario
+from ppverify.protocol.messages import Env, Msg, Reject
+from ppverify.protocol.setup import CHATS, DRAFT, build
+from ppverify.protocol.world import Deliver, Invoke, Model, World
+from ppverify.models.terms import const, tup
 from test_deduction import terms
 from test_rejection import LENIENT, _encode, _leaks, _tree
 
@@ -286,7 +286,7 @@ def test_unknown_kind_rejected_by_every_party(name, caplog):
 def symbolic_targets() -> tuple:
     """(model, world, party, kind, choice) for every handler, symbolic backend,
     at the start and in the middle of the honest run of the meta-insider scenario."""
-    from proofs.check import symbolic_model
+    from ppverify.proofs.analyses.check import symbolic_model
     model = symbolic_model(scenario("meta-insider"))
     w = model.initial()
     w, _, _ = model.step(w, Invoke("client1", "work"))

@@ -2,7 +2,7 @@
 checking every coalition, on a small sub-lattice and property set."""
 import pytest
 
-from proofs import lattice as la
+from ppverify.proofs.analyses import lattice as la
 
 ACTORS = ("cdn", "ledger", "chat-member")
 PROPS = ("key-consistency", "no-split-view", "request-secrecy", "chat-privacy-respected")

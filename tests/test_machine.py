@@ -7,12 +7,12 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from proofs import machine
-from proofs.check import check_threat
-from proofs.cli import main
-from proofs.render import results_json
-from proofs.verdicts import Inconclusive, Result
-from protocol.controls import scenario
+from ppverify.proofs.render import machine
+from ppverify.proofs.analyses.check import check_threat
+from ppverify.proofs.cli.main import main
+from ppverify.proofs.render.text import results_json
+from ppverify.proofs.core.verdicts import Inconclusive, Result
+from ppverify.protocol.controls import scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULT_SCHEMA = json.loads((ROOT / "schema/check-result.schema.json").read_text())
@@ -75,15 +75,15 @@ def test_sarif_points_at_the_monitor_and_the_disabled_control(results):
         "every violated or inconclusive cell is a finding; proved cells are not"
     kc = by_rule["key-consistency"]
     loc = kc["locations"][0]["physicalLocation"]
-    assert loc["artifactLocation"]["uri"] == "proofs/properties.py"
-    assert _line("proofs/properties.py", loc["region"]["startLine"]).startswith("def key_consistency")
+    assert loc["artifactLocation"]["uri"] == "proofs/properties/catalogue.py"
+    assert _line("proofs/properties/catalogue.py", loc["region"]["startLine"]).startswith("def key_consistency")
     entry = kc["relatedLocations"][0]["physicalLocation"]["region"]["startLine"]
-    assert '"key-consistency"' in _line("proofs/properties.py", entry)
+    assert '"key-consistency"' in _line("proofs/properties/catalogue.py", entry)
     assert kc["level"] == "error" and kc["codeFlows"][0]["threadFlows"][0]["locations"]
     acp = by_rule["chat-privacy-respected"]
     # decorated monitor: the line is its `def`, not the decorator's wrapper
     monitor = acp["locations"][0]["physicalLocation"]["region"]["startLine"]
-    assert _line("proofs/properties.py", monitor).startswith("def chat_privacy_respected")
+    assert _line("proofs/properties/catalogue.py", monitor).startswith("def chat_privacy_respected")
     ctrl = acp["locations"][1]["physicalLocation"]
     assert ctrl["artifactLocation"]["uri"] == "protocol/controls.py"
     assert '"advanced-chat-privacy"' in _line("protocol/controls.py", ctrl["region"]["startLine"])
@@ -91,11 +91,11 @@ def test_sarif_points_at_the_monitor_and_the_disabled_control(results):
 
 
 def test_every_property_has_a_source_line():
-    from proofs.properties import PROPERTY_NAMES
+    from ppverify.proofs.properties.catalogue import PROPERTY_NAMES
     lines = machine.property_lines()
     assert set(lines) == set(PROPERTY_NAMES)
     for name, (monitor, entry) in lines.items():
-        assert _line("proofs/properties.py", monitor).startswith("def "), name
+        assert _line("proofs/properties/catalogue.py", monitor).startswith("def "), name
 
 
 def test_sarif_marks_changed_parameters():

@@ -1,17 +1,18 @@
 """The verdict manifest, `check --expect`/`--update-manifest`, the pytest
 plugin that runs the pins, and `--jobs`. Small threat models only (cdn, relay)."""
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from proofs import manifest as mf
-from proofs.cli import main
-from proofs.properties import PROPERTY_NAMES
-from proofs.runner import Job, run_jobs
-from protocol.controls import STATED_THREATS, scenario
+from ppverify.proofs.analyses import manifest as mf
+from ppverify.proofs.cli.main import main
+from ppverify.proofs.properties.catalogue import PROPERTY_NAMES
+from ppverify.proofs.analyses.runner import Job, run_jobs
+from ppverify.protocol.controls import STATED_THREATS, scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = ROOT / "manifest" / "verdicts.json"
@@ -117,8 +118,10 @@ def test_cli_jobs_same_json(capsys):
 
 def _pytest(tmp_path, manifest: Path, *extra):
     (tmp_path / "pytest.ini").write_text(f"[pytest]\nppverify_manifest = {manifest.name}\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}   # the plugin is this repo's, loaded by name here
     return subprocess.run([sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider",
-                           str(manifest), *extra], cwd=tmp_path, capture_output=True, text=True)
+                           "-p", "tests.pinned", str(manifest), *extra],
+                          cwd=tmp_path, capture_output=True, text=True, env=env)
 
 
 def test_pytest_collects_pins_and_reports_drift(tmp_path):

@@ -3,10 +3,10 @@
 sound skip, and an explanation for every control whose removal breaks nothing."""
 import pytest
 
-from proofs import mutate as mu
-from proofs.check import check_threat
-from proofs.properties import PROPERTY_NAMES
-from protocol.controls import CONTROLS, PARAMETERS, scenario
+from ppverify.proofs.analyses import mutate as mu
+from ppverify.proofs.analyses.check import check_threat
+from ppverify.proofs.properties.catalogue import PROPERTY_NAMES
+from ppverify.protocol.controls import CONTROLS, PARAMETERS, scenario
 
 # (mutation, property) -> threat models, under `cdn` alone. `cdn` corrupts only
 # the key-config CDN, so what breaks is what needs no active attacker at all
@@ -96,7 +96,7 @@ def test_rendering_flags_silent_controls(cdn_report):
 def test_every_attack_found_replays_with_real_cryptography(cdn_report):
     """All attacks of the pinned subset run with real bytes and end with
     evidence: leaked plaintext for secrecy, the breaking event otherwise."""
-    from proofs.concrete_replay import replay_concrete
+    from ppverify.proofs.replay.concrete import replay_concrete
     n = 0
     for attacks in cdn_report.attacks.values():
         for a in attacks:

@@ -7,8 +7,8 @@ the real party code). test_mutate.py pins the cheap `cdn` subset; this file
 costs about a minute of two cores."""
 import pytest
 
-from proofs import mutate as mu
-from proofs.concrete_replay import SECRECY, LINKS, replay_concrete
+from ppverify.proofs.analyses import mutate as mu
+from ppverify.proofs.replay.concrete import SECRECY, LINKS, replay_concrete
 
 # (mutation, property) -> threat models under which the mutant breaks a
 # property the published design keeps (mutants at the default state limit,

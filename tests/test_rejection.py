@@ -34,12 +34,12 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from protocol.concrete import ConcreteCrypto, decode_tuple, encode_tuple
-from protocol.controls import scenario
-from protocol.crypto import CryptoError
-from protocol.messages import Env, Msg, Out, Reject
-from protocol.setup import CHATS, DRAFT, build
-from protocol.world import Deliver, Invoke, Model, World
+from ppverify.protocol.concrete import ConcreteCrypto, decode_tuple, encode_tuple
+from ppverify.protocol.controls import scenario
+from ppverify.protocol.crypto import CryptoError
+from ppverify.protocol.messages import Env, Msg, Out, Reject
+from ppverify.protocol.setup import CHATS, DRAFT, build
+from ppverify.protocol.world import Deliver, Invoke, Model, World
 
 # No shrinking: a failing example is reported as found (shrinking the slow
 # attestation paths takes minutes and the test must stay under 30 seconds).

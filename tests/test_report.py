@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 
 import report_fixtures as fx
-from proofs import report
-from proofs.cli import main
-from proofs.diagrams import sequence_mermaid, trace_sequence
-from proofs.render import results_json, trace_text
-from proofs.report_html import bundle_html
-from proofs.report_md import bundle_markdown, trace_markdown
+from ppverify.proofs.analyses import report
+from ppverify.proofs.cli.main import main
+from ppverify.proofs.render.diagrams import sequence_mermaid, trace_sequence
+from ppverify.proofs.render.text import results_json, trace_text
+from ppverify.proofs.render.html import bundle_html
+from ppverify.proofs.render.markdown import bundle_markdown, trace_markdown
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -69,7 +69,7 @@ def test_sequence_diagram_marks_injection_and_violation():
                         "pk(adv.hpke), pk(acs.attr), not the ones published for everybody"), \
         "the diagram must end on the violation, at the party whose step violated it"
     # Mermaid statement separators and markup in text are escaped
-    from proofs.diagrams import _mtext
+    from ppverify.proofs.render.diagrams import _mtext
     assert _mtext("a;b#c<d>") == "a#59;b#35;c#lt;d#gt;"
 
 
@@ -83,7 +83,7 @@ def test_html_is_self_contained_and_colours_verdicts():
     assert "<td class='proved'>✔ proved</td>" in html
     assert "<section class='attack' id='attack-1'>" in html
     import xml.dom.minidom
-    from proofs.svg import sequence_svg
+    from ppverify.proofs.render.svg import sequence_svg
     xml.dom.minidom.parseString(sequence_svg(trace_sequence(fx.TRACE, fx.ROLES)))  # well-formed SVG
 
 
@@ -94,10 +94,10 @@ def test_guarantees_follow_the_run():
 
 
 def test_extra_sections_only_from_modules_that_offer_them(monkeypatch):
-    fake = types.ModuleType("proofs.lattice")
+    fake = types.ModuleType("ppverify.proofs.analyses.lattice")
     fake.report_section = lambda base: ("Threat lattice", "lattice **md**", "<p>lattice html</p>")
-    monkeypatch.setitem(sys.modules, "proofs.lattice", fake)
-    monkeypatch.setitem(sys.modules, "proofs.mutate", types.ModuleType("proofs.mutate"))  # no hook
+    monkeypatch.setitem(sys.modules, "ppverify.proofs.analyses.lattice", fake)
+    monkeypatch.setitem(sys.modules, "ppverify.proofs.analyses.mutate", types.ModuleType("ppverify.proofs.analyses.mutate"))  # no hook
     extras = report.extra_sections(None, ("cdn",), 2)
     assert [e.title for e in extras] == ["Threat lattice"]
     b = fx.bundle()
@@ -125,11 +125,11 @@ def test_real_bundle_files_and_replayable_traces(real_bundle):
 
 
 def test_extras_only_on_request(real_bundle, tmp_path):
-    from proofs.report_extras import available
+    from ppverify.proofs.render.extras import available
     md = (real_bundle / "index.md").read_text()
     assert ("not run for this bundle" in md) == bool(available()), "say which sections were left out"
     if not available():
-        pytest.skip("proofs.mutate and proofs.lattice are not present")
+        pytest.skip("ppverify.proofs.analyses.mutate and proofs.lattice are not present")
     assert main(["report", "--threat", "cdn", "--extras", "--output", str(tmp_path), "--quiet"]) == 0
     md = (tmp_path / "index.md").read_text()
     for title in available():
@@ -139,8 +139,8 @@ def test_extras_only_on_request(real_bundle, tmp_path):
 
 
 def test_real_honest_session_is_the_models_honest_run(real_bundle):
-    from proofs.check import honest_run, symbolic_model
-    from protocol.controls import scenario
+    from ppverify.proofs.analyses.check import honest_run, symbolic_model
+    from ppverify.protocol.controls import scenario
     path = honest_run(symbolic_model(scenario("none")))
     md = (real_bundle / "index.md").read_text()
     honest = md.split("## The honest session")[1].split("```mermaid")[1].split("```")[0]
@@ -178,7 +178,7 @@ def test_html_renders_in_headless_chromium(real_bundle, tmp_path):
 
 def test_mutation_section_renders_the_necessity_matrix():
     """Adapter for proofs.mutate's report, on a hand-built one (no checks run)."""
-    from proofs.report_extras import mutation_section
+    from ppverify.proofs.render.extras import mutation_section
     stop = types.SimpleNamespace(property="key-consistency", threat="cdn", trace=fx.TRACE,
                                  stopped_on_baseline=True)
     rep = types.SimpleNamespace(threats=("cdn",), properties=("request-secrecy", "key-consistency"),
@@ -193,7 +193,7 @@ def test_mutation_section_renders_the_necessity_matrix():
 
 
 def test_lattice_section_renders_weakest_and_strongest_coalitions():
-    from proofs.report_extras import lattice_section
+    from ppverify.proofs.render.extras import lattice_section
     cdn, relay = frozenset({"cdn"}), frozenset({"relay"})
     rep = types.SimpleNamespace(
         actors=("relay", "cdn"), properties=("key-consistency", "request-secrecy"), max_states=4000,
@@ -208,7 +208,7 @@ def test_lattice_section_renders_weakest_and_strongest_coalitions():
 
 
 def test_system_svg_without_graphviz_draws_every_party_and_channel(monkeypatch):
-    from proofs import svg
+    from ppverify.proofs.render import svg
     monkeypatch.setattr(svg.shutil, "which", lambda name: None)
     out, how = svg.system_svg(fx.SYSTEM)
     assert how == "built-in layout"

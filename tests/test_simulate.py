@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from proofs.cli import main
-from protocol.controls import CONTROLS, scenario
-from protocol.simulate import SPEC_PARTIES, simulate
+from ppverify.proofs.cli.main import main
+from ppverify.protocol.controls import CONTROLS, scenario
+from ppverify.protocol.simulate import SPEC_PARTIES, simulate
 
 INSIDE = {"client", "cvm", "gpu"}  # the only parties meant to see request or response
 

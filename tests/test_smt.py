@@ -3,11 +3,11 @@ protocols and on Private Processing scenarios, counterexamples that replay,
 proofs that say their bound."""
 import pytest
 
-from proofs.check import EngineDisagreement, check_threat, combine, smt_verdicts
-from proofs.ground import ground
-from proofs.verdicts import Inconclusive, Proved, Result, Trace, TraceStep, Violated
-from protocol.controls import scenario
-from protocol.textbook import PROPERTIES, Textbook
+from ppverify.proofs.analyses.check import EngineDisagreement, check_threat, combine, smt_verdicts
+from ppverify.proofs.engines.ground import ground
+from ppverify.proofs.core.verdicts import Inconclusive, Proved, Result, Trace, TraceStep, Violated
+from ppverify.protocol.controls import scenario
+from ppverify.proofs.engines.textbook import PROPERTIES, Textbook
 
 
 @pytest.fixture(scope="module")
@@ -79,8 +79,8 @@ def test_an_attack_deeper_than_a_bounded_proof_is_no_disagreement():
 # --- agreement of the two engines --------------------------------------------------------
 from hypothesis import given, settings, strategies as st  # noqa: E402
 
-from proofs.properties import PROPERTY_NAMES, smt_encoding  # noqa: E402
-from protocol.controls import CONTROLS  # noqa: E402
+from ppverify.proofs.properties.catalogue import PROPERTY_NAMES, smt_encoding  # noqa: E402
+from ppverify.protocol.controls import CONTROLS  # noqa: E402
 
 ENCODED = tuple(p for p in PROPERTY_NAMES if smt_encoding(p) is not None)
 # threat models whose SMT check stays fast (network: see the regression test below; meta-insider: README)
@@ -118,8 +118,8 @@ def test_link_facts_are_settled_only_where_exact():
     """Without a Meta-side coalition, client-unlinkability and non-targetability
     cannot fail; credential-unlinkability needs a sighting with an identity."""
     from types import SimpleNamespace
-    from proofs.check import symbolic_model
-    from proofs.system import PPSystem
+    from ppverify.proofs.analyses.check import symbolic_model
+    from ppverify.proofs.pp.system import PPSystem
     system = PPSystem(symbolic_model(scenario("relay")))
     links = {p: ("link",) for p in ("client-unlinkability", "credential-unlinkability", "non-targetability")}
     ident = system.model.setup.static["client1"]["identity"]
@@ -135,8 +135,8 @@ def test_link_facts_are_settled_only_where_exact():
 def test_cvm_sessions_are_grounded_as_slots():
     """A CVM is grounded one session slot at a time, so `network` grounds well
     under the cap; a slot is created only after the one before it."""
-    from proofs.check import symbolic_model
-    from proofs.system import PPSystem
+    from ppverify.proofs.analyses.check import symbolic_model
+    from ppverify.proofs.pp.system import PPSystem
     g = ground(PPSystem(symbolic_model(scenario("network"))), 2)
     assert {"orch1#0", "orch1#1"} <= set(g.parties) and "orch1" not in g.parties
     assert g.party("orch1#1") == "orch1" and g.party("client1#0") == "client1" and g.party("acs") == "acs"
@@ -152,9 +152,9 @@ def test_sessions_routes_and_connections_are_slots():
     """Two sessions of one client over two CVMs: the client's second session
     starts only once the first ended; the relay is split per connection and
     the gateway per route, and no token rides in two requests."""
-    from proofs.check import symbolic_model
-    from proofs.system import PPSystem
-    from models.scenario import Bounds
+    from ppverify.proofs.analyses.check import symbolic_model
+    from ppverify.proofs.pp.system import PPSystem
+    from ppverify.models.scenario import Bounds
     system = PPSystem(symbolic_model(scenario("cdn", bounds=Bounds(clients=1, sessions=2, cvms=2))))
     g = ground(system, 2)
     assert {"client1#0", "client1#1", "gateway#0", "gateway#1", "relay#client1.s2.r1"} <= set(g.parties)
@@ -199,9 +199,9 @@ def test_network_regression_found_by_smt_first():
 def test_inductive_invariant_proves_only_what_holds(disabled, fails):
     """The relaxed reachable set, checked inductive by z3, proves properties
     for runs of any length, and never one that a run breaks."""
-    from proofs.check import symbolic_model
-    from proofs.smt import invariant_proofs
-    from proofs.system import PPSystem
+    from ppverify.proofs.analyses.check import symbolic_model
+    from ppverify.proofs.engines.smt import invariant_proofs
+    from ppverify.proofs.pp.system import PPSystem
     system = PPSystem(symbolic_model(scenario("cdn", disabled)))
     g = ground(system, 2)
     enc = system.refine({p: system.smt_encoding(p) for p in PROPERTY_NAMES}, g)
@@ -215,9 +215,9 @@ def test_inductive_invariant_proves_only_what_holds(disabled, fails):
 def test_event_part_of_the_invariant_is_checked():
     """The events that must precede a local state are checked on every step
     into it: demanding one that no run guarantees makes the check fail."""
-    from proofs.check import symbolic_model
-    from proofs.smt import Encoding
-    from proofs.system import PPSystem
+    from ppverify.proofs.analyses.check import symbolic_model
+    from ppverify.proofs.engines.smt import Encoding
+    from ppverify.proofs.pp.system import PPSystem
     system = PPSystem(symbolic_model(scenario("cdn")))
     g = ground(system, 2)
     enc = Encoding(g, {"user-consent": system.smt_encoding("user-consent")}, 2, free=True)

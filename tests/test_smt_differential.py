@@ -5,10 +5,10 @@ import random
 import z3
 from hypothesis import given, settings, strategies as st
 
-from models.deduction import Knowledge
-from proofs.ground import ground
-from proofs.smt import Encoding
-from protocol.textbook import PROPERTIES, Textbook
+from ppverify.models.deduction import Knowledge
+from ppverify.proofs.engines.ground import ground
+from ppverify.proofs.engines.smt import Encoding
+from ppverify.proofs.engines.textbook import PROPERTIES, Textbook
 
 SYSTEM = Textbook(lowe=False)
 G = ground(SYSTEM, 2)

@@ -36,18 +36,18 @@ from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, p
 
 from breaches import PROPERTIES, breaches
 from conftest import PROFILE, budget, steps
-from models.scenario import Bounds
-from proofs.check import check_threat
-from proofs.properties import BY_NAME, Facts
-from proofs.serial import action_from_json
-from proofs.verdicts import Inconclusive, Proved, Violated
-from protocol import attestation
-from protocol.adversary import injections, prefetches
-from protocol.concrete import ConcreteCrypto
-from protocol.controls import scenario
-from protocol.messages import Out
-from protocol.parties import client as client_mod
-from protocol.world import Inject, Invoke
+from ppverify.models.scenario import Bounds
+from ppverify.proofs.analyses.check import check_threat
+from ppverify.proofs.properties.catalogue import BY_NAME, Facts
+from ppverify.proofs.core.serial import action_from_json
+from ppverify.proofs.core.verdicts import Inconclusive, Proved, Violated
+from ppverify.protocol import attestation
+from ppverify.protocol.adversary import injections, prefetches
+from ppverify.protocol.concrete import ConcreteCrypto
+from ppverify.protocol.controls import scenario
+from ppverify.protocol.messages import Out
+from ppverify.protocol.parties import client as client_mod
+from ppverify.protocol.world import Inject, Invoke
 from twin import Twin
 
 MAX_MOVES = 2            # check_threat's default bound, so its verdicts cover these runs
@@ -281,7 +281,7 @@ def test_concrete_setup_with_an_adversary():
     """Regression: building a concrete scenario with any threat actor raised
     CryptoError (the adversary's HPKE and credential keys were given ECDSA
     public keys); now each key uses its own scheme."""
-    from protocol.setup import build
+    from ppverify.protocol.setup import build
     for t in ("network", "meta-insider", "hw-vendor"):
         for scheme in ("voprf", "rsa-blind"):
             s = build(ConcreteCrypto(credential_scheme=scheme), scenario(t, [], [f"credential-scheme={scheme}"]))

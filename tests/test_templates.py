@@ -6,13 +6,13 @@ import pickle
 
 import pytest
 
-from models.templates import Budget, Var, candidates, has_type, instances, pool
-from models.terms import App, Atom, const, tup
-from proofs.check import symbolic_model
-from proofs.explore import explore
-from proofs.system import PPSystem
-from protocol.adversary import evidence
-from protocol.controls import scenario
+from ppverify.models.templates import Budget, Var, candidates, has_type, instances, pool
+from ppverify.models.terms import App, Atom, const, tup
+from ppverify.proofs.analyses.check import symbolic_model
+from ppverify.proofs.engines.explore import explore
+from ppverify.proofs.pp.system import PPSystem
+from ppverify.protocol.adversary import evidence
+from ppverify.protocol.controls import scenario
 
 
 def test_equal_terms_are_one_object_also_across_pickling():

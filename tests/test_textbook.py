@@ -2,11 +2,11 @@
 public key must be found, and Lowe's fix must be proved within the bound."""
 import pytest
 
-from proofs.check import explore_verdicts
-from proofs.system import replay_actions
-from proofs.verdicts import Proved, Violated
-from protocol.textbook import PROPERTIES, Textbook
-from protocol.world import Deliver, Inject
+from ppverify.proofs.analyses.check import explore_verdicts
+from ppverify.proofs.pp.system import replay_actions
+from ppverify.proofs.core.verdicts import Proved, Violated
+from ppverify.proofs.engines.textbook import PROPERTIES, Textbook
+from ppverify.protocol.world import Deliver, Inject
 
 
 def _check(lowe: bool):
@@ -58,7 +58,7 @@ def test_injections_must_be_derivable():
     w = system.initial()
     forged = next(a for a in system.actions(w) if isinstance(a, Inject))
     # the same message with b's nonce the adversary never saw is not derivable
-    from models.terms import App, Atom
+    from ppverify.models.terms import App, Atom
     body = App("tup", (Atom("b.n", "nonce"), forged.msg.payload.args[2].args[1]))
     bad = Inject(type(forged.msg)(forged.msg.src, forged.msg.dst, forged.msg.kind,
                                   App("hpke", forged.msg.payload.args[:2] + (body, forged.msg.payload.args[3]))))

@@ -19,14 +19,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Optional
 
-from models.terms import App, Atom, Term
-from protocol.concrete import ConcreteCrypto, decode_tuple
-from protocol.crypto import FRESH_KINDS, CryptoError
-from protocol.messages import Env, Msg
-from protocol.parties.client import INFO
-from protocol.setup import build
-from protocol.symbolic import SymbolicCrypto
-from protocol.world import Deliver, Inject, Invoke, Model, World
+from ppverify.models.terms import App, Atom, Term
+from ppverify.protocol.concrete import ConcreteCrypto, decode_tuple
+from ppverify.protocol.crypto import FRESH_KINDS, CryptoError
+from ppverify.protocol.messages import Env, Msg
+from ppverify.protocol.parties.client import INFO
+from ppverify.protocol.setup import build
+from ppverify.protocol.symbolic import SymbolicCrypto
+from ppverify.protocol.world import Deliver, Inject, Invoke, Model, World
 
 
 class ConformanceError(AssertionError):

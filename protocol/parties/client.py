@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from protocol import attestation as att
-from protocol.messages import Env, Event, Msg, Out
-from protocol.parties.common import guarded, need, setitem, upd
+from ppverify.protocol import attestation as att
+from ppverify.protocol.messages import Env, Event, Msg, Out
+from ppverify.protocol.parties.common import guarded, need, setitem, upd
 
 INFO = "ohttp:message/bhttp request"
 

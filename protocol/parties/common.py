@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Callable
 
-from protocol.crypto import CryptoError
-from protocol.messages import Msg, Reject
+from ppverify.protocol.crypto import CryptoError
+from ppverify.protocol.messages import Msg, Reject
 
 
 def upd(obj: Any, **changes: Any) -> Any:

@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from protocol import attestation as att
-from protocol.messages import Env, Event, Msg, Out
-from protocol.parties.client import response_ad
-from protocol.parties.common import guarded, need, setitem, upd
+from ppverify.protocol import attestation as att
+from ppverify.protocol.messages import Env, Event, Msg, Out
+from ppverify.protocol.parties.client import response_ad
+from ppverify.protocol.parties.common import guarded, need, setitem, upd
 
 
 @dataclass(frozen=True)

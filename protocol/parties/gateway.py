@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from protocol.messages import Env, Event, Msg, Out
-from protocol.parties.client import INFO
-from protocol.parties.common import guarded, need, upd
-from protocol.parties.services import cdn_on_get_config
+from ppverify.protocol.messages import Env, Event, Msg, Out
+from ppverify.protocol.parties.client import INFO
+from ppverify.protocol.parties.common import guarded, need, upd
+from ppverify.protocol.parties.services import cdn_on_get_config
 
 
 @dataclass(frozen=True)

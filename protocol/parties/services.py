@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from protocol.messages import Env, Event, Msg, Out
-from protocol.parties.common import guarded, need, reply
+from ppverify.protocol.messages import Env, Event, Msg, Out
+from ppverify.protocol.parties.common import guarded, need, reply
 
 
 # --- acs: issuer key and blind issuance -----------------------------------

@@ -1,0 +1,212 @@
+"""The threat lattice: for each property, the minimal coalitions of SPEC
+section 5 actors that break it and the maximal ones under which it holds.
+
+Pruning by monotonicity (more adversary power never restores a property), in
+two directions, each only from definite verdicts:
+  up    a violation under C is carried to a superset D by replaying C's
+        trace under D (`proofs.replay`): a replayed trace is a definite
+        violation, so this direction assumes nothing;
+  down  a proof under D carries to every subset C only when D's search was
+        exhaustive (bounded proofs are never carried: a smaller coalition's
+        search goes deeper at the same state limit). This direction assumes
+        the model is monotone; `verify=True` checks every coalition instead
+        and reports any breach of that assumption.
+Coalitions are checked smallest first; the largest coalition without
+`meta-insider` is checked first of all, since it is cheap and, when its search
+is exhaustive, its proofs carry to the whole meta-free half of the lattice.
+"""
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Callable, Optional, Sequence
+
+from ppverify.models.threats import ThreatModel, lattice
+from ppverify.proofs.properties.catalogue import PROPERTY_NAMES
+from ppverify.proofs.core.verdicts import Proved, Trace, Violated
+from ppverify.protocol.controls import ACTORS, threat
+
+DEFAULT_MAX_STATES = 4_000
+# Single actors are searched at `ppverify check`'s limit: their attacks are the
+# deepest found and carry up to every coalition they replay in.
+SINGLE_MAX_STATES = 20_000
+
+
+@dataclass(frozen=True)
+class Cell:
+    verdict: str                 # "proved" | "violated" | "inconclusive"
+    how: str                     # "checked" | "carried up (replayed)" | "carried down (exhaustive)"
+    exhaustive: bool = False
+    trace: Optional[Trace] = None
+
+
+@dataclass
+class LatticeReport:
+    actors: tuple[str, ...]
+    properties: tuple[str, ...]
+    cells: dict[tuple[str, frozenset], Cell] = field(default_factory=dict)
+    explored: int = 0            # coalitions explored
+    saved: int = 0               # (property, coalition) verdicts obtained without a search
+    saved_coalitions: int = 0    # coalitions never explored
+    breaches: list[str] = field(default_factory=list)   # monotonicity breaches (verify mode)
+    max_states: int = DEFAULT_MAX_STATES
+    seconds: float = 0.0
+
+    def name(self, c: frozenset) -> str:
+        return str(ThreatModel(c, ACTORS))
+
+    def minimal_breaking(self, p: str) -> list[frozenset]:
+        bad = [c for (q, c), v in self.cells.items() if q == p and v.verdict == "violated"]
+        return sorted((c for c in bad if not any(o < c for o in bad)), key=_order)
+
+    def maximal_holding(self, p: str) -> list[tuple[frozenset, bool]]:
+        good = [c for (q, c), v in self.cells.items() if q == p and v.verdict == "proved"]
+        top = [c for c in good if not any(c < o for o in good)]
+        return [(c, self.cells[(p, c)].exhaustive) for c in sorted(top, key=_order)]
+
+
+def _order(c: frozenset) -> tuple:
+    return (len(c), sorted(ACTORS.index(a) for a in c))
+
+
+def _check(coalition: frozenset, props: tuple, max_states: int, max_moves: int):
+    from ppverify.proofs.analyses.check import check_threat
+    from ppverify.protocol.controls import scenario
+    return coalition, check_threat(scenario(str(ThreatModel(coalition, ACTORS))), props,
+                                   max_states=max_states, max_moves=max_moves)
+
+
+def _carry_up(trace: Trace, to: frozenset) -> Optional[Trace]:
+    """The same attack under a larger coalition, if it replays there."""
+    from ppverify.proofs.replay.symbolic import ReplayError, replay_trace
+    from ppverify.proofs.core.serial import TraceFormatError
+    t = Trace(trace.property, str(ThreatModel(to, ACTORS)), trace.scenario, trace.steps, trace.explanation)
+    try:
+        replay_trace(t)
+    except (ReplayError, TraceFormatError):
+        return None
+    return t
+
+
+def _infer(rep: LatticeReport, p: str, c: frozenset) -> Optional[Cell]:
+    tries = 0
+    for (q, d), v in sorted(rep.cells.items(), key=lambda kv: _order(kv[0][1])):
+        if q != p:
+            continue
+        if v.verdict == "violated" and d < c and v.trace is not None and tries < 3:
+            tries += 1  # replays are cheap, but not free: a few tries, smallest coalitions first
+            t = _carry_up(v.trace, c)
+            if t is not None:
+                return Cell("violated", f"carried up from {rep.name(d)} (replayed)", trace=t)
+        if v.verdict == "proved" and v.exhaustive and c < d:
+            return Cell("proved", f"carried down from {rep.name(d)} (exhaustive)", exhaustive=True)
+    return None
+
+
+def run_lattice(actors: Sequence[str] = ACTORS, properties: Sequence[str] = PROPERTY_NAMES,
+                max_states: int = DEFAULT_MAX_STATES, max_moves: int = 2, jobs: int = 1,
+                verify: bool = False, progress: Optional[Callable[[str], None]] = None) -> LatticeReport:
+    import time
+    start = time.perf_counter()
+    for a in actors:
+        threat(a)  # validates the name
+    props = tuple(properties)
+    rep = LatticeReport(tuple(actors), props, max_states=max_states)
+    say = progress or (lambda s: None)
+    order = [c.actors for c in lattice(tuple(actors))]
+    free = frozenset(a for a in actors if a != "meta-insider")
+    if free in order:
+        order.remove(free)
+        order.insert(0, free)
+    pool = ProcessPoolExecutor(max_workers=max(1, jobs))
+    try:
+        i = 0
+        while i < len(order):
+            # a batch of same-size coalitions runs in parallel; inference uses earlier batches
+            size = len(order[i])
+            batch = [order[i]] if i == 0 else [c for c in order[i:] if len(c) == size]
+            i += len(batch)
+            work = []
+            for c in batch:
+                open_props = []
+                for p in props:
+                    cell = None if verify else _infer(rep, p, c)
+                    if cell is None:
+                        open_props.append(p)
+                    else:
+                        rep.cells[(p, c)] = cell
+                        rep.saved += 1
+                if open_props:
+                    work.append((c, tuple(open_props)))
+                else:
+                    rep.saved_coalitions += 1
+            limits = [max(max_states, SINGLE_MAX_STATES) if len(c) == 1 else max_states for c, _ in work]
+            results = pool.map(_check, [c for c, _ in work], [ps for _, ps in work],
+                               limits, [max_moves] * len(work))
+            for c, res in results:
+                rep.explored += 1
+                for r in res:
+                    v = r.verdict
+                    rep.cells[(r.property, c)] = Cell(
+                        v.verdict, "checked", isinstance(v, Proved) and v.exhaustive,
+                        v.trace if isinstance(v, Violated) else None)
+                say(f"{rep.name(c)}: {sum(isinstance(r.verdict, Violated) for r in res)} of {len(res)} violated")
+            batch_done = [c for c, _ in work]
+            if verify:
+                rep.breaches += _breaches(rep, batch_done)
+    finally:
+        pool.shutdown()
+    rep.seconds = time.perf_counter() - start
+    return rep
+
+
+def _breaches(rep: LatticeReport, new: list[frozenset]) -> list[str]:
+    """Pairs C < D with a property violated under C and proved under D."""
+    out = []
+    for (p, c), v in rep.cells.items():
+        for d in new:
+            w = rep.cells.get((p, d))
+            if w is None:
+                continue
+            if c < d and v.verdict == "violated" and w.verdict == "proved":
+                out.append(f"{p}: violated under {rep.name(c)} but proved under {rep.name(d)}")
+            if d < c and w.verdict == "violated" and v.verdict == "proved":
+                out.append(f"{p}: violated under {rep.name(d)} but proved under {rep.name(c)}")
+    return out
+
+
+# --- rendering -------------------------------------------------------------------------
+def report_text(rep: LatticeReport) -> str:
+    lines = [f"threat lattice over {', '.join(rep.actors)} ({2 ** len(rep.actors)} coalitions), "
+             f"state limit {rep.max_states} ({max(rep.max_states, SINGLE_MAX_STATES)} for single actors)", ""]
+    for p in rep.properties:
+        bad = rep.minimal_breaking(p)
+        good = rep.maximal_holding(p)
+        lines.append(p)
+        lines.append("  minimal coalitions that break it: " + (", ".join(rep.name(c) for c in bad) or "none"))
+        lines.append("  maximal coalitions under which it holds: " + (", ".join(
+            rep.name(c) + ("" if ex else " (bounded)") for c, ex in good) or "none"))
+        inc = [c for (q, c), v in rep.cells.items() if q == p and v.verdict == "inconclusive"]
+        if inc:
+            lines.append(f"  inconclusive under {len(inc)} coalitions, e.g. {rep.name(min(inc, key=_order))}")
+    total = len(rep.properties) * 2 ** len(rep.actors)
+    lines += ["", f"{rep.explored} coalitions explored, {rep.saved_coalitions} never explored; "
+                  f"{rep.saved} of {total} verdicts carried by monotonicity instead of searched; "
+                  f"{rep.seconds:.1f}s",
+              "(bounded) = proved within the state limit only; a bounded proof is never carried to subsets"]
+    if rep.breaches:
+        lines += ["", "MONOTONICITY BREACHES (the model is not monotone here):"] + [f"  {b}" for b in rep.breaches]
+    return "\n".join(lines)
+
+
+def report_json(rep: LatticeReport) -> dict:
+    return {"version": 1, "actors": list(rep.actors), "max_states": rep.max_states,
+            "explored": rep.explored, "saved": rep.saved, "seconds": round(rep.seconds, 2),
+            "breaches": rep.breaches,
+            "properties": {p: {"minimal_breaking": [rep.name(c) for c in rep.minimal_breaking(p)],
+                               "maximal_holding": [{"threat": rep.name(c), "exhaustive": ex}
+                                                   for c, ex in rep.maximal_holding(p)]}
+                           for p in rep.properties},
+            "cells": [{"property": p, "threat": rep.name(c), "verdict": v.verdict, "how": v.how,
+                       "exhaustive": v.exhaustive} for (p, c), v in sorted(
+                           rep.cells.items(), key=lambda kv: (kv[0][0], _order(kv[0][1])))]}

@@ -1,0 +1,265 @@
+"""Grounding: the finite transition system the SMT engine encodes.
+
+Handlers are pure functions of a party's own state and its input, so each
+party's local transitions can be computed one party at a time. Saturation
+collects every local state a party can reach and every transition out of it,
+on a synthetic world where that party is in that state, every message ever
+sent to it is in flight, and the adversary knows everything it could ever
+learn (`kmax`). That over-approximates which transitions exist; z3 decides
+which are taken when, with exact knowledge. What a transition teaches the
+adversary is computed separately, from empty knowledge.
+
+A party whose state is a list of independent session slots (a system's
+`slots(party)`, e.g. a CVM) is grounded one slot at a time: each slot is a
+unit "party#key" with its own local states, so concurrent sessions add
+their states instead of multiplying them. Ordered slots start one after
+another (`after_unit`): a CVM's session once the one before exists, a
+client's once the one before ended (the previous unit's `ready` states).
+
+A rejected delivery is not grounded: it only drops a message, and dropping
+a message never enables anything nor changes what a property reads, so every
+run has a run without its drops that reaches the same verdicts.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Optional
+
+from ppverify.models.deduction import Knowledge
+from ppverify.models.terms import Term
+from ppverify.models.theory import rules
+from ppverify.protocol.world import Deliver, Inject, World
+
+
+@dataclass
+class Transition:
+    id: int
+    party: str
+    pre: int                  # local state indices of `party`
+    post: int
+    action: object            # the Invoke / Deliver / Inject it stands for
+    consumes: Optional[int]   # message index taken from flight (a delivery)
+    inject: Optional[Term]    # payload that must be derivable (an injection)
+    move: int                 # counts against the scenario's injection bound
+    sends: tuple[int, ...]
+    learned: tuple[Term, ...]  # what the adversary observes (not what analysis adds)
+    events: tuple[int, ...]
+    out: object
+    after: World              # the synthetic world after it (for local monitors)
+    before: World
+    after_unit: Optional[str] = None  # a slot's start: this unit must be in one of its `ready` states
+
+
+@dataclass
+class Ground:
+    parties: list[str]
+    states: dict[str, list]             # party -> local states; index = encoding value
+    initial: dict[str, int]
+    messages: list
+    in_flight: frozenset[int]          # messages in flight initially
+    events: list
+    transitions: list[Transition]
+    k0: Knowledge                       # the adversary's initial knowledge
+    kmax: Knowledge                     # everything it could ever learn
+    truncated: bool                     # some injection enumeration hit its budget
+    stats: dict = field(default_factory=dict)
+    owner: dict = field(default_factory=dict)   # unit -> the party it is (or is a slot of)
+    ready: dict = field(default_factory=dict)   # unit -> its states that let the next slot start
+
+    def party(self, unit: str) -> str:
+        return self.owner.get(unit, unit)
+
+
+def _observed(known: frozenset) -> tuple[Term, ...]:
+    """The terms of a closed set that analysis of the others does not yield."""
+    k = Knowledge(known)
+    made = set()
+    for t in known:
+        for key, parts in rules(t):
+            if key is None or k.derivable(key):
+                made.update(parts)
+    return tuple(sorted((t for t in known if t not in made), key=repr))
+
+
+UNTRACKED_STATES = 2_000
+
+
+class _Unbounded(Exception):
+    """A unit's local states grow without its consumed messages tracked."""
+
+
+def ground(system, max_moves: int, limit: int = 200_000, max_transitions: int = 6_000) -> Ground:
+    """Ground `system`; raises RuntimeError past `limit` local histories of one
+    party or `max_transitions` transitions (the encoding grows with both).
+
+    A unit's local states are first collected as if every message could be
+    delivered to it again and again: a superset of the states it can reach
+    (sound, since z3 encodes exactly which messages are in flight), and small
+    when the state itself records what was taken (a session's phase). That is
+    done for slots; a whole party (the acs's bare counter) keeps the messages
+    it consumed in its histories, and so does a slot whose states pass
+    UNTRACKED_STATES (grounding starts again)."""
+    slots = getattr(system, "slots", lambda p: ())
+    tracked: set = {p for p, _ in system.initial().states if not slots(p)}
+    while True:
+        try:
+            return _ground(system, max_moves, limit, max_transitions, frozenset(tracked))
+        except _Unbounded as e:
+            tracked.add(e.args[0])
+
+
+def _ground(system, max_moves: int, limit: int, max_transitions: int, tracked: frozenset) -> Ground:
+    w0 = system.initial()
+    names = [p for p, _ in w0.states]
+    base = dict(w0.states)
+    slots = getattr(system, "slots", lambda p: ())
+    owner, key_of, prev = {}, {}, {}
+    for p in names:
+        keys = slots(p)
+        units = [f"{p}#{k}" for k in keys]
+        owner.update({u: p for u in units} if keys else {p: p})
+        key_of.update(zip(units, keys))
+        if keys and system.slot_ordered(p):
+            prev.update(zip(units[1:], units))
+    parties = list(owner)     # the units
+    states = {u: [base[u] if u in base else system.slot_state(owner[u], key_of[u], None)]
+              for u in parties}
+    index = {u: {states[u][0]: 0} for u in parties}
+    messages, msg_index = [], {}
+    to_party: dict[str, list[int]] = {p: [] for p in names}
+    events, ev_index = [], {}
+    transitions: list[Transition] = []
+    seen: dict = {}
+    k0 = w0.knowledge
+    kmax = k0
+    truncated = False
+
+    def msg_id(m) -> int:
+        i = msg_index.get(m)
+        if i is None:
+            i = msg_index[m] = len(messages)
+            messages.append(m)
+            if m.dst in to_party:
+                to_party[m.dst].append(i)
+        return i
+
+    def ev_id(e) -> int:
+        i = ev_index.get(e)
+        if i is None:
+            i = ev_index[e] = len(events)
+            events.append(e)
+        return i
+
+    def _expand(u: str, si: int, deps: tuple, ctx: tuple):
+        nonlocal kmax, truncated
+        p = owner[u]
+        slot = key_of.get(u)
+        local = dict(base)
+        parts: dict = {}
+        for d, c in zip(deps, ctx):
+            if d in key_of:
+                q = owner[d]
+                parts.setdefault(q, {})[key_of[d]] = system.slot_of(q, key_of[d], states[d][c])
+            else:
+                local[d] = states[d][c]
+        local.update((q, system.slot_compose(q, e)) for q, e in parts.items())
+        local[p] = states[u][si]
+        w = World(tuple((q, local[q]) for q in names),
+                  frozenset(messages[i] for i in to_party[p]), kmax, frozenset(),
+                  frozenset(), frozenset(), None)
+        blank = w.replace(knowledge=Knowledge())
+        for a in system.enabled(w, max_moves, p):
+            if a == "budget-hit":
+                truncated = True
+                continue
+            key = (u, si, a)
+            if key in seen:
+                if seen[key] is not None:
+                    yield seen[key]
+                continue
+            w2, out, rej = system.step(blank, a)
+            if rej is not None:   # a rejected delivery only drops the message
+                seen[key] = None
+                continue
+            post = w2.state(p)
+            try:
+                other = slot is not None and system.slot_state(p, slot, system.slot_of(p, slot, post)) != post
+            except ValueError as e:
+                raise RuntimeError(f"grounding cannot split {p} into slots: {e}") from None
+            if other:
+                seen[key] = None   # it creates another slot: that unit's transition
+                continue
+            if post not in index[u]:
+                index[u][post] = len(states[u])
+                states[u].append(post)
+            sends = tuple(msg_id(m) for m in out.sends if m in w2.inflight)
+            learned = _observed(w2.knowledge.known) if w2.knowledge else ()
+            if learned and not all(t in kmax.known for t in learned):
+                kmax = kmax.add(learned)
+            t = Transition(len(transitions), u, si, index[u][post], a,
+                           msg_id(a.msg) if isinstance(a, Deliver) else None,
+                           a.msg.payload if isinstance(a, Inject) else None,
+                           int(isinstance(a, Inject) and w2.moves > blank.moves),
+                           sends, learned, tuple(ev_id(e) for e in out.events), out, w2, blank,
+                           prev.get(u) if si == 0 else None)
+            transitions.append(t)
+            seen[key] = t
+            if len(transitions) > max_transitions:
+                if u not in tracked:
+                    raise _Unbounded(u)
+                raise RuntimeError(f"grounding exceeds {max_transitions} transitions "
+                                   f"({len(states[u])} local states of {u} so far)")
+            yield t
+
+    initial_flight = frozenset(msg_id(m) for m in w0.inflight)
+    outgoing: dict = {}   # (party, state index, context) -> [(action, transition)]
+    stamp = None
+    while stamp != (len(messages), len(kmax)):
+        # Walk each party's local histories (a delivered message is consumed,
+        # injections count against the bound) until the message pool and the
+        # adversary's reachable knowledge stop growing.
+        stamp = (len(messages), len(kmax))
+        for p in parties:
+            # A history node (state, consumed, injections) is skipped when one
+            # already visited has the same state, a subset of the consumed
+            # messages and no more injections: it allows everything this one
+            # does. (Untracked units consume nothing here.)
+            todo, visited = [(0, frozenset(), 0)], {0: [(frozenset(), 0)]}
+            count = 1
+            while todo:
+                si, consumed, moves = todo.pop()
+                deps = system.depends(owner[p], key_of.get(p), states[p][si])
+                for ctx in itertools.product(*(range(len(states[d])) for d in deps)):
+                    key = (p, si, ctx)
+                    if key not in outgoing or outgoing[key][0] != (len(messages), len(kmax)):
+                        outgoing[key] = ((len(messages), len(kmax)), list(_expand(p, si, deps, ctx)))
+                    for t in outgoing[key][1]:
+                        if t.consumes is not None and t.consumes in consumed:
+                            continue
+                        if moves + t.move > max_moves:
+                            continue
+                        c2 = consumed | {t.consumes} if t.consumes is not None and p in tracked else consumed
+                        m2 = moves + t.move
+                        seen_here = visited.setdefault(t.post, [])
+                        if any(c <= c2 and m <= m2 for c, m in seen_here):
+                            continue
+                        seen_here.append((c2, m2))
+                        todo.append((t.post, c2, m2))
+                        count += 1
+                        if count > limit:
+                            raise RuntimeError(f"grounding of {p} exceeds {limit} local histories")
+                        if p not in tracked and len(states[p]) > UNTRACKED_STATES:
+                            raise _Unbounded(p)
+    ready = {u: frozenset(si for si, st in enumerate(states[u])
+                          if system.slot_ready(owner[u], system.slot_of(owner[u], key_of[u], st)))
+             for u in set(prev.values())}
+    g = Ground(parties, states, {p: 0 for p in parties}, messages, initial_flight, events,
+               transitions, k0, kmax, truncated,
+               {"local_states": sum(len(v) for v in states.values()), "transitions": len(transitions),
+                "messages": len(messages), "events": len(events), "terms": len(kmax.known)}, owner, ready)
+    try:
+        getattr(system, "check_slots", lambda g: None)(g)
+    except ValueError as e:
+        raise RuntimeError(f"grounding cannot split into slots: {e}") from None
+    return g

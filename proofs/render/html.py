@@ -1,0 +1,186 @@
+"""The bundle as one self-contained HTML page: inline CSS, diagrams as inline
+SVG (`proofs.svg`), no JavaScript, no external resources, so it opens offline."""
+from __future__ import annotations
+
+import re
+from html import escape
+
+from ppverify.proofs.render.diagrams import CHANNEL_CLASSES, sequence_from_actions, trace_sequence
+from ppverify.proofs.properties.catalogue import BY_NAME
+from ppverify.proofs.analyses.report import (Bundle, attack_numbers, cell, counts, guarantees, step_parts, threat_rows,
+                           trace_file)
+from ppverify.proofs.render.markdown import HONEST_MISSING, scenario_line
+from ppverify.proofs.render.svg import sequence_svg, system_svg
+
+CSS = """
+body{font-family:Helvetica,Arial,sans-serif;color:#263238;max-width:1200px;margin:0 auto;padding:24px;line-height:1.45}
+h1{font-size:26px;margin-bottom:4px} h2{border-bottom:2px solid #cfd8dc;padding-bottom:4px;margin-top:36px}
+code{background:#eceff1;padding:1px 4px;border-radius:3px;font-size:90%}
+table{border-collapse:collapse;margin:12px 0;font-size:14px}
+th,td{border:1px solid #cfd8dc;padding:5px 9px;text-align:left;vertical-align:top}
+th{background:#eceff1} td.proved{background:#e8f5e9;color:#1b5e20}
+td.violated{background:#ffcdd2;color:#b71c1c;font-weight:bold} td.inconclusive{background:#fff3e0;color:#e65100}
+td.proved,td.violated,td.inconclusive{text-align:center} td.stops{background:#e3f2fd;color:#0d47a1}
+.diagram{overflow-x:auto;border:1px solid #eceff1;padding:8px;margin:12px 0;background:#fff}
+.diagram svg{max-width:100%;height:auto}
+.attack{border-left:4px solid #c62828;padding-left:16px;margin:28px 0}
+ol.steps li{margin:3px 0} .learned{color:#c62828} .injected{color:#c62828;font-weight:bold}
+.legend span{display:inline-block;margin-right:18px} .muted{color:#607d8b} nav a{margin-right:14px}
+"""
+SYMBOL = {"proved": "✔ proved", "violated": "✘ violated", "inconclusive": "? inconclusive"}
+
+
+def _inline(md: str) -> str:
+    """The Markdown the bundle's prose uses: `code`, **bold**, [text](url)."""
+    s = escape(md, quote=False)
+    s = re.sub(r"`([^`]+)`", r"<code>\1</code>", s)
+    s = re.sub(r"\*\*([^*]+)\*\*", r"<strong>\1</strong>", s)
+    return re.sub(r"\[([^\]]+)\]\(([^)\s]+)\)", r'<a href="\2">\1</a>', s)
+
+
+def _blocks(md: str) -> str:
+    """Paragraphs and bullet lists (continuation lines indented)."""
+    out, items, para = [], [], []
+    for line in md.splitlines() + [""]:
+        if line.startswith("- "):
+            if para:
+                out.append(f"<p>{_inline(' '.join(para))}</p>")
+                para = []
+            items.append(line[2:].strip())
+        elif line.startswith("  ") and items:
+            items[-1] += " " + line.strip()
+        elif line.strip():
+            para.append(line.strip())
+        else:
+            if items:
+                out.append("<ul>" + "".join(f"<li>{_inline(i)}</li>" for i in items) + "</ul>")
+                items = []
+            if para:
+                out.append(f"<p>{_inline(' '.join(para))}</p>")
+                para = []
+    return "\n".join(out)
+
+
+def _table(head: list[str], rows: list[list[str]], cls: list[list[str]] | None = None) -> str:
+    h = "".join(f"<th>{c}</th>" for c in head)
+    body = []
+    for i, row in enumerate(rows):
+        tds = "".join(f"<td class='{cls[i][j]}'>{c}</td>" if cls and cls[i][j] else f"<td>{c}</td>"
+                      for j, c in enumerate(row))
+        body.append(f"<tr>{tds}</tr>")
+    return f"<table><thead><tr>{h}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _checked(bundle: Bundle) -> str:
+    i, n = bundle.info, counts(bundle)
+    facts = [("Command", f"<code>{escape(i.command)}</code>"), ("Scenario", _inline(scenario_line(i.scenario))),
+             ("Threat models", ", ".join(f"<code>{escape(t)}</code>" for t in i.threats)),
+             ("Properties", f"{len(i.properties)} (SPEC section 6)"),
+             ("Engines", ", ".join(f"<code>{escape(e)}</code>" for e in i.engines)
+              + f"; state limit {i.max_states:,} per threat model, at most {i.max_moves} adversary "
+                "injections per path"),
+             ("Tools", escape(", ".join(f"{k} {v}" for k, v in i.tools))),
+             ("Run", f"started {escape(i.started)}, {i.seconds:.1f} s; {n['proved']} proved, "
+                     f"{n['violated']} violated, {n['inconclusive']} inconclusive")]
+    rows = [[f"<code>{escape(r['threat'])}</code>", f"{r['states']:,}", f"{r['transitions']:,}",
+             f"{r['seconds']:.1f}", "yes" if r["partner"] else "<strong>no</strong>", escape(r["search"])]
+            for r in threat_rows(bundle)]
+    return ("<table>" + "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in facts) + "</table>"
+            + _table(["threat model", "states", "transitions", "seconds", "honest run reached", "search"], rows))
+
+
+def matrix_html(bundle: Bundle) -> str:
+    nums = attack_numbers(bundle)
+    rows, cls = [], []
+    for p in bundle.info.properties:
+        row, c = [f"<code>{escape(p)}</code>"], [""]
+        for t in bundle.info.threats:
+            r = cell(bundle, p, t)
+            v = r.verdict.verdict if r else ""
+            text = SYMBOL.get(v, "–")
+            if (p, t) in nums:
+                text = f"<a href='#attack-{nums[(p, t)]}'>{text} ({nums[(p, t)]})</a>"
+            row.append(text)
+            c.append(v)
+        rows.append(row)
+        cls.append(c)
+    return _table(["property"] + [f"<code>{escape(t)}</code>" for t in bundle.info.threats], rows, cls)
+
+
+def _step(step) -> str:
+    p = step_parts(step)
+    if p["invoke"]:
+        return f"<li><strong>{escape(p['actor'])}</strong>: {escape(p['what'])}</li>"
+    pick = f" (picks <code>{escape(p['choice'])}</code>)" if p["choice"] else ""
+    who = (f"<span class='injected'>adversary, posing as {escape(p['src'])},</span>" if p["injected"]
+           else f"<strong>{escape(p['src'])}</strong>")
+    out = (f"<li>{who} → <strong>{escape(p['dst'])}</strong>: <code>{escape(p['kind'])}</code>{pick}, "
+           f"carrying <code>{escape(p['payload'])}</code>")
+    if p["learned"]:
+        out += ("<br><span class='learned'>the adversary now knows "
+                + ", ".join(f"<code>{escape(x)}</code>" for x in p["learned"]) + "</span>")
+    return out + "</li>"
+
+
+def attack_html(i: int, trace, bundle: Bundle) -> str:
+    prop = BY_NAME.get(trace.property)
+    replay = bundle.replays.get((trace.property, trace.threat))
+    label = f"attack {i}: {trace.property} under {trace.threat}"
+    out = [f"<section class='attack' id='attack-{i}'>",
+           f"<h3>Attack {i}: <code>{escape(trace.property)}</code> under <code>{escape(trace.threat)}</code></h3>",
+           f"<p><strong>Property</strong>: {escape(prop.statement) if prop else ''}.<br>"
+           f"<strong>Scenario</strong>: {_inline(scenario_line(trace.scenario))}.</p>",
+           "<ol class='steps'>" + "".join(_step(s) for s in trace.steps) + "</ol>",
+           f"<p><strong>Outcome:</strong> {escape(trace.explanation)}.</p>",
+           f"<div class='diagram'>{sequence_svg(trace_sequence(trace, bundle.roles), label)}</div>"]
+    if replay is not None:
+        f = escape(trace_file(trace))
+        out.append(f"<p><strong>Replay evidence:</strong> re-run on the symbolic model before this report "
+                   f"was written; the last step violates the property again ({escape(replay)}). Saved as "
+                   f"<a href='{f}'><code>{f}</code></a>; re-run it with <code>ppverify replay {f}</code>.</p>")
+    return "\n".join(out + ["</section>"])
+
+
+def bundle_html(bundle: Bundle) -> str:
+    attacks = bundle.attacks()
+    system, how = system_svg(bundle.system)
+    honest = sequence_svg(sequence_from_actions(bundle.honest, bundle.roles), "the honest session")
+    yes, no = guarantees(bundle)
+    nav = ["checked", "system", "honest", "matrix"] + [f"extra-{k}" for k in range(len(bundle.extras))] + [
+        "attacks", "limits"]
+    titles = {"checked": "What was checked", "system": "System", "honest": "Honest session",
+              "matrix": "Matrix", "attacks": f"Attacks ({len(attacks)})", "limits": "Guarantees and limits"}
+    titles.update({f"extra-{k}": e.title for k, e in enumerate(bundle.extras)})
+    out = ["<!DOCTYPE html>", "<html lang='en'><head><meta charset='utf-8'>",
+           "<title>ppverify design review: WhatsApp Private Processing</title>", f"<style>{CSS}</style>",
+           "</head><body>", "<h1>ppverify design review: WhatsApp Private Processing</h1>",
+           "<p class='muted'>Generated from one run of the checks. Self-contained: no scripts, no "
+           "external resources.</p>",
+           "<nav>" + "".join(f"<a href='#{k}'>{escape(titles[k])}</a>" for k in nav) + "</nav>",
+           "<h2 id='checked'>What was checked</h2>", _checked(bundle),
+           "<h2 id='system'>System</h2>",
+           "<p>Parties and trust boundaries (SPEC section 2); the channels are the links the honest session "
+           f"uses, classified by the model's visibility rules. Drawn with {escape(how)}.</p>",
+           "<ul>" + "".join(f"<li><strong>{k}</strong>: {_inline(v)}</li>" for k, v in CHANNEL_CLASSES.items())
+           + "</ul>", f"<div class='diagram'>{system}</div>",
+           "<h2 id='honest'>The honest session</h2>",
+           (f"<p>Derived from the model's honest run ({len(bundle.honest)} steps, no adversary): the "
+            f"reachability partner every proof depends on.</p><div class='diagram'>{honest}</div>"
+            if bundle.honest else f"<p><strong>{escape(HONEST_MISSING)}</strong></p>"),
+           "<h2 id='matrix'>Property × threat-model matrix</h2>", matrix_html(bundle),
+           "<p class='legend'><span>✔ proved within the bounds above</span><span>✘ violated: counterexample "
+           "found and replayed</span><span>? inconclusive: never a pass</span></p>"]
+    for k, extra in enumerate(bundle.extras):
+        out += [f"<h2 id='extra-{k}'>{escape(extra.title)}</h2>", extra.html]
+    if bundle.not_run:
+        out.append(f"<p class='muted'>{escape(' and '.join(bundle.not_run))}: not run for this bundle; "
+                   "<code>ppverify report --extras</code> adds them (several minutes).</p>")
+    out.append("<h2 id='attacks'>Attacks</h2>")
+    out += [attack_html(i, t, bundle) for i, t in enumerate(attacks, 1)] or [
+        "<p>No property was violated in this run.</p>"]
+    out += ["<h2 id='limits'>Guarantees and limits of this run</h2>", "<p>What is guaranteed:</p>",
+            "<ul>" + "".join(f"<li>{_inline(x)}</li>" for x in yes) + "</ul>", "<p>What is not:</p>",
+            "<ul>" + "".join(f"<li>{_inline(x)}</li>" for x in no) + "</ul>"]
+    for title, body in bundle.assumptions:
+        out += [f"<h3>{escape(title)}</h3>", _blocks(body)]
+    return "\n".join(out + ["</body></html>"])

@@ -1,0 +1,133 @@
+"""The bundle as Markdown that renders on GitHub (Mermaid diagrams in fenced
+blocks). Pure functions of a `Bundle` / `Trace`: no check runs here."""
+from __future__ import annotations
+
+from ppverify.proofs.render.diagrams import (CHANNEL_CLASSES, sequence_from_actions, sequence_mermaid, system_mermaid,
+                             trace_sequence)
+from ppverify.proofs.properties.catalogue import BY_NAME
+from ppverify.proofs.analyses.report import (Bundle, attack_numbers, cell, counts, guarantees, step_parts, threat_rows,
+                           trace_file)
+from ppverify.proofs.core.verdicts import Trace
+
+HONEST_MISSING = ("The honest session does not complete in this scenario, so nothing can be proved "
+                  "here: every cell that is not violated is inconclusive (vacuous).")
+MARK = {"proved": "✅ proved", "violated": "❌ **violated**", "inconclusive": "⚠️ inconclusive"}
+
+
+def _mermaid(text: str) -> str:
+    return f"```mermaid\n{text}\n```"
+
+
+def scenario_line(sc: dict) -> str:
+    params = ", ".join(f"`{k}={v}`" for k, v in sc.get("parameters", {}).items())
+    disabled = ", ".join(f"`{c}`" for c in sc.get("disabled", [])) or "none (the published design)"
+    b = sc.get("bounds", {})
+    return (f"controls disabled: {disabled}; parameters: {params}; bounds: {b.get('clients')} client(s), "
+            f"{b.get('sessions')} session(s) per client, {b.get('cvms')} honest orchestrator CVM(s)")
+
+
+def step_markdown(step) -> str:
+    p = step_parts(step)
+    if p["invoke"]:
+        return f"{step.number}. **{p['actor']}**: {p['what']}"
+    pick = f" (picks `{p['choice']}`)" if p["choice"] else ""
+    who = (f"**adversary**, posing as **{p['src']}**," if p["injected"] else f"**{p['src']}**")
+    line = f"{step.number}. {who} → **{p['dst']}**: `{p['kind']}`{pick}, carrying `{p['payload']}`"
+    if p["learned"]:
+        line += "\n   — the adversary now knows " + ", ".join(f"`{x}`" for x in p["learned"])
+    return line
+
+
+def trace_markdown(trace: Trace, roles: dict, replay: str | None = None) -> str:
+    """One attack: statement, numbered causal steps, sequence diagram, replay evidence."""
+    prop = BY_NAME.get(trace.property)
+    out = [f"**Property** `{trace.property}`" + (f": {prop.statement}." if prop else ""),
+           f"**Threat model** `{trace.threat}`; {scenario_line(trace.scenario)}.", "",
+           *[step_markdown(s) for s in trace.steps], "",
+           f"**Outcome:** {trace.explanation}.", "", _mermaid(sequence_mermaid(trace_sequence(trace, roles)))]
+    if replay is not None:
+        out += ["", f"**Replay evidence:** re-run on the symbolic model before this report was written; "
+                f"the last step violates the property again ({replay}). Saved as "
+                f"[`{trace_file(trace)}`]({trace_file(trace)}); re-run it with "
+                f"`ppverify replay {trace_file(trace)}`."]
+    return "\n".join(out)
+
+
+def matrix_markdown(bundle: Bundle) -> str:
+    threats, nums = bundle.info.threats, attack_numbers(bundle)
+    lines = ["| property | " + " | ".join(f"`{t}`" for t in threats) + " |",
+             "|---|" + "---|" * len(threats)]
+    for p in bundle.info.properties:
+        cells = []
+        for t in threats:
+            r = cell(bundle, p, t)
+            if r is None:
+                cells.append("–")
+                continue
+            text = MARK[r.verdict.verdict]
+            if (p, t) in nums:
+                text += f" ([attack {nums[(p, t)]}](#attack-{nums[(p, t)]}))"
+            cells.append(text)
+        lines.append(f"| `{p}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def checked_markdown(bundle: Bundle) -> str:
+    i, n = bundle.info, counts(bundle)
+    lines = [f"- **Command:** `{i.command}`",
+             f"- **Scenario:** {scenario_line(i.scenario)}",
+             "- **Threat models:** " + ", ".join(f"`{t}`" for t in i.threats),
+             f"- **Properties:** {len(i.properties)} (SPEC section 6)",
+             "- **Engines:** " + ", ".join(f"`{e}`" for e in i.engines)
+             + f"; state limit {i.max_states:,} per threat model, at most {i.max_moves} adversary "
+               "injections per path",
+             "- **Tools:** " + ", ".join(f"{k} {v}" for k, v in i.tools),
+             f"- **Run:** started {i.started}, {i.seconds:.1f} s; {n['proved']} proved, "
+             f"{n['violated']} violated, {n['inconclusive']} inconclusive", "",
+             "| threat model | states | transitions | seconds | honest run reached | search |",
+             "|---|---|---|---|---|---|"]
+    for row in threat_rows(bundle):
+        lines.append(f"| `{row['threat']}` | {row['states']:,} | {row['transitions']:,} | "
+                     f"{row['seconds']:.1f} | {'yes' if row['partner'] else '**no**'} | {row['search']} |")
+    return "\n".join(lines)
+
+
+def _honest(bundle: Bundle, seq) -> list[str]:
+    if not bundle.honest:
+        return [HONEST_MISSING]
+    return [f"Derived from the model's honest run ({len(bundle.honest)} steps, no adversary): the "
+            "reachability partner every proof depends on.", "", _mermaid(sequence_mermaid(seq))]
+
+
+def bundle_markdown(bundle: Bundle) -> str:
+    attacks = bundle.attacks()
+    honest = sequence_from_actions(bundle.honest, bundle.roles)
+    yes, no = guarantees(bundle)
+    out = ["# ppverify design review: WhatsApp Private Processing", "",
+           "Generated from one run of the checks; the same data is in `index.html` (one self-contained "
+           "page), `results.json`, and `traces/`.", "",
+           "## What was checked", "", checked_markdown(bundle), "",
+           "## System", "", "Parties and trust boundaries (SPEC section 2); the channels are the links the "
+           "honest session uses, classified by the model's visibility rules:", "",
+           *[f"- **{k}**: {v}" for k, v in CHANNEL_CLASSES.items()], "",
+           _mermaid(system_mermaid(bundle.system)), "",
+           "## The honest session", "", *(_honest(bundle, honest)), "",
+           "## Property × threat-model matrix", "", matrix_markdown(bundle), "",
+           "✅ proved within the bounds above · ❌ violated: counterexample found and replayed · "
+           "⚠️ inconclusive: never a pass", ""]
+    for extra in bundle.extras:
+        out += [f"## {extra.title}", "", extra.markdown, ""]
+    if bundle.not_run:
+        out += [f"_{' and '.join(bundle.not_run)}: not run for this bundle; `ppverify report --extras` adds "
+                "them (several minutes)._", ""]
+    out += ["## Attacks", ""]
+    if not attacks:
+        out += ["No property was violated in this run.", ""]
+    for i, t in enumerate(attacks, 1):
+        out += [f'<a id="attack-{i}"></a>', "", f"### Attack {i}: `{t.property}` under `{t.threat}`", "",
+                trace_markdown(t, bundle.roles, bundle.replays.get((t.property, t.threat))), ""]
+    out += ["## Guarantees and limits of this run", "", "What is guaranteed:", "",
+            *[f"- {x}" for x in yes], "", "What is not:", "", *[f"- {x}" for x in no], ""]
+    for title, body in bundle.assumptions:
+        out += [f"### {title}", "", body, ""]
+    return "\n".join(out).rstrip() + "\n"
