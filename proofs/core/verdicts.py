@@ -9,9 +9,21 @@ Unknown is never a pass.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional, Union
+from enum import Enum
+from typing import ClassVar, Optional, Union
 
 TRACE_VERSION = 1
+
+
+class Kind(str, Enum):
+    """A verdict's kind, as JSON and the manifest spell it. Compare kinds with
+    these members (or `isinstance` on the verdict), never with string literals."""
+    PROVED = "proved"
+    VIOLATED = "violated"
+    INCONCLUSIVE = "inconclusive"
+
+    def __str__(self) -> str:
+        return self.value
 
 
 @dataclass(frozen=True)
@@ -45,7 +57,7 @@ class Proved:
     exhaustive: bool = False
     states: Optional[int] = None
     note: str = ""
-    verdict = "proved"
+    verdict: ClassVar[Kind] = Kind.PROVED
 
 
 @dataclass(frozen=True)
@@ -53,7 +65,7 @@ class Violated:
     engine: str
     trace: Trace
     states: Optional[int] = None
-    verdict = "violated"
+    verdict: ClassVar[Kind] = Kind.VIOLATED
 
 
 @dataclass(frozen=True)
@@ -61,7 +73,7 @@ class Inconclusive:
     engine: str
     reason: str
     states: Optional[int] = None
-    verdict = "inconclusive"
+    verdict: ClassVar[Kind] = Kind.INCONCLUSIVE
 
 
 Verdict = Union[Proved, Violated, Inconclusive]
@@ -81,7 +93,7 @@ class Result:
     def to_json(self) -> dict:
         v = self.verdict
         return {"property": self.property, "threat": self.threat, "scenario": self.scenario,
-                "verdict": v.verdict, "engine": v.engine,
+                "verdict": v.verdict.value, "engine": v.engine,
                 "bound": v.bound if isinstance(v, Proved) else None,
                 "exhaustive": v.exhaustive if isinstance(v, Proved) else None,
                 "note": v.note if isinstance(v, Proved) and v.note else None,
