@@ -135,3 +135,13 @@ def test_an_unrelated_project_runs_pytest_as_without_ppverify(tmp_path):
                          cwd=tmp_path, env=env, capture_output=True, text=True)
     assert res.returncode == 0, res.stdout + res.stderr
     assert "1 passed" in res.stdout and "ppverify" not in res.stdout + res.stderr, res.stdout
+
+
+def test_ci_runs_the_readme_commands_verbatim():
+    """A newcomer copies the README's two commands; CI must run exactly those."""
+    ci = (ROOT / ".ci" / "run").read_text().split("# --- the README's two commands ---\n", 1)[1]
+    commands = [line for line in ci.splitlines() if line.strip()]
+    readme = (ROOT / "README.md").read_text()
+    two = readme.split("## Two commands", 1)[1].split("\n## ", 1)[0]
+    shown = [line[4:] for line in two.splitlines() if line.startswith("    ")]
+    assert commands == shown, f".ci/run runs {commands}, the README shows {shown}"
