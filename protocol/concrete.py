@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pyhpke import AEADId, CipherSuite, KDFId, KEMId, KEMKeyPair, PyHPKEError
 
-from ppverify.protocol import rsabssa, voprf_p384
+from ppverify.protocol import merkle, rsabssa, voprf_p384
 from ppverify.protocol.crypto import FRESH_KINDS, CryptoError
 
 CREDENTIAL_SCHEMES = ("voprf", "rsa-blind")
@@ -99,57 +99,6 @@ def hpke_sender(pub: bytes, info: bytes, eph_sk: bytes):
 
 def hpke_recipient(sk: bytes, info: bytes, enc: bytes):
     return _SUITE.create_recipient_context(enc, _SUITE.kem.deserialize_private_key(sk), info)
-
-
-# --- Merkle trees, RFC 9162 section 2.1 -----------------------------------------
-
-def _leaf_hash(leaf: bytes) -> bytes:
-    return hashlib.sha256(b"\x00" + leaf).digest()
-
-
-def _node_hash(left: bytes, right: bytes) -> bytes:
-    return hashlib.sha256(b"\x01" + left + right).digest()
-
-
-def _split_point(n: int) -> int:
-    return 1 << ((n - 1).bit_length() - 1)  # largest power of two < n
-
-
-def _mth(leaves: Sequence[bytes]) -> bytes:
-    if not leaves:
-        return hashlib.sha256(b"").digest()
-    if len(leaves) == 1:
-        return _leaf_hash(leaves[0])
-    k = _split_point(len(leaves))
-    return _node_hash(_mth(leaves[:k]), _mth(leaves[k:]))
-
-
-def _path(m: int, leaves: Sequence[bytes]) -> list[bytes]:
-    """PATH(m, D[n]) of section 2.1.3.1, leaf side first."""
-    if len(leaves) <= 1:
-        return []
-    k = _split_point(len(leaves))
-    if m < k:
-        return _path(m, leaves[:k]) + [_mth(leaves[k:])]
-    return _path(m - k, leaves[k:]) + [_mth(leaves[:k])]
-
-
-def _verify_path(root: bytes, leaf: bytes, index: int, size: int, path: Sequence[bytes]) -> bool:
-    """Inclusion proof verification, section 2.1.3.2."""
-    if index >= size:
-        return False
-    fn, sn, r = index, size - 1, _leaf_hash(leaf)
-    for p in path:
-        if sn == 0 or len(p) != 32:
-            return False
-        if fn & 1 or fn == sn:
-            r = _node_hash(p, r)
-            while not fn & 1 and fn != 0:
-                fn, sn = fn >> 1, sn >> 1
-        else:
-            r = _node_hash(r, p)
-        fn, sn = fn >> 1, sn >> 1
-    return sn == 0 and hmac.compare_digest(r, root)
 
 
 # --- the backend ------------------------------------------------------------------
@@ -370,7 +319,7 @@ class ConcreteCrypto:
     # --- Merkle trees --------------------------------------------------------------
     @_timed
     def merkle_root(self, leaves: Sequence[bytes]) -> bytes:
-        return _mth([_bytes(leaf) for leaf in leaves])
+        return merkle.tree_hash([_bytes(leaf) for leaf in leaves])
 
     @_timed
     def merkle_proof(self, leaves: Sequence[bytes], index: int) -> bytes:
@@ -378,7 +327,7 @@ class ConcreteCrypto:
         if not 0 <= index < len(leaves):
             raise CryptoError("leaf index outside the tree")
         return encode_tuple(index.to_bytes(8, "big"), len(leaves).to_bytes(8, "big"),
-                            encode_tuple(*_path(index, leaves)))
+                            encode_tuple(*merkle.inclusion_path(index, leaves)))
 
     @_timed
     def merkle_verify(self, root: bytes, leaf: bytes, proof: bytes) -> bool:
@@ -386,7 +335,7 @@ class ConcreteCrypto:
             index, size, path = self.untup(proof, 3)
             if len(index) != 8 or len(size) != 8:
                 return False
-            return _verify_path(_bytes(root), _bytes(leaf), int.from_bytes(index, "big"),
+            return merkle.verify_inclusion(_bytes(root), _bytes(leaf), int.from_bytes(index, "big"),
                                 int.from_bytes(size, "big"), decode_tuple(path))
         except CryptoError:
             return False
