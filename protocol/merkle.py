@@ -29,7 +29,7 @@ def tree_hash(leaves: Sequence[bytes]) -> bytes:
     return node_hash(tree_hash(leaves[:k]), tree_hash(leaves[k:]))
 
 
-def inclusioninclusion_path(m: int, leaves: Sequence[bytes]) -> list[bytes]:
+def inclusion_path(m: int, leaves: Sequence[bytes]) -> list[bytes]:
     """PATH(m, D[n]) of section 2.1.3.1, leaf side first."""
     if len(leaves) <= 1:
         return []
