@@ -14,8 +14,8 @@ from typing import Iterator, Sequence
 class UnknownName(ValueError):
     """A name that is not in its catalogue; the message lists the valid ones."""
 
-    def __init__(self, what: str, name: str, valid: Sequence[str]):
-        super().__init__(f"unknown {what} {name!r}; valid choices: {', '.join(valid)}")
+    def __init__(self, what: str, name: str, valid: Sequence[str], why: str = ""):
+        super().__init__(f"unknown {what} {name!r}{why}; valid choices: {', '.join(valid)}")
         self.what, self.name, self.valid = what, name, tuple(valid)
 
 
@@ -26,9 +26,14 @@ class ThreatModel:
 
     @classmethod
     def parse(cls, text: str, catalogue: Sequence[str]) -> "ThreatModel":
-        names = [n.strip() for n in text.split("+") if n.strip()]
-        if text.strip() in ("", "none"):
-            names = []
+        """`a+b+c` in any order, or `none`; an empty text or an empty part
+        (`network+`, `a++b`) is an error, never a silently smaller model."""
+        if text.strip() == "none":
+            return cls(frozenset(), tuple(catalogue))
+        names = [n.strip() for n in text.split("+")]
+        if "" in names:
+            raise UnknownName("threat model", text, catalogue,
+                              ": an empty actor name (join actors with '+', or write 'none')")
         for n in names:
             if n not in catalogue:
                 raise UnknownName("threat actor", n, catalogue)
