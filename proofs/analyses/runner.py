@@ -1,17 +1,19 @@
 """Run several scenarios' checks, serially or in parallel processes.
 
 Scenarios are independent (one exploration each, no shared state), so
-`jobs > 1` hands them to a `ProcessPoolExecutor`; results come back in the
+`jobs > 1` hands them to worker processes (`pool.workers`, which end with
+the parent); results come back in the
 order the jobs were given, so the output is the same as a serial run's. The
 checker itself never prints: progress goes through the callbacks.
 """
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass
 from typing import Callable, Optional, Sequence
 
 from ppverify.models.scenario import Scenario
+from ppverify.proofs.analyses.pool import workers as worker_pool
 from ppverify.proofs.core.verdicts import Result
 
 
@@ -47,7 +49,7 @@ def run_jobs(jobs: Sequence[Job], max_states: int = 20_000, max_moves: int = 2, 
             if finished:
                 finished(i, job, out[i])
         return out
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+    with worker_pool(min(workers, len(jobs))) as pool:
         futures = {}
         for i, job in enumerate(jobs):
             futures[pool.submit(_check, job, max_states, max_moves, check_kwargs)] = i
