@@ -9,6 +9,7 @@ import pytest
 from ppverify.models.scenario import Bounds
 from ppverify.proofs.analyses.check import EngineDisagreement, check_threat, combine, smt_verdicts
 from ppverify.proofs.core.encodings import Never, Unsettled
+from ppverify.proofs.core.system import SmtSystem
 from ppverify.proofs.engines.ground import ground
 from ppverify.proofs.engines.smt import Encoding, invariant_proofs
 from ppverify.proofs.pp.model import symbolic_model
@@ -243,3 +244,8 @@ def test_an_unsettled_link_fact_is_never_encoded():
     g = ground(Textbook(lowe=False), 2)
     with pytest.raises(ValueError, match="unsettled"):
         Encoding(g, {"client-unlinkability": Unsettled()}, 2)
+
+
+def test_both_systems_offer_every_hook_the_smt_engine_uses():
+    assert isinstance(Textbook(lowe=False), SmtSystem)
+    assert isinstance(PPSystem(symbolic_model(scenario("cdn"))), SmtSystem)

@@ -14,7 +14,7 @@ truncated: not an action, a note that the stream is incomplete.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Optional, Protocol
+from typing import Any, Callable, Iterable, Optional, Protocol, runtime_checkable
 
 from ppverify.proofs.core.encodings import SmtEncoding
 from ppverify.protocol.world import Deliver, Inject, World
@@ -30,6 +30,7 @@ class BudgetHit:
 BUDGET_HIT = BudgetHit()
 
 
+@runtime_checkable
 class System(Protocol):
     name: str
 
@@ -46,6 +47,7 @@ class System(Protocol):
     def may_inject(self, w: World, action) -> Optional[str]: ...
 
 
+@runtime_checkable
 class SmtSystem(System, Protocol):
     """A system the SMT engine grounds (`engines.ground`) and encodes."""
 
