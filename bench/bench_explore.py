@@ -4,7 +4,8 @@ import sys
 import time
 
 from ppverify.models.scenario import Bounds
-from ppverify.proofs.analyses.check import symbolic_model
+from ppverify.proofs.pp.model import symbolic_model
+from ppverify.proofs.pp.system import PPSystem
 from ppverify.proofs.engines.explore import explore
 from ppverify.proofs.properties.catalogue import PROPERTY_NAMES
 from ppverify.protocol.controls import STATED_THREATS, scenario
@@ -13,7 +14,7 @@ from ppverify.protocol.controls import STATED_THREATS, scenario
 def run(threat: str, bounds: Bounds = Bounds(), max_states: int = 20_000) -> None:
     m = symbolic_model(scenario(threat, bounds=bounds))
     t = time.perf_counter()
-    ex = explore(m, PROPERTY_NAMES, max_states=max_states)
+    ex = explore(PPSystem(m), PROPERTY_NAMES, max_states=max_states)
     dt = time.perf_counter() - t
     n = ex.stats["states"]
     print(f"{threat:>22} {bounds.as_dict()}: {n:6d} states {ex.stats['transitions']:7d} transitions "

@@ -12,7 +12,8 @@ import sys
 import time
 
 from ppverify.models.scenario import Bounds
-from ppverify.proofs.analyses.check import smt_verdicts, symbolic_model
+from ppverify.proofs.analyses.check import smt_verdicts
+from ppverify.proofs.pp.model import symbolic_model
 from ppverify.proofs.engines.explore import explore
 from ppverify.proofs.properties.catalogue import PROPERTY_NAMES
 from ppverify.proofs.pp.system import PPSystem
@@ -36,7 +37,7 @@ def smt(threat: str, bounds: Bounds, bound: int, seed: int, timeout: float = 120
 def explorer(threat: str, bounds: Bounds, max_states: int = 20_000) -> str:
     m = symbolic_model(scenario(threat, bounds=bounds))
     t = time.perf_counter()
-    ex = explore(m, PROPERTY_NAMES, max_states=max_states)
+    ex = explore(PPSystem(m), PROPERTY_NAMES, max_states=max_states)
     return (f"{time.perf_counter() - t:7.2f}s  {ex.stats['states']} states, exhaustive={ex.exhaustive}, "
             f"depth {ex.depth}")
 

@@ -286,7 +286,7 @@ def test_unknown_kind_rejected_by_every_party(name, caplog):
 def symbolic_targets() -> tuple:
     """(model, world, party, kind, choice) for every handler, symbolic backend,
     at the start and in the middle of the honest run of the meta-insider scenario."""
-    from ppverify.proofs.analyses.check import symbolic_model
+    from ppverify.proofs.pp.model import symbolic_model
     model = symbolic_model(scenario("meta-insider"))
     w = model.initial()
     w, _, _ = model.step(w, Invoke("client1", "work"))

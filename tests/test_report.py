@@ -139,7 +139,7 @@ def test_extras_only_on_request(real_bundle, tmp_path):
 
 
 def test_real_honest_session_is_the_models_honest_run(real_bundle):
-    from ppverify.proofs.analyses.check import honest_run, symbolic_model
+    from ppverify.proofs.pp.model import honest_run, symbolic_model
     from ppverify.protocol.controls import scenario
     path = honest_run(symbolic_model(scenario("none")))
     md = (real_bundle / "index.md").read_text()

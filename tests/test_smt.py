@@ -1,11 +1,20 @@
 """The SMT engine agrees with the explorer: same verdicts on textbook
 protocols and on Private Processing scenarios, counterexamples that replay,
 proofs that say their bound."""
+from dataclasses import replace
+from types import SimpleNamespace
+
 import pytest
 
+from ppverify.models.scenario import Bounds
 from ppverify.proofs.analyses.check import EngineDisagreement, check_threat, combine, smt_verdicts
+from ppverify.proofs.core.encodings import Never, Unsettled
+from ppverify.proofs.core.system import SmtSystem
 from ppverify.proofs.engines.ground import ground
-from ppverify.proofs.core.verdicts import Inconclusive, Proved, Result, Trace, TraceStep, Violated
+from ppverify.proofs.engines.smt import Encoding, invariant_proofs
+from ppverify.proofs.pp.model import symbolic_model
+from ppverify.proofs.pp.system import PPSystem
+from ppverify.proofs.core.verdicts import Inconclusive, Kind, Proved, Result, Trace, TraceStep, Violated
 from ppverify.protocol.controls import scenario
 from ppverify.proofs.engines.textbook import PROPERTIES, Textbook
 
@@ -91,7 +100,7 @@ def _agree(sc, props=ENCODED, rounds=False):
     """`both` raises EngineDisagreement when one engine proves what the other refutes."""
     res = check_threat(sc, props, engine="both", bound=40, rounds=rounds)
     for r in res:
-        assert r.extra["engines"]["smt"] != "inconclusive" or smt_encoding(r.property) is None, r
+        assert r.extra["engines"]["smt"] != Kind.INCONCLUSIVE or smt_encoding(r.property) is None, r
     return {r.property: r.verdict.verdict for r in res}
 
 
@@ -104,7 +113,7 @@ def _agree(sc, props=ENCODED, rounds=False):
 ])
 def test_what_ifs_agree(threat, disabled, prop):
     verdicts = _agree(scenario(threat, disabled))
-    assert verdicts[prop] == "violated"
+    assert verdicts[prop] == Kind.VIOLATED
 
 
 @settings(max_examples=3, deadline=None)
@@ -117,17 +126,14 @@ def test_random_scenarios_agree(threat, disabled, binder, rounds):
 def test_link_facts_are_settled_only_where_exact():
     """Without a Meta-side coalition, client-unlinkability and non-targetability
     cannot fail; credential-unlinkability needs a sighting with an identity."""
-    from types import SimpleNamespace
-    from ppverify.proofs.analyses.check import symbolic_model
-    from ppverify.proofs.pp.system import PPSystem
     system = PPSystem(symbolic_model(scenario("relay")))
-    links = {p: ("link",) for p in ("client-unlinkability", "credential-unlinkability", "non-targetability")}
+    links = {p: Unsettled() for p in ("client-unlinkability", "credential-unlinkability", "non-targetability")}
     ident = system.model.setup.static["client1"]["identity"]
     seen = SimpleNamespace(transitions=[SimpleNamespace(after=SimpleNamespace(sightings={(ident, "x")}))])
     quiet = SimpleNamespace(transitions=[SimpleNamespace(after=SimpleNamespace(sightings=frozenset()))])
-    assert system.refine(links, quiet)["credential-unlinkability"] == ("never",)
+    assert system.refine(links, quiet)["credential-unlinkability"] == Never()
     assert system.refine(links, seen)["credential-unlinkability"] is None
-    assert system.refine(links, seen)["client-unlinkability"] == ("never",)
+    assert system.refine(links, seen)["client-unlinkability"] == Never()
     meta = PPSystem(symbolic_model(scenario("meta-insider")))
     assert meta.refine(links, quiet)["non-targetability"] is None
 
@@ -135,8 +141,6 @@ def test_link_facts_are_settled_only_where_exact():
 def test_cvm_sessions_are_grounded_as_slots():
     """A CVM is grounded one session slot at a time, so `network` grounds well
     under the cap; a slot is created only after the one before it."""
-    from ppverify.proofs.analyses.check import symbolic_model
-    from ppverify.proofs.pp.system import PPSystem
     g = ground(PPSystem(symbolic_model(scenario("network"))), 2)
     assert {"orch1#0", "orch1#1"} <= set(g.parties) and "orch1" not in g.parties
     assert g.party("orch1#1") == "orch1" and g.party("client1#0") == "client1" and g.party("acs") == "acs"
@@ -152,9 +156,6 @@ def test_sessions_routes_and_connections_are_slots():
     """Two sessions of one client over two CVMs: the client's second session
     starts only once the first ended; the relay is split per connection and
     the gateway per route, and no token rides in two requests."""
-    from ppverify.proofs.analyses.check import symbolic_model
-    from ppverify.proofs.pp.system import PPSystem
-    from ppverify.models.scenario import Bounds
     system = PPSystem(symbolic_model(scenario("cdn", bounds=Bounds(clients=1, sessions=2, cvms=2))))
     g = ground(system, 2)
     assert {"client1#0", "client1#1", "gateway#0", "gateway#1", "relay#client1.s2.r1"} <= set(g.parties)
@@ -163,7 +164,6 @@ def test_sessions_routes_and_connections_are_slots():
     assert {g.states["client1#0"][i].sessions[0].phase for i in g.ready["client1#0"]} <= {"done", "refused"}
     assert g.ready["client1#0"] and 0 not in g.ready["client1#0"]
     twice = [t for t in g.transitions if t.party == "gateway#0" and any(e.name == "redeem" for e in t.out.events)]
-    from dataclasses import replace
     g2 = replace(g, transitions=twice + [replace(twice[0], party="gateway#1", consumes=-1)])
     with pytest.raises(ValueError, match="two requests"):
         system.check_slots(g2)
@@ -192,20 +192,17 @@ def test_network_regression_found_by_smt_first():
     by = {r.property: r for r in res}
     assert by["response-integrity"].extra["engines"] == {"explore": "violated", "smt": "violated"}
     assert by["attested-peer"].extra["engines"] == {"explore": "violated", "smt": "violated"}
-    assert by["genuine-tee"].verdict.verdict == "proved"
+    assert isinstance(by["genuine-tee"].verdict, Proved)
 
 
 @pytest.mark.parametrize("disabled,fails", [([], "key-consistency"), (["user-opt-in"], "user-consent")])
 def test_inductive_invariant_proves_only_what_holds(disabled, fails):
     """The relaxed reachable set, checked inductive by z3, proves properties
     for runs of any length, and never one that a run breaks."""
-    from ppverify.proofs.analyses.check import symbolic_model
-    from ppverify.proofs.engines.smt import invariant_proofs
-    from ppverify.proofs.pp.system import PPSystem
     system = PPSystem(symbolic_model(scenario("cdn", disabled)))
     g = ground(system, 2)
     enc = system.refine({p: system.smt_encoding(p) for p in PROPERTY_NAMES}, g)
-    proved = invariant_proofs(g, {p: e for p, e in enc.items() if e not in (None, ("never",))}, 2)
+    proved = invariant_proofs(g, {p: e for p, e in enc.items() if e is not None and not isinstance(e, Never)}, 2)
     assert fails not in proved
     assert {"genuine-tee", "published-code", "no-split-view"} <= proved
     (r,) = check_threat(scenario("cdn", disabled), ("genuine-tee",), engine="smt", bound=34)
@@ -215,14 +212,40 @@ def test_inductive_invariant_proves_only_what_holds(disabled, fails):
 def test_event_part_of_the_invariant_is_checked():
     """The events that must precede a local state are checked on every step
     into it: demanding one that no run guarantees makes the check fail."""
-    from ppverify.proofs.analyses.check import symbolic_model
-    from ppverify.proofs.engines.smt import Encoding
-    from ppverify.proofs.pp.system import PPSystem
     system = PPSystem(symbolic_model(scenario("cdn")))
     g = ground(system, 2)
     enc = Encoding(g, {"user-consent": system.smt_encoding("user-consent")}, 2, free=True)
-    assert enc.events_used and enc.events_follow()
-    at, sent = enc._must()
-    key = next(k for k in sorted(at) if k[1] != 0 and k in enc.reached and at[k] != frozenset(enc.events_used))
-    enc._must_memo = ({**at, key: frozenset(enc.events_used)}, sent)
-    assert not enc.events_follow()
+    used, region = frozenset(enc.monitors.events_used), enc.region
+    assert used and region.events_follow()
+    at, sent = region.must
+    key = next(k for k in sorted(at) if k[1] != 0 and k in enc.layout.reached and at[k] != used)
+    region.must = ({**at, key: used}, sent)
+    assert not region.events_follow()
+
+
+# --- encodings are a closed set: an unknown kind raises, never proves -------------------
+class _Unknown:
+    """An encoding kind the engine does not know."""
+
+
+def test_an_unknown_encoding_kind_raises_instead_of_proving():
+    g = ground(Textbook(lowe=False), 2)
+    with pytest.raises(AssertionError):
+        Encoding(g, {"responder-secrecy": _Unknown()}, 2)
+    # past the grounding of properties, the per-step formula raises too
+    system = Textbook(lowe=False)
+    enc = Encoding(g, {"responder-secrecy": system.smt_encoding("responder-secrecy")}, 2)
+    enc.monitors.encodings["responder-secrecy"] = _Unknown()
+    with pytest.raises(AssertionError):
+        enc.add_step()
+
+
+def test_an_unsettled_link_fact_is_never_encoded():
+    g = ground(Textbook(lowe=False), 2)
+    with pytest.raises(ValueError, match="unsettled"):
+        Encoding(g, {"client-unlinkability": Unsettled()}, 2)
+
+
+def test_both_systems_offer_every_hook_the_smt_engine_uses():
+    assert isinstance(Textbook(lowe=False), SmtSystem)
+    assert isinstance(PPSystem(symbolic_model(scenario("cdn"))), SmtSystem)

@@ -6,6 +6,7 @@ import z3
 from hypothesis import given, settings, strategies as st
 
 from ppverify.models.deduction import Knowledge
+from ppverify.proofs.core.system import BudgetHit
 from ppverify.proofs.engines.ground import ground
 from ppverify.proofs.engines.smt import Encoding
 from ppverify.proofs.engines.textbook import PROPERTIES, Textbook
@@ -20,20 +21,19 @@ TERMS = sorted(G.kmax.known, key=repr)
 def test_knowledge_bits_equal_the_closure(learned):
     """One step that teaches `learned`: z3's bits are exactly Knowledge's closure."""
     enc = Encoding(G, {}, 2)
-    enc.k_level = dict.fromkeys(enc.terms, 0)   # any term may be taught here, not only reachable ones
-    j = 0
-    enc._state(1)
-    K0, K1 = enc.k[0], enc.k[1]
-    for x in enc.terms:
-        via = [z3.And(K1[p], enc.D(1, key) if key is not None else True) for p, key in enc.producers.get(x, [])]
+    lay, v = enc.layout, enc.vars
+    lay.k_level = dict.fromkeys(lay.terms, 0)   # any term may be taught here, not only reachable ones
+    v.new_state(1)
+    K0, K1 = v.k[0], v.k[1]
+    for x in lay.terms:
+        via = [z3.And(K1[p], v.D(1, key) if key is not None else True) for p, key in lay.producers.get(x, [])]
         enc.s.add(K1[x] == z3.Or(K0[x], z3.BoolVal(x in learned), *via))
     assert enc.s.check() == z3.sat
     m = enc.s.model()
     want = Knowledge.of(list(G.k0.known) + list(learned))
-    for x in enc.terms:
+    for x in lay.terms:
         assert z3.is_true(m.eval(K1[x], model_completion=True)) == (x in want.known), x
-        assert z3.is_true(m.eval(enc.D(1, x), model_completion=True)) == want.derivable(x), x
-    del j
+        assert z3.is_true(m.eval(v.D(1, x), model_completion=True)) == want.derivable(x), x
 
 
 @settings(max_examples=8, deadline=None)
@@ -49,20 +49,20 @@ def test_random_runs_have_the_same_successors(seed):
     for j in range(5):
         # rejected actions are not transitions: an injection changes nothing,
         # a delivery only drops the message (which changes no verdict)
-        acts = [a for a in SYSTEM.actions(w, 2) if a != "budget-hit" and SYSTEM.step(w, a)[2] is None]
+        acts = [a for a in SYSTEM.actions(w, 2) if not isinstance(a, BudgetHit) and SYSTEM.step(w, a)[2] is None]
         if not acts:
             break
         a = rnd.choice(acts)
         party = a.msg.dst
         t = index[(party, G.states[party].index(w.state(party)), a)]
         enc.add_step()
-        enc.s.add(enc.sel[j] == enc.enc[t.id])
+        enc.s.add(enc.steps.sel[j] == enc.layout.enc[t.id])
         w, _, _ = SYSTEM.step(w, a)
         worlds.append(w)
     assert enc.s.check() == z3.sat
     m = enc.s.model()
     for j, wj in enumerate(worlds):
         for p in G.parties:
-            assert m.eval(enc.loc[j][p]).as_long() == G.states[p].index(wj.state(p))
-        for x in enc.terms:
-            assert z3.is_true(m.eval(enc.k[j][x], model_completion=True)) == (x in wj.knowledge.known)
+            assert m.eval(enc.vars.loc[j][p]).as_long() == G.states[p].index(wj.state(p))
+        for x in enc.layout.terms:
+            assert z3.is_true(m.eval(enc.vars.k[j][x], model_completion=True)) == (x in wj.knowledge.known)

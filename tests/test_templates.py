@@ -8,7 +8,7 @@ import pytest
 
 from ppverify.models.templates import Budget, Var, candidates, has_type, instances, pool
 from ppverify.models.terms import App, Atom, const, tup
-from ppverify.proofs.analyses.check import symbolic_model
+from ppverify.proofs.pp.model import symbolic_model
 from ppverify.proofs.engines.explore import explore
 from ppverify.proofs.pp.system import PPSystem
 from ppverify.protocol.adversary import evidence

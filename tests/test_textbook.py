@@ -3,7 +3,7 @@ public key must be found, and Lowe's fix must be proved within the bound."""
 import pytest
 
 from ppverify.proofs.analyses.check import explore_verdicts
-from ppverify.proofs.pp.system import replay_actions
+from ppverify.proofs.core.system import replay_actions
 from ppverify.proofs.core.verdicts import Proved, Violated
 from ppverify.proofs.engines.textbook import PROPERTIES, Textbook
 from ppverify.protocol.world import Deliver, Inject

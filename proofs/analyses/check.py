@@ -7,54 +7,17 @@ from typing import Callable, Iterable, Optional
 
 from ppverify.models.scenario import Scenario
 from ppverify.models.terms import Atom
-from ppverify.proofs.engines.explore import explore
-from ppverify.proofs.properties.catalogue import Facts, completed
-from ppverify.proofs.replay.symbolic import ReplayError, replay_trace
+from ppverify.proofs.core.encodings import Never
 from ppverify.proofs.core.serial import action_to_json
-from ppverify.proofs.pp.system import PPSystem, replay_actions
-from ppverify.proofs.core.verdicts import Inconclusive, Proved, Result, Trace, TraceStep, Violated
-from ppverify.protocol.adversary import prefetches
-from ppverify.protocol.messages import Env
-from ppverify.protocol.setup import build
-from ppverify.protocol.symbolic import SymbolicCrypto
-from ppverify.protocol.world import Inject, Invoke, Model
-
-
-def symbolic_model(sc: Scenario) -> Model:
-    c = SymbolicCrypto()
-    setup = build(c, sc)
-    return Model(setup, Env(c, sc, setup.static), symbolic=True)
-
-
-def honest_run(model: Model) -> Optional[list]:
-    """The reachability partner as a concrete path: the adversary's up-front
-    moves, then the user invokes on the first chat and every message is
-    delivered in order, with the first (honest) choice. None if it fails."""
-    facts = Facts(model)
-    w = model.initial()
-    path = []
-    for msg in prefetches(model, w):
-        a = Inject(msg)
-        w2, out, rej = model.step(w, a)
-        path.append(a)
-        w = w2
-    client = facts.clients[0]
-    chat = sorted(model.setup.static[client]["chats"])[-1]  # "work"
-    a = Invoke(client, chat)
-    w2, out, rej = model.step(w, a)
-    path.append(a)
-    w = w2
-    for _ in range(200):
-        ds = model.deliveries(w)
-        if not ds:
-            return None
-        a = ds[0]
-        w2, out, rej = model.step(w, a)
-        path.append(a)
-        if completed(facts, w, w2, out):
-            return path
-        w = w2
-    return None
+from ppverify.proofs.core.system import SmtSystem, replay_actions
+from ppverify.proofs.core.verdicts import Inconclusive, Kind, Proved, Result, Trace, TraceStep, Violated
+from ppverify.proofs.engines.explore import explore
+from ppverify.proofs.engines.ground import ground
+from ppverify.proofs.engines.smt import BmcResult, CyclicKnowledge, bmc, invariant_proofs
+from ppverify.proofs.pp.model import honest_run, symbolic_model
+from ppverify.proofs.pp.system import PPSystem
+from ppverify.proofs.replay.symbolic import ReplayError, replay_trace
+from ppverify.protocol.world import Inject, Invoke
 
 
 def _learned(before, after) -> tuple[str, ...]:
@@ -152,7 +115,7 @@ def _completes(system, path: list) -> bool:
 UNROLL_BUDGET = 200_000
 
 
-def smt_verdicts(system, props: tuple[str, ...], threat: str, desc: dict, bound: int, max_moves: int,
+def smt_verdicts(system: SmtSystem, props: tuple[str, ...], threat: str, desc: dict, bound: int, max_moves: int,
                  timeout: Optional[float] = None, seed: int = 0, progress=None,
                  replay=None, ground_limit: int = 50_000, rounds: bool = False,
                  max_transitions: int = 25_000, honest: Optional[Callable] = None) -> list[Result]:
@@ -161,41 +124,36 @@ def smt_verdicts(system, props: tuple[str, ...], threat: str, desc: dict, bound:
     outcome into one `Result` per property (engine "smt"). A bounded proof
     needs an honest run within the bound (found by z3); an unbounded one any
     honest run of the model, z3's or else `honest()`'s, replayed."""
-    from ppverify.proofs.engines.ground import ground
-    from ppverify.proofs.engines.smt import CyclicKnowledge, bmc, invariant_proofs
     start = time.perf_counter()
     stats: dict = {}
     if honest is None and isinstance(system, PPSystem):
         honest = lambda: honest_run(system.model)  # noqa: E731
     try:
         g = ground(system, max_moves, ground_limit, max_transitions)
-        encodings = {p: system.smt_encoding(p) for p in props}
-        if hasattr(system, "refine"):
-            encodings = system.refine(encodings, g)
+        encodings = system.refine({p: system.smt_encoding(p) for p in props}, g)
         every = frozenset(g.events)  # over-approximates what happened before; the replay confirms
         done = tuple(t.id for t in g.transitions
                      if system.completed(t.before, t.after.replace(events=every), t.out))
         inductive = set() if g.truncated else invariant_proofs(
-            g, {p: e for p, e in encodings.items() if e != ("never",)}, max_moves, timeout)
+            g, {p: e for p, e in encodings.items() if not isinstance(e, Never)}, max_moves, timeout)
         size = (len(g.transitions) + len(g.kmax.known)) * bound
-        settled = inductive | {p for p, e in encodings.items() if e in (None, ("never",))}
+        settled = inductive | {p for p, e in encodings.items() if e is None or isinstance(e, Never)}
         if settled >= set(props) and honest is not None:   # nothing left to unroll for
-            found, depth, complete, run, unknown = {}, bound, False, None, None
+            res = BmcResult({}, bound, False, None, None)
         elif size > UNROLL_BUDGET:   # z3 would need gigabytes; the invariant's proofs stand
-            found, depth, complete, run = {}, bound, False, None
-            unknown = (f"unrolling not attempted: {len(g.transitions)} transitions and {len(g.kmax.known)} "
-                       f"terms over {bound} steps exceed the budget ({size:,} > {UNROLL_BUDGET:,}); "
-                       f"a lower --bound fits")
+            res = BmcResult({}, bound, False, (
+                f"unrolling not attempted: {len(g.transitions)} transitions and {len(g.kmax.known)} "
+                f"terms over {bound} steps exceed the budget ({size:,} > {UNROLL_BUDGET:,}); "
+                f"a lower --bound fits"), None)
         else:
-            found, depth, complete, unknown, run = bmc(g, encodings, bound, max_moves, timeout, seed,
-                                                       progress=progress, partner=done,
-                                                       confirm=lambda path: _completes(system, path),
-                                                       rounds=rounds, skip=frozenset(inductive))
+            res = bmc(g, encodings, bound, max_moves, timeout, seed, progress=progress, partner=done,
+                      confirm=lambda path: _completes(system, path), rounds=rounds, skip=frozenset(inductive))
     except (RuntimeError, CyclicKnowledge) as e:  # grounding limit, or knowledge not encodable
         return [Result(p, threat, desc, Inconclusive("smt", f"not encoded: {e}", 0), False,
                        time.perf_counter() - start, {}) for p in props]
     stats.update(g.stats)
-    partner = run is not None
+    found, depth, complete, unknown = res.found, res.depth, res.complete, res.unknown
+    partner = res.run is not None
     # unbounded proofs need an honest run, not necessarily one within the bound
     anywhere = partner or (honest is not None and (h := honest()) is not None and _completes(system, h))
     elapsed = time.perf_counter() - start
@@ -212,7 +170,7 @@ def smt_verdicts(system, props: tuple[str, ...], threat: str, desc: dict, bound:
             if replay is not None:
                 replay(trace)
             verdict = Violated("smt", trace, len(path))
-        elif encodings[p] == ("never",) and anywhere and not g.truncated:
+        elif isinstance(encodings[p], Never) and anywhere and not g.truncated:
             verdict = Proved("smt", "unbounded", True, depth,
                              "unbounded: cannot fail under this threat model in any run (the link needs a "
                              "Meta-side coalition, or a message seen with a client's identity, and the grounded "
@@ -236,7 +194,7 @@ def smt_verdicts(system, props: tuple[str, ...], threat: str, desc: dict, bound:
                     "not unbounded: the relaxed invariant does not exclude a violation (it mixes states of "
                     "sessions that never coexist)")
             verdict = Proved("smt", depth, complete, depth, note)
-        unbounded = isinstance(verdict, Proved) and (p in inductive or encodings[p] == ("never",))
+        unbounded = isinstance(verdict, Proved) and (p in inductive or isinstance(encodings[p], Never))
         results.append(Result(p, threat, desc, verdict, anywhere if unbounded else partner, elapsed, dict(stats)))
     return results
 
@@ -276,14 +234,14 @@ def combine(a: Result, b: Result) -> Result:
     inconclusive one defers to the definite one; two proofs keep the stronger."""
     va, vb = a.verdict.verdict, b.verdict.verdict
     pick = a
-    if {va, vb} == {"proved", "violated"}:
-        proof, refutation = (a, b) if va == "proved" else (b, a)
+    if {va, vb} == {Kind.PROVED, Kind.VIOLATED}:
+        proof, refutation = (a, b) if va == Kind.PROVED else (b, a)
         if proof.verdict.exhaustive or len(refutation.verdict.trace.steps) <= proof.verdict.bound:
             raise EngineDisagreement(f"{a.property} under {a.threat}: explorer says {va}, smt says {vb}")
         pick = refutation   # the attack lies deeper than the bounded proof reaches: no contradiction
-    if va == "inconclusive" and vb != "inconclusive":
+    if va == Kind.INCONCLUSIVE and vb != Kind.INCONCLUSIVE:
         pick = b
-    elif va == vb == "proved" and b.verdict.exhaustive and not a.verdict.exhaustive:
+    elif va == vb == Kind.PROVED and b.verdict.exhaustive and not a.verdict.exhaustive:
         pick = b
     extra = dict(pick.extra)
     extra["engines"] = {"explore": va, "smt": vb}

@@ -116,7 +116,8 @@ def gather(make_scenario: Callable[[str], object], threats: Sequence[str], prope
     """Run the checks (one exploration per threat model) and collect the bundle.
     `make_scenario(threat_text)` builds the scenario; `progress(threat, states,
     queued)` is called during each search."""
-    from ppverify.proofs.analyses.check import check_threat, honest_run, symbolic_model
+    from ppverify.proofs.analyses.check import check_threat
+    from ppverify.proofs.pp.model import honest_run, symbolic_model
     from ppverify.proofs.replay.symbolic import replay_trace
     from ppverify.proofs.core.serial import action_to_json
     started = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()

@@ -79,6 +79,8 @@ def parser() -> argparse.ArgumentParser:
     _scenario_args(x)
     x.add_argument("--format", choices=("smtlib",), default="smtlib")
     x.add_argument("--output", required=True, metavar="DIR", help="directory for the .smt2 files")
+    x.add_argument("--solve", action="store_true",
+                   help="let z3 answer every obligation first and record its answer as :status (minutes)")
     x.add_argument("--property", action="append", default=[], metavar="NAME",
                    help="property (repeatable; default all with an SMT encoding): " + ", ".join(PROPERTY_NAMES))
     x.add_argument("--threat", action="append", default=[], metavar="ACTORS",
@@ -272,7 +274,7 @@ def cmd_export(args) -> int:
     if args.bound < 1:
         raise UsageError(f"--bound must be at least 1, got {args.bound}")
     scs = [_make_scenario(args, str(threat(t))) for t in (args.threat or STATED_THREATS)]
-    paths = export_smtlib(scs, props, args.bound, args.max_moves, Path(args.output))
+    paths = export_smtlib(scs, props, args.bound, args.max_moves, Path(args.output), solve=args.solve)
     print(f"wrote {len(paths)} SMT-LIB files to {args.output}", file=sys.stderr)
     return EXIT_OK
 

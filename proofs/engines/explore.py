@@ -12,8 +12,8 @@ from typing import Callable, Optional
 
 import networkx as nx
 
-from ppverify.proofs.pp.system import PPSystem, System
-from ppverify.protocol.world import Deliver, Model, World
+from ppverify.proofs.core.system import BudgetHit, System
+from ppverify.protocol.world import Deliver, World
 
 
 @dataclass
@@ -46,12 +46,9 @@ class Exploration:
         return list(reversed(steps))
 
 
-def explore(system: System | Model, properties: tuple[str, ...], max_states: int = 200_000,
+def explore(system: System, properties: tuple[str, ...], max_states: int = 200_000,
             progress: Optional[Callable[[int, int], None]] = None, max_moves: int = 2) -> Exploration:
-    """Search `system` (any `proofs.system.System`; a Private Processing
-    `Model` is wrapped) for violations of `properties`."""
-    if isinstance(system, Model):
-        system = PPSystem(system)
+    """Search `system` (any `core.system.System`) for violations of `properties`."""
     monitors = {p: system.monitor(p) for p in properties}
     w0 = system.initial()
     index = {w0: 0}
@@ -73,7 +70,7 @@ def explore(system: System | Model, properties: tuple[str, ...], max_states: int
             break
         done_depth = d - 1
         for a in system.actions(w, max_moves):
-            if a == "budget-hit":
+            if isinstance(a, BudgetHit):
                 budget_hit = True
                 continue
             w2, out, rej = system.step(w, a)

@@ -29,6 +29,7 @@ from typing import Optional
 from ppverify.models.deduction import Knowledge
 from ppverify.models.terms import Term
 from ppverify.models.theory import rules
+from ppverify.proofs.core.system import BudgetHit, SmtSystem
 from ppverify.protocol.world import Deliver, Inject, World
 
 
@@ -89,7 +90,7 @@ class _Unbounded(Exception):
     """A unit's local states grow without its consumed messages tracked."""
 
 
-def ground(system, max_moves: int, limit: int = 200_000, max_transitions: int = 6_000) -> Ground:
+def ground(system: SmtSystem, max_moves: int, limit: int = 200_000, max_transitions: int = 6_000) -> Ground:
     """Ground `system`; raises RuntimeError past `limit` local histories of one
     party or `max_transitions` transitions (the encoding grows with both).
 
@@ -100,8 +101,7 @@ def ground(system, max_moves: int, limit: int = 200_000, max_transitions: int = 
     done for slots; a whole party (the acs's bare counter) keeps the messages
     it consumed in its histories, and so does a slot whose states pass
     UNTRACKED_STATES (grounding starts again)."""
-    slots = getattr(system, "slots", lambda p: ())
-    tracked: set = {p for p, _ in system.initial().states if not slots(p)}
+    tracked: set = {p for p, _ in system.initial().states if not system.slots(p)}
     while True:
         try:
             return _ground(system, max_moves, limit, max_transitions, frozenset(tracked))
@@ -109,14 +109,13 @@ def ground(system, max_moves: int, limit: int = 200_000, max_transitions: int = 
             tracked.add(e.args[0])
 
 
-def _ground(system, max_moves: int, limit: int, max_transitions: int, tracked: frozenset) -> Ground:
+def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int, tracked: frozenset) -> Ground:
     w0 = system.initial()
     names = [p for p, _ in w0.states]
     base = dict(w0.states)
-    slots = getattr(system, "slots", lambda p: ())
     owner, key_of, prev = {}, {}, {}
     for p in names:
-        keys = slots(p)
+        keys = system.slots(p)
         units = [f"{p}#{k}" for k in keys]
         owner.update({u: p for u in units} if keys else {p: p})
         key_of.update(zip(units, keys))
@@ -170,7 +169,7 @@ def _ground(system, max_moves: int, limit: int, max_transitions: int, tracked: f
                   frozenset(), frozenset(), None)
         blank = w.replace(knowledge=Knowledge())
         for a in system.enabled(w, max_moves, p):
-            if a == "budget-hit":
+            if isinstance(a, BudgetHit):
                 truncated = True
                 continue
             key = (u, si, a)
@@ -259,7 +258,7 @@ def _ground(system, max_moves: int, limit: int, max_transitions: int, tracked: f
                {"local_states": sum(len(v) for v in states.values()), "transitions": len(transitions),
                 "messages": len(messages), "events": len(events), "terms": len(kmax.known)}, owner, ready)
     try:
-        getattr(system, "check_slots", lambda g: None)(g)
+        system.check_slots(g)
     except ValueError as e:
         raise RuntimeError(f"grounding cannot split into slots: {e}") from None
     return g

@@ -22,6 +22,8 @@ from ppverify.models.terms import App, const, tup
 from ppverify.protocol.messages import Event, Msg, Out, Reject
 from ppverify.protocol.parties.common import guarded, need, upd
 from ppverify.protocol.symbolic import SymbolicCrypto
+from ppverify.proofs.core.encodings import Claim, Correspondence, SmtEncoding
+from ppverify.proofs.core.system import BUDGET_HIT, BudgetHit
 from ppverify.protocol.world import Deliver, Inject, World
 
 AGENTS = ("a", "b", "i")
@@ -180,18 +182,15 @@ class Textbook:
                     if src != p:
                         yield Inject(Msg(src, p, kind, term))
             if budget.exhausted:
-                yield "budget-hit"
+                yield BUDGET_HIT
 
     def actions(self, w: World, max_moves: int = 2) -> Iterator:
         yield from self._deliveries(w)
         yield from self._injections(w, max_moves)
 
     def enabled(self, w: World, max_moves: int = 2, party: Optional[str] = None) -> Iterator:
-        return (a for a in self.actions(w, max_moves) if party is None or a == "budget-hit"
+        return (a for a in self.actions(w, max_moves) if party is None or isinstance(a, BudgetHit)
                 or a.msg.dst == party)
-
-    def depends(self, party: str, key=None, st=None) -> tuple[str, ...]:
-        return ()
 
     def may_inject(self, w: World, action) -> Optional[str]:
         return None if w.knowledge.derivable(action.msg.payload) else "the injected message is not derivable"
@@ -237,11 +236,39 @@ class Textbook:
             return None
         return secrecy if kind == "secrecy" else agreement
 
-    def smt_encoding(self, prop: str):
+    def smt_encoding(self, prop: str) -> SmtEncoding:
         me, peer, kind = self._claim(prop)
         if kind == "secrecy":
-            return ("claim", me, self._secret(me, peer))
-        return ("agreement", "commit", self._holds(me, peer))
+            return Claim(me, self._secret(me, peer))
+        return Correspondence("commit", self._holds(me, peer))
+
+    def refine(self, encodings: dict, g) -> dict:
+        return dict(encodings)   # nothing is settled per grounding here
 
     def completed(self, w0: World, w: World, out) -> bool:
         return any(e.name == "commit" and e.party == "b" and e.args[1] == "a" for e in out.events)
+
+    # --- slots: none, every agent is grounded whole -------------------------------------
+    def slots(self, party: str) -> tuple:
+        return ()
+
+    def slot_ordered(self, party: str) -> bool:
+        return False
+
+    def slot_ready(self, party: str, entry) -> bool:
+        raise ValueError(f"{party} has no slots")
+
+    def slot_state(self, party: str, key, entry):
+        raise ValueError(f"{party} has no slots")
+
+    def slot_of(self, party: str, key, st):
+        raise ValueError(f"{party} has no slots")
+
+    def slot_compose(self, party: str, entries: dict):
+        raise ValueError(f"{party} has no slots")
+
+    def check_slots(self, g) -> None:
+        return None
+
+    def depends(self, party: str, key=None, st=None) -> tuple[str, ...]:
+        return ()

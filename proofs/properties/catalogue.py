@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 from ppverify.models.terms import App, contains
-from ppverify.protocol import attestation as att
-from ppverify.protocol.symbolic import SymbolicCrypto
+from ppverify.proofs.properties.encodings import AFTER, COUNT, LOCAL, Agreement, Secret, Spec
+from ppverify.proofs.properties.facts import Facts
 from ppverify.proofs.properties.links import credential_handles, linked, request_handles
+from ppverify.protocol.world import terms_in
 
-S = SymbolicCrypto()
+__all__ = ["PROPERTIES", "PROPERTY_NAMES", "BY_NAME", "Facts", "Property", "completed", "smt_encoding"]
 ATTEST_CHECKS = ("attestation-signature", "tcb-from-certificate", "guest-policy-check")
 
 
@@ -27,39 +28,6 @@ class Property:
     statement: str
     encoding: str
     monitor: Callable
-
-
-class Facts:
-    """What the monitors need to know about a scenario's ground truth."""
-
-    def __init__(self, model):
-        self.model = model
-        st = model.setup.static
-        self.clients = sorted(p for p, d in model.setup.parties.items() if d.role == "client")
-        self.secrets = frozenset(m for cl in self.clients for _, _, msgs in st[cl]["chats"].values()
-                                 for m in msgs)
-        self.acp = frozenset(m for cl in self.clients for acp, _, msgs in st[cl]["chats"].values()
-                             if acp for m in msgs)
-        self.responses = []
-        for cl in self.clients:
-            for _, feature, msgs in st[cl]["chats"].values():
-                for extra in ((), (st[cl]["account"],)):
-                    self.responses.append(S.process(S.const(feature), S.tup(*msgs, *extra)))
-        f = model.setup.facts
-        self.published = frozenset(S.const(d) for d in f["published"])
-        self.revoked = frozenset(S.const(d) for d in f["revoked"])
-        self.pins, self.view, self.gw_pub, self.attr_pub = f["pins"], f["view"], f["gw_pub"], f["attr_pub"]
-        self.meta = "meta-insider" in model.threat
-
-    def ground_failures(self, evidence, expected_rd, only=None) -> list[str]:
-        """The checks this evidence fails with every control on and the
-        auditor-signed global ledger view: the ground truth."""
-        try:
-            ev = att.parse(S, evidence)
-        except Exception:
-            return ["malformed"]
-        failed = att.failed_checks(S, lambda n: True, self.pins, self.view, ev, expected_rd)
-        return [f for f in failed if only is None or f in only]
 
 
 def _new(out, name):
@@ -98,7 +66,7 @@ def forward_secrecy(f: Facts, w0, w, out) -> Optional[str]:
             extra.append(model.setup.static[p]["static_y"])
             for s in w.state(p).sessions:
                 if s.phase == "closed":
-                    extra += list(_state_terms(s))
+                    extra += list(terms_in(s))
     k = w.knowledge.add(extra)
     past = set()
     for cl in f.clients:
@@ -110,11 +78,6 @@ def forward_secrecy(f: Facts, w0, w, out) -> Optional[str]:
         return ("after the session, recorded traffic plus the CVMs' remaining state and the "
                 f"gateway key yield {', '.join(leaked)}")
     return None
-
-
-def _state_terms(st):
-    from ppverify.protocol.world import terms_in
-    return terms_in(st)
 
 
 # --- attestation ---------------------------------------------------------------------
@@ -139,6 +102,9 @@ def _body(evidence):
     return evidence.args[0] if isinstance(evidence, App) else None
 
 
+_AGREEMENTS: dict = {}   # monitor -> its Agreement (the SMT encoding's statement)
+
+
 def _agreement(event: str, why: str):
     """A correspondence property: every new `event` needs earlier events that
     `holds(f, e, events)` accepts. The explorer's monitor and the SMT encoding
@@ -149,15 +115,9 @@ def _agreement(event: str, why: str):
                 if not holds(f, e, w.events):
                     return why.format(e=e, party=e.party, args=e.args)
             return None
-        monitor.agreement = Agreement(event, holds)
+        _AGREEMENTS[monitor] = Agreement(event, holds)
         return monitor
     return wrap
-
-
-@dataclass(frozen=True)
-class Agreement:
-    event: str
-    holds: Callable
 
 
 @_agreement("accept", "{party} accepted key share {args[2]!r} that no CVM attested with this evidence")
@@ -373,19 +333,7 @@ def completed(f: Facts, w0, w, out) -> bool:
     return False
 
 
-@dataclass(frozen=True)
-class Secret:
-    """Secrecy: none of `terms(facts)` is ever known (`derivable`: or can be built)."""
-    terms: Callable
-    derivable: bool = False
-
-
-LOCAL = "local"   # the monitor reads only the transition's own output and ground facts
-AFTER = "after"   # forward-secrecy: a second closure at session end, with the compromised state
-COUNT = "count"   # token-single-use: a per-token count (local) and redemptions <= issuances
-
-
-def smt_encoding(name: str):
+def smt_encoding(name: str) -> Optional[Spec]:
     """How the SMT engine states a property (None: not encoded in z3; the
     explorer's verdict stands). Secrecy and correspondence are the same
     statements as the monitors; local monitors are evaluated per transition."""
@@ -397,11 +345,11 @@ def smt_encoding(name: str):
         return COUNT
     if name == "forward-secrecy":
         return AFTER
-    agreement = getattr(BY_NAME[name].monitor, "agreement", None)
+    agreement = _AGREEMENTS.get(BY_NAME[name].monitor)
     if agreement is not None:
         return agreement
     if name in ("genuine-tee", "published-code", "no-split-view", "revocation-respected",
                 "key-consistency", "release-after-attestation", "chat-privacy-respected",
                 "data-minimization"):
         return LOCAL
-    return None  # the link facts: settled per grounding where exact (PPSystem.refine)
+    return None  # the link facts: settled per grounding where exact (the adapter's refine)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from ppverify.models.terms import Term
 from ppverify.proofs.replay.holdings import Holdings, NotHeld
 from ppverify.proofs.properties.links import linked, parts
+from ppverify.proofs.pp.model import symbolic_model
 from ppverify.proofs.properties.catalogue import Facts
 from ppverify.proofs.replay.symbolic import replay_trace, scenario_of
 from ppverify.proofs.core.serial import action_from_json
@@ -58,7 +59,6 @@ def show(b, limit: int = 72) -> str:
 
 class _Lockstep:
     def __init__(self, trace: Trace, seed: int):
-        from ppverify.proofs.analyses.check import symbolic_model
         sc = scenario_of(trace.threat, trace.scenario)
         self.trace, self.sc = trace, sc
         self.sm = symbolic_model(sc)

@@ -1,0 +1,110 @@
+"""What the engines need from a protocol.
+
+An engine sees worlds (`protocol.world.World`: party states, messages in
+flight, adversary knowledge, events, injections so far) and actions
+(`Invoke`, `Deliver`, `Inject`). A `System` says where a run starts, which
+actions are enabled, how one is applied, and what each property's monitor
+says about a transition; the explorer needs no more. The SMT engine grounds
+an `SmtSystem`: every enabled action of one party, how a party splits into
+independent slots, and each property's encoding (`core.encodings`).
+
+An action stream may carry `BUDGET_HIT` where an injection enumeration was
+truncated: not an action, a note that the stream is incomplete.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Optional, Protocol, runtime_checkable
+
+from ppverify.proofs.core.encodings import SmtEncoding
+from ppverify.protocol.world import Deliver, Inject, World
+
+Monitor = Callable[[World, World, Any], Optional[str]]
+
+
+@dataclass(frozen=True)
+class BudgetHit:
+    """In an action stream: some injection candidates were left out (budget)."""
+
+
+BUDGET_HIT = BudgetHit()
+
+
+@runtime_checkable
+class System(Protocol):
+    name: str
+
+    def initial(self) -> World: ...
+
+    def actions(self, w: World, max_moves: int) -> Iterable: ...
+
+    def step(self, w: World, action) -> tuple: ...
+
+    def monitor(self, prop: str) -> Monitor: ...
+
+    def completed(self, w0: World, w: World, out) -> bool: ...
+
+    def may_inject(self, w: World, action) -> Optional[str]: ...
+
+
+@runtime_checkable
+class SmtSystem(System, Protocol):
+    """A system the SMT engine grounds (`engines.ground`) and encodes."""
+
+    def enabled(self, w: World, max_moves: int, party: Optional[str] = None) -> Iterable:
+        """Every enabled action (of `party` only, if given), unreduced."""
+
+    # --- slots: a party grounded as independent units "party#key" ---------------------
+    def slots(self, party: str) -> tuple:
+        """The keys of the slots `party` is grounded as (empty: whole)."""
+
+    def slot_ordered(self, party: str) -> bool:
+        """Do the slots start one after another?"""
+
+    def slot_ready(self, party: str, entry) -> bool:
+        """May the next slot start once this one holds `entry`?"""
+
+    def slot_state(self, party: str, key, entry):
+        """A state of `party` holding only `entry` in slot `key` (None: initial)."""
+
+    def slot_of(self, party: str, key, st):
+        """Slot `key`'s entry in `st` (ValueError: an entry no slot accounts for)."""
+
+    def slot_compose(self, party: str, entries: dict):
+        """A state of `party` holding these slots' entries."""
+
+    def check_slots(self, g) -> None:
+        """Raise ValueError unless the grounding's slots are independent."""
+
+    def depends(self, party: str, key=None, st=None) -> tuple[str, ...]:
+        """The units whose state shapes `party`'s candidate injections."""
+
+    # --- properties -------------------------------------------------------------------
+    def smt_encoding(self, prop: str) -> Optional[SmtEncoding]:
+        """The property as the SMT engine states it (None: not encoded)."""
+
+    def refine(self, encodings: dict, g) -> dict:
+        """The encodings settled on the grounding `g` (no `Unsettled` left)."""
+
+
+def replay_actions(system: System, actions: Iterable, prop: Optional[str] = None):
+    """Run `actions` from the initial world, checking each is enabled (an
+    injection must be derivable on a link the adversary controls, a delivery
+    must be in flight). Returns (final world, why the property failed, or
+    None). Raises ValueError naming the first step that does not apply."""
+    mon = system.monitor(prop) if prop else None
+    w, why = system.initial(), None
+    for n, a in enumerate(actions, 1):
+        if isinstance(a, Inject):
+            bad = system.may_inject(w, a)
+            if bad:
+                raise ValueError(f"step {n}: {bad}")
+        if isinstance(a, Deliver) and a.msg not in w.inflight:
+            raise ValueError(f"step {n}: {a.msg!r} is not in flight")
+        w2, out, rej = system.step(w, a)
+        if rej is not None and not isinstance(a, Deliver):
+            raise ValueError(f"step {n}: {rej}")
+        if mon is not None and why is None:
+            why = mon(w, w2, out)
+        w = w2
+    return w, why

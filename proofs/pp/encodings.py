@@ -1,0 +1,84 @@
+"""Private Processing's properties as the SMT engine states them: the
+catalogue's specs (`properties.encodings`) grounded with a scenario's facts
+into `core.encodings`, and the link facts settled on a grounding."""
+from __future__ import annotations
+
+from typing import Optional, assert_never
+
+from ppverify.models.terms import contains
+from ppverify.proofs.core.encodings import (AfterSession, Correspondence, Count, Local, Never, Secrecy,
+                                            SmtEncoding, Unsettled)
+from ppverify.proofs.core.system import Monitor
+from ppverify.proofs.properties import encodings as spec
+from ppverify.proofs.properties.catalogue import Facts, smt_encoding
+from ppverify.protocol.world import Model, terms_in
+
+LINK_FACTS = ("client-unlinkability", "credential-unlinkability", "non-targetability")
+
+
+class Encodings:
+    """The SMT encodings of one scenario's properties."""
+
+    def __init__(self, model: Model, facts: Facts):
+        self.model, self.facts = model, facts
+
+    def smt_encoding(self, prop: str, monitor: Monitor) -> Optional[SmtEncoding]:
+        """The property as the SMT engine states it (see `engines.smt`);
+        `monitor` is its monitor, for the properties checked per transition."""
+        if prop in LINK_FACTS:
+            return Unsettled()  # decided per grounding, see `refine`
+        enc, f = smt_encoding(prop), self.facts
+        match enc:
+            case None:
+                return None
+            case spec.Secret(terms, derivable):
+                return Secrecy(tuple(terms(f)), derivable)
+            case spec.Agreement(event, holds):
+                return Correspondence(event, lambda e, events: holds(f, e, events))
+            case spec.After():
+                return self._after_session()
+            case spec.Count():
+                return Count(lambda out: any(e.name == "redeem" and e.args[1] > 1 for e in out.events),
+                             lambda e: e.name == "redeem" and not getattr(e.args[0], "name", "").startswith("adv."),
+                             lambda e: e.name == "issue", "acs" not in self.model.setup.corrupt)
+            case spec.Local():
+                return Local(monitor)
+            case _:
+                assert_never(enc)
+
+    def _after_session(self) -> AfterSession:
+        """forward-secrecy's ingredients, as the monitor computes them: at an
+        answer, the recorded wire traffic, the gateway key, every CVM's static
+        share and what its ended sessions still hold join the adversary's
+        knowledge; no request message of a finished session may follow."""
+        model, f = self.model, self.facts
+        cvms = [p for p, d in model.setup.parties.items() if d.role == "cvm"]
+
+        def state_terms(party, st):
+            if party not in cvms:
+                return []
+            return [x for s in st.sessions if s.phase == "closed" for x in terms_in(s)]
+
+        def past(party, st):
+            if party not in f.clients:
+                return []
+            return sorted({m for s in st.sessions if s.phase == "done" and s.request is not None
+                           for m in f.secrets if contains(s.request, m)}, key=repr)
+        return AfterSession(tuple([model.setup.facts["gw_sk"]] + [model.setup.static[p]["static_y"] for p in cvms]),
+                            state_terms, past, lambda t: t.after.wire,
+                            lambda t: any(e.name == "answer" for e in t.out.events))
+
+    def refine(self, encodings: dict, g) -> dict:
+        """Settle the link facts on the grounded system where that is exact:
+        client-unlinkability and non-targetability are only about a Meta-side
+        coalition; credential-unlinkability needs a message seen with a
+        client's identity. Where such sightings exist, they are not encoded."""
+        identities = {self.model.setup.static[c]["identity"] for c in self.facts.clients}
+        seen = {meta for t in g.transitions for meta, _ in t.after.sightings}
+        out = dict(encodings)
+        for p, e in encodings.items():
+            if not isinstance(e, Unsettled):
+                continue
+            never = (not (seen & identities)) if p == "credential-unlinkability" else not self.facts.meta
+            out[p] = Never() if never else None
+        return out
