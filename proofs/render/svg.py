@@ -10,10 +10,12 @@ import subprocess
 import textwrap
 from html import escape
 
-from ppverify.proofs.render.diagrams import BOUNDARIES, Arrow, Note, Sequence, SystemView, boundary_of
+from ppverify.proofs.analyses.report import BOUNDARIES, SystemView, boundary_of
+from ppverify.proofs.render.base import Renderer
+from ppverify.proofs.render.diagrams import BLUE, COLUMNS, GREY, INK, PURPLE, RED, Arrow, Note, Sequence
+from ppverify.proofs.render.dot import system_dot
 
 CHAR_W, FONT = 7.0, "font-family='Helvetica, Arial, sans-serif'"
-RED, BLUE, INK, GREY = "#c62828", "#1565c0", "#263238", "#90a4ae"
 
 
 def _w(text: str) -> float:
@@ -109,11 +111,9 @@ def _note(it: Note, top: float, h: float, pos: dict) -> str:
 
 # --- system diagram ------------------------------------------------------------
 
-COLUMNS = (("device", ("client",)), ("third", ("cdn", "relay", "ledger")),
-           ("meta", ("acs", "gateway", "host")), ("tee", ("cvm",)), ("tee", ("gpu",)))
 NODE_W, NODE_H, COL_GAP, ROW_GAP = 120.0, 40.0, 300.0, 70.0
 STYLE = {"hop": (INK, ""), "network": (RED, " stroke-dasharray='7 4'"),
-         "datacenter": ("#6a1b9a", " stroke-dasharray='2 3' stroke-width='2.5'")}
+         "datacenter": (PURPLE, " stroke-dasharray='2 3' stroke-width='2.5'")}
 
 
 def _layout(view: SystemView) -> dict[str, tuple[float, float, int]]:
@@ -204,31 +204,6 @@ def system_svg_own(view: SystemView) -> str:
     return _svg(width, height, body, "system diagram: parties, trust boundaries, channels")
 
 
-def system_dot(view: SystemView) -> str:
-    roles = dict(view.parties)
-    out = ["graph system {", "  rankdir=LR; fontname=Helvetica; node [shape=box, style=rounded, "
-           "fontname=Helvetica]; edge [fontname=Helvetica, fontsize=9];"]
-    for key, title, _ in BOUNDARIES:
-        members = [p for p, r in view.parties if boundary_of(r) == key]
-        if members:
-            out.append(f'  subgraph cluster_{key} {{ label="{title}"; style=dashed; fontsize=10;')
-            out += [f'    "{p}" [label="{p}' + (f'\\n{roles[p]}' if roles[p] != p else "") + '"];'
-                    for p in members]
-            out.append("  }")
-    dot_style = {"hop": "solid", "network": "dashed", "datacenter": "bold"}
-    colour = {"hop": INK, "network": RED, "datacenter": "#6a1b9a"}
-    col = {r: i for i, (_, rs) in enumerate(COLUMNS) for r in rs}
-    for c in view.channels:
-        a, b = sorted((c.a, c.b), key=lambda p: col.get(roles[p], len(COLUMNS)))  # dot ranks a before b
-        out.append(f'  "{a}" -- "{b}" [label="{", ".join(c.kinds)}", style={dot_style[c.cls]}, '
-                   f'color="{colour[c.cls]}", fontcolor="{colour[c.cls]}"];')
-    for a, b, text in view.tunnels:
-        out.append(f'  "{a}" -- "{b}" [label="{text}", style=dotted, color="{BLUE}", '
-                   f'fontcolor="{BLUE}", constraint=false, penwidth=2];')
-    out.append("}")
-    return "\n".join(out)
-
-
 def system_svg(view: SystemView) -> tuple[str, str]:
     """(svg, how): Graphviz when `dot` runs, else the built-in layout."""
     dot = shutil.which("dot")
@@ -241,3 +216,6 @@ def system_svg(view: SystemView) -> tuple[str, str]:
         except (subprocess.SubprocessError, OSError, ValueError):
             pass  # a broken Graphviz install: the built-in layout still works
     return system_svg_own(view), "built-in layout"
+
+
+FORMAT: Renderer[Sequence] = Renderer("svg", "SVG sequence diagram (inline in the HTML report)", sequence_svg)
