@@ -29,7 +29,7 @@ th{background:#eceff1} td.proved{background:#e8f5e9;color:#1b5e20}
 td.violated{background:#ffcdd2;color:#b71c1c;font-weight:bold} td.inconclusive{background:#fff3e0;color:#e65100}
 td.proved,td.violated,td.inconclusive{text-align:center} td.stops{background:#e3f2fd;color:#0d47a1}
 .diagram{overflow-x:auto;border:1px solid #eceff1;padding:8px;margin:12px 0;background:#fff}
-.diagram svg{max-width:100%;height:auto}
+.diagram svg{max-width:100%;height:auto} .diagram.wide svg{max-width:none}
 .attack{border-left:4px solid #c62828;padding-left:16px;margin:28px 0}
 ol.steps li{margin:3px 0} .learned{color:#c62828} .injected{color:#c62828;font-weight:bold}
 .legend span{display:inline-block;margin-right:18px} .muted{color:#607d8b} nav a{margin-right:14px}
@@ -171,7 +171,7 @@ def bundle_html(bundle: Bundle, assumptions: Optional[Sequence[tuple[str, str]]]
            "<p>Parties and trust boundaries (SPEC section 2); the channels are the links the honest session "
            f"uses, classified by the model's visibility rules. Drawn with {escape(how)}.</p>",
            "<ul>" + "".join(f"<li><strong>{k}</strong>: {_inline(v)}</li>" for k, v in CHANNEL_CLASSES.items())
-           + "</ul>", f"<div class='diagram'>{system}</div>",
+           + "</ul>", f"<div class='diagram wide'>{system}</div>",
            "<h2 id='honest'>The honest session</h2>",
            (f"<p>Derived from the model's honest run ({len(bundle.honest)} steps, no adversary): the "
             f"reachability partner every proof depends on.</p><div class='diagram'>{honest}</div>"
