@@ -21,7 +21,7 @@ from ppverify.proofs.analyses.lattice import Cell, LatticeReport
 from ppverify.proofs.analyses.mutate import MutateReport, Stopped
 from ppverify.proofs.cli.main import main
 from ppverify.proofs.core.verdicts import Kind
-from ppverify.proofs.render import assumptions, queries
+from ppverify.proofs.render import queries
 from ppverify.proofs.render.diagrams import trace_sequence
 from ppverify.proofs.render.html import bundle_html
 from ppverify.proofs.render.json import results_json
@@ -133,10 +133,10 @@ def test_assumptions_ship_with_the_package(monkeypatch, tmp_path):
     """The report's assumptions and limits come from package data, so a wheel
     install (no README next to the package) keeps them."""
     monkeypatch.chdir(tmp_path)   # no README.md anywhere near
-    assumptions.sections.cache_clear()
-    titles = [t for t, _ in assumptions.sections()]
+    queries.assumptions.cache_clear()
+    titles = [t for t, _ in queries.assumptions()]
     assert titles == ["What is modelled, and what is simplified", "Guarantees and their limits"]
-    assert all(len(body) > 200 for _, body in assumptions.sections())
+    assert all(len(body) > 200 for _, body in queries.assumptions())
     md, html = bundle_markdown(fx.bundle()), bundle_html(fx.bundle())
     for title in titles:
         assert f"### {title}\n" in md and f"<h3>{title}</h3>" in html

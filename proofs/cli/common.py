@@ -21,8 +21,9 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefau
 
     def _get_help_string(self, action: argparse.Action) -> str:
         text = action.help or ""
-        if ("%(default)" in text or not action.option_strings
-                or action.default in (None, False, [], argparse.SUPPRESS)):
+        default = action.default
+        if ("%(default)" in text or not action.option_strings or default is None or default is False
+                or default == [] or default == argparse.SUPPRESS):
             return text
         return text + " (default: %(default)s)"
 

@@ -10,13 +10,13 @@ from typing import Optional, Sequence
 from ppverify.proofs.analyses.report import CHANNEL_CLASSES, Bundle
 from ppverify.proofs.core.verdicts import Kind
 from ppverify.proofs.properties.catalogue import BY_NAME
-from ppverify.proofs.render import assumptions as shipped
 from ppverify.proofs.render import extras
 from ppverify.proofs.render.base import Renderer
 from ppverify.proofs.render.diagrams import sequence_from_actions, trace_sequence
 from ppverify.proofs.render.markdown import HONEST_MISSING, scenario_line
 from ppverify.proofs.render.queries import (attack_numbers, cell, counts, guarantees, step_parts, threat_rows,
                                             trace_file)
+from ppverify.proofs.render.queries import assumptions as shipped
 from ppverify.proofs.render.svg import sequence_svg, system_svg
 
 CSS = """
@@ -190,7 +190,7 @@ def bundle_html(bundle: Bundle, assumptions: Optional[Sequence[tuple[str, str]]]
     out += ["<h2 id='limits'>Guarantees and limits of this run</h2>", "<p>What is guaranteed:</p>",
             "<ul>" + "".join(f"<li>{_inline(x)}</li>" for x in yes) + "</ul>", "<p>What is not:</p>",
             "<ul>" + "".join(f"<li>{_inline(x)}</li>" for x in no) + "</ul>"]
-    for title, body in shipped.sections() if assumptions is None else assumptions:
+    for title, body in shipped() if assumptions is None else assumptions:
         out += [f"<h3>{escape(title)}</h3>", _blocks(body)]
     return "\n".join(out + ["</body></html>"])
 

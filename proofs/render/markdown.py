@@ -7,13 +7,13 @@ from typing import Optional, Sequence
 from ppverify.proofs.analyses.report import CHANNEL_CLASSES, Bundle
 from ppverify.proofs.core.verdicts import Kind, Trace
 from ppverify.proofs.properties.catalogue import BY_NAME
-from ppverify.proofs.render import assumptions as shipped
 from ppverify.proofs.render import extras
 from ppverify.proofs.render.base import Renderer
 from ppverify.proofs.render.diagrams import sequence_from_actions, trace_sequence
 from ppverify.proofs.render.mermaid import sequence_mermaid, system_mermaid
 from ppverify.proofs.render.queries import (attack_numbers, cell, counts, guarantees, step_parts, threat_rows,
                                             trace_file)
+from ppverify.proofs.render.queries import assumptions as shipped
 
 HONEST_MISSING = ("The honest session does not complete in this scenario, so nothing can be proved "
                   "here: every cell that is not violated is inconclusive (vacuous).")
@@ -135,7 +135,7 @@ def bundle_markdown(bundle: Bundle, assumptions: Optional[Sequence[tuple[str, st
                 trace_markdown(t, bundle.roles, bundle.replays.get((t.property, t.threat))), ""]
     out += ["## Guarantees and limits of this run", "", "What is guaranteed:", "",
             *[f"- {x}" for x in yes], "", "What is not:", "", *[f"- {x}" for x in no], ""]
-    for title, body in shipped.sections() if assumptions is None else assumptions:
+    for title, body in shipped() if assumptions is None else assumptions:
         out += [f"### {title}", "", body, ""]
     return "\n".join(out).rstrip() + "\n"
 

@@ -1,8 +1,14 @@
-"""What the Markdown and HTML renderers of the bundle read off it alike:
-plain data, no formatting of either kind (the guarantees are sentences in
-the bundle's Markdown subset, which the HTML renderer converts)."""
+"""What the Markdown and HTML renderers of the bundle share: queries on it
+(plain data, no formatting of either kind; the guarantees are sentences in
+the bundle's Markdown subset, which the HTML renderer converts), and the
+report's assumptions and limits ("What is modelled, and what is simplified",
+"Guarantees and their limits"), shipped as package data (`assumptions.md`,
+next to this module) so a wheel install keeps them."""
 from __future__ import annotations
 
+import functools
+import re
+from importlib import resources
 from typing import Optional
 
 from ppverify.proofs.analyses.report import Bundle
@@ -10,6 +16,19 @@ from ppverify.proofs.core.verdicts import Inconclusive, Kind, Proved, Result, Tr
 from ppverify.proofs.render.diagrams import payload_text
 
 PAYLOAD_LIMIT = 200
+ASSUMPTION_TITLES = ("What is modelled, and what is simplified", "Guarantees and their limits")
+
+
+@functools.lru_cache(maxsize=None)
+def assumptions() -> tuple[tuple[str, str], ...]:
+    """(title, Markdown body) of each "## " section of assumptions.md, in order."""
+    text = resources.files(__package__).joinpath("assumptions.md").read_text(encoding="utf-8")
+    found = tuple((m.group(1), m.group(2).strip())
+                  for m in re.finditer(r"^## ([^\n]+)\n(.*?)(?=^## |\Z)", text, re.S | re.M))
+    if tuple(t for t, _ in found) != ASSUMPTION_TITLES:
+        raise RuntimeError(f"assumptions.md has sections {[t for t, _ in found]}, "
+                           f"expected {list(ASSUMPTION_TITLES)}")
+    return found
 
 
 def trace_file(trace: Trace) -> str:
