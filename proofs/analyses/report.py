@@ -74,6 +74,12 @@ def boundary_of(role: str) -> Optional[str]:
     return next((b for b, _, rs in BOUNDARIES if role in rs), None)
 
 
+def boundary_groups(view: "SystemView") -> list[tuple[str, str, list[str]]]:
+    """(key, title, parties) of each boundary with a party in `view`, in BOUNDARIES order."""
+    groups = [(key, title, [p for p, r in view.parties if boundary_of(r) == key]) for key, title, _ in BOUNDARIES]
+    return [g for g in groups if g[2]]
+
+
 def system_view(model, honest_actions: Iterable[dict]) -> SystemView:
     """Parties of the scenario's setup; channels = the links the honest run uses,
     classified by the model's own visibility rules."""

@@ -4,7 +4,7 @@ when Graphviz is installed, see `proofs.render.svg`) and a trace's sequence
 `dot -Tsvg` or any Graphviz viewer."""
 from __future__ import annotations
 
-from ppverify.proofs.analyses.report import BOUNDARIES, SystemView, boundary_of
+from ppverify.proofs.analyses.report import SystemView, boundary_groups
 from ppverify.proofs.render.base import Renderer
 from ppverify.proofs.render.diagrams import BLUE, COLUMNS, INK, PURPLE, RED, Arrow, Note, Sequence
 
@@ -20,13 +20,10 @@ def system_dot(view: SystemView) -> str:
     roles = dict(view.parties)
     out = ["graph system {", f"  rankdir=LR; fontname=Helvetica; node [shape=box, style=rounded, "
            f"fontname=Helvetica, fontsize={FONT_SIZE}]; edge [fontname=Helvetica, fontsize={FONT_SIZE}];"]
-    for key, title, _ in BOUNDARIES:
-        members = [p for p, r in view.parties if boundary_of(r) == key]
-        if members:
-            out.append(f'  subgraph cluster_{key} {{ label="{title}"; style=dashed; fontsize={FONT_SIZE};')
-            out += [f'    "{p}" [label="{p}' + (f'\\n{roles[p]}' if roles[p] != p else "") + '"];'
-                    for p in members]
-            out.append("  }")
+    for key, title, members in boundary_groups(view):
+        out.append(f'  subgraph cluster_{key} {{ label="{title}"; style=dashed; fontsize={FONT_SIZE};')
+        out += [f'    "{p}" [label="{p}' + (f'\\n{roles[p]}' if roles[p] != p else "") + '"];' for p in members]
+        out.append("  }")
     dot_style = {"hop": "solid", "network": "dashed", "datacenter": "bold"}
     colour = {"hop": INK, "network": RED, "datacenter": PURPLE}
     col = {r: i for i, (_, rs) in enumerate(COLUMNS) for r in rs}

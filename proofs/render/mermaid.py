@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ppverify.proofs.analyses.report import BOUNDARIES, SystemView, boundary_of
+from ppverify.proofs.analyses.report import SystemView, boundary_groups
 from ppverify.proofs.render.base import Renderer
 from ppverify.proofs.render.diagrams import Note, Sequence
 
@@ -38,13 +38,11 @@ def sequence_mermaid(seq: Sequence) -> str:
 def system_mermaid(view: SystemView) -> str:
     roles = dict(view.parties)
     lines = ["flowchart LR"]
-    for key, label, _ in BOUNDARIES:
-        members = [p for p, r in view.parties if boundary_of(r) == key]
-        if members:
-            lines.append(f'    subgraph {key}["{_mtext(label)}"]')
-            lines += [f'        {_mid(p)}["{p}' + (f"<br/>{roles[p]}" if roles[p] != p else "") + '"]'
-                      for p in members]
-            lines.append("    end")
+    for key, label, members in boundary_groups(view):
+        lines.append(f'    subgraph {key}["{_mtext(label)}"]')
+        lines += [f'        {_mid(p)}["{p}' + (f"<br/>{roles[p]}" if roles[p] != p else "") + '"]'
+                  for p in members]
+        lines.append("    end")
     arrow = {"hop": "---", "network": "-.-", "datacenter": "==="}
     for c in view.channels:
         lines.append(f'    {_mid(c.a)} {arrow[c.cls]}|"{_mtext(", ".join(c.kinds))}"| {_mid(c.b)}')

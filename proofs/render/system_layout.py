@@ -15,7 +15,7 @@ import textwrap
 from html import escape
 from typing import Iterator
 
-from ppverify.proofs.analyses.report import BOUNDARIES, SystemView, boundary_of
+from ppverify.proofs.analyses.report import SystemView, boundary_groups
 from ppverify.proofs.render.diagrams import BLUE, COLUMNS, GREY, INK, PURPLE, RED
 
 FONT = "font-family='Helvetica, Arial, sans-serif'"
@@ -122,13 +122,11 @@ class _Layout:
             for k, p in enumerate(col):
                 self.nodes[p] = (LEFT + ci * COL_GAP, y0 + k * (NODE_H + ROW_GAP), ci)
         self.boxes: list[tuple[str, str, Box]] = []
-        for key, title, _ in BOUNDARIES:
-            members = [p for p in self.nodes if boundary_of(roles[p]) == key]
-            if members:
-                xs = [self.nodes[p][0] for p in members]
-                ys = [self.nodes[p][1] for p in members]
-                self.boxes.append((key, title, (min(xs) - PAD, min(ys) - 56, max(xs) + NODE_W + PAD
-                                                + (70 if key == "tee" else 0), max(ys) + NODE_H + 20)))
+        for key, title, members in boundary_groups(view):
+            xs = [self.nodes[p][0] for p in members]
+            ys = [self.nodes[p][1] for p in members]
+            self.boxes.append((key, title, (min(xs) - PAD, min(ys) - 56, max(xs) + NODE_W + PAD
+                                            + (70 if key == "tee" else 0), max(ys) + NODE_H + 20)))
         self.bottom = max(b[3] for _, _, b in self.boxes)
 
     def node_box(self, p: str) -> Box:
