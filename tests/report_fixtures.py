@@ -1,8 +1,7 @@
 """A fixed bundle for the renderer tests, built by hand: no check, no solver.
 The trace is the shape of the published design's `cdn` finding
 (key-consistency): the adversary, as the CDN, serves its own gateway key."""
-from ppverify.proofs.render.diagrams import Channel, SystemView
-from ppverify.proofs.analyses.report import Bundle, RunInfo
+from ppverify.proofs.analyses.report import Bundle, Channel, RunInfo, SystemView
 from ppverify.proofs.core.verdicts import Inconclusive, Proved, Result, Trace, TraceStep, Violated
 
 
@@ -80,5 +79,8 @@ def bundle():
                    ("request-secrecy", "key-consistency"), 20_000, 2, ("explore",),
                    (("python", "3.11"), ("ppverify", "0.1.0")), "2026-01-01T00:00:00+00:00", 3.75)
     return Bundle(info, results(), ROLES, HONEST, SYSTEM,
-                  {("key-consistency", "cdn"): "client1 uses keys pk(adv.hpke)"},
-                  (("What is modelled", "- Parties: `client`, `relay`.\n- Adversary: **Dolev-Yao**."),))
+                  {("key-consistency", "cdn"): "client1 uses keys pk(adv.hpke)"})
+
+
+# short stand-ins for the shipped assumptions (proofs/render/assumptions.md)
+ASSUMPTIONS = (("What is modelled", "- Parties: `client`, `relay`.\n- Adversary: **Dolev-Yao**."),)

@@ -3,6 +3,7 @@ checking every coalition, on a small sub-lattice and property set."""
 import pytest
 
 from ppverify.proofs.analyses import lattice as la
+from ppverify.proofs.render.text import lattice_text
 
 ACTORS = ("cdn", "ledger", "chat-member")
 PROPS = ("key-consistency", "no-split-view", "request-secrecy", "chat-privacy-respected")
@@ -43,5 +44,5 @@ def test_minimal_and_maximal_coalitions(pruned):
 
 
 def test_report_names_savings(pruned):
-    text = la.report_text(pruned)
+    text = lattice_text(pruned)
     assert "minimal coalitions that break it: cdn" in text and "carried by monotonicity" in text

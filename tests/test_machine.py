@@ -7,11 +7,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from ppverify.proofs.render import machine
 from ppverify.proofs.analyses.check import check_threat
 from ppverify.proofs.cli.main import main
-from ppverify.proofs.render.text import results_json
 from ppverify.proofs.core.verdicts import Inconclusive, Result
+from ppverify.proofs.render import junit, sarif
+from ppverify.proofs.render.json import results_json
 from ppverify.protocol.controls import scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,7 +56,7 @@ def test_schema_accepts_inconclusive_and_rejects_broken_output(results):
 
 
 def test_sarif_validates_against_the_official_schema(results):
-    doc = machine.to_sarif(results)
+    doc = sarif.to_sarif(results)
     validator = jsonschema.Draft7Validator(SARIF_SCHEMA)
     validator.validate(doc)
     broken = json.loads(json.dumps(doc))
@@ -69,7 +69,7 @@ def _line(uri: str, n: int) -> str:
 
 
 def test_sarif_points_at_the_monitor_and_the_disabled_control(results):
-    run = machine.to_sarif(results)["runs"][0]
+    run = sarif.to_sarif(results)["runs"][0]
     by_rule = {f["ruleId"]: f for f in run["results"]}
     assert set(by_rule) == {"key-consistency", "chat-privacy-respected", "response-secrecy"}, \
         "every violated or inconclusive cell is a finding; proved cells are not"
@@ -92,7 +92,7 @@ def test_sarif_points_at_the_monitor_and_the_disabled_control(results):
 
 def test_every_property_has_a_source_line():
     from ppverify.proofs.properties.catalogue import PROPERTY_NAMES
-    lines = machine.property_lines()
+    lines = sarif.property_lines()
     assert set(lines) == set(PROPERTY_NAMES)
     for name, (monitor, entry) in lines.items():
         assert _line("proofs/properties/catalogue.py", monitor).startswith("def "), name
@@ -100,7 +100,7 @@ def test_every_property_has_a_source_line():
 
 def test_sarif_marks_changed_parameters():
     (r,) = check_threat(scenario("cdn", [], ["binder=exporter"]), ("key-consistency",))
-    (f,) = machine.to_sarif([r])["runs"][0]["results"]
+    (f,) = sarif.to_sarif([r])["runs"][0]["results"]
     texts = [x["message"]["text"] for x in f["relatedLocations"]]
     assert "parameter binder=exporter" in texts
     line = f["relatedLocations"][-1]["physicalLocation"]["region"]["startLine"]
@@ -108,7 +108,7 @@ def test_sarif_marks_changed_parameters():
 
 
 def test_junit_one_case_per_cell(results):
-    root = ET.fromstring(machine.to_junit(results))
+    root = ET.fromstring(junit.to_junit(results))
     cases = root.findall(".//testcase")
     assert len(cases) == len(results)
     assert root.get("tests") == "4" and root.get("failures") == "2" and root.get("errors") == "1"
@@ -118,7 +118,27 @@ def test_junit_one_case_per_cell(results):
     assert by[("ppverify.cdn", "request-secrecy")].find("failure") is None
     inc = by[("ppverify.cdn", "response-secrecy")]
     assert inc.find("error") is not None and inc.find("skipped") is None, "inconclusive is never a pass"
-    assert ("ppverify.chat-member,no-advanced-chat-privacy", "chat-privacy-respected") in by
+    assert ("ppverify.chat-member.no-advanced-chat-privacy", "chat-privacy-respected") in by
+
+
+def test_junit_cases_carry_their_times_and_comma_free_class_names(results):
+    cases = ET.fromstring(junit.to_junit(results)).findall(".//testcase")
+    times = {(r.threat, bool(r.scenario["disabled"]), r.property): f"{r.seconds:.3f}" for r in results}
+    for case in cases:
+        cls = case.get("classname")
+        assert "," not in cls, "CI tools split class names at commas"
+        assert case.get("time") == times[(cls.split(".")[1], cls.count(".") > 1, case.get("name"))], \
+            "a test case's time is its check's"
+    assert any(float(c.get("time")) > 0 for c in cases), "real runs take time"
+
+
+def test_sarif_messages_start_with_the_finding_not_the_rule_id(results):
+    for f in sarif.to_sarif(results)["runs"][0]["results"]:
+        text = f["message"]["text"]
+        assert not text.startswith(f["ruleId"]), f"the message starts with its rule id: {text!r}"
+    kc = next(f for f in sarif.to_sarif(results)["runs"][0]["results"] if f["ruleId"] == "key-consistency")
+    assert kc["message"]["text"].startswith(kc["codeFlows"][0]["message"]["text"]), \
+        "a violation's message opens with the trace's explanation"
 
 
 def test_cli_junit_and_sarif(capsys, tmp_path):

@@ -4,6 +4,7 @@ sound skip, and an explanation for every control whose removal breaks nothing.""
 import pytest
 
 from ppverify.proofs.analyses import mutate as mu
+from ppverify.proofs.render.text import mutate_details_text, mutate_matrix_text, mutation_label
 from ppverify.proofs.analyses.check import check_threat
 from ppverify.proofs.properties.catalogue import PROPERTY_NAMES
 from ppverify.protocol.controls import CONTROLS, PARAMETERS, scenario
@@ -86,11 +87,11 @@ def test_unknown_mutation_names_the_valid_ones():
 
 
 def test_rendering_flags_silent_controls(cdn_report):
-    text = mu.details_text(cdn_report)
+    text = mutate_details_text(cdn_report)
     for n, attacks in cdn_report.attacks.items():
         if not attacks:
-            assert f"{mu._label(n)}: no attack in this model" in text
-    assert "control-necessity matrix" in mu.matrix_text(cdn_report)
+            assert f"{mutation_label(n)}: no attack in this model" in text
+    assert "control-necessity matrix" in mutate_matrix_text(cdn_report)
 
 
 def test_every_attack_found_replays_with_real_cryptography(cdn_report):

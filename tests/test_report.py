@@ -9,19 +9,28 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import types
+from dataclasses import astuple
 from pathlib import Path
 
 import pytest
 
 import report_fixtures as fx
 from ppverify.proofs.analyses import report
+from ppverify.proofs.analyses.lattice import Cell, LatticeReport
+from ppverify.proofs.analyses.mutate import MutateReport, Stopped
 from ppverify.proofs.cli.main import main
-from ppverify.proofs.render.diagrams import sequence_mermaid, trace_sequence
-from ppverify.proofs.render.text import results_json, trace_text
+from ppverify.proofs.core.verdicts import Kind
+from ppverify.proofs.core.serial import action_to_json
+from ppverify.proofs.pp.model import honest_run, symbolic_model
+from ppverify.proofs.render import queries
+from ppverify.proofs.render.diagrams import trace_sequence
 from ppverify.proofs.render.html import bundle_html
+from ppverify.proofs.render.json import results_json
 from ppverify.proofs.render.markdown import bundle_markdown, trace_markdown
+from ppverify.proofs.render.mermaid import sequence_mermaid
+from ppverify.proofs.render.text import trace_text
+from ppverify.protocol.controls import scenario
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -50,7 +59,7 @@ def test_golden_results_json():
 
 
 def test_golden_bundle_markdown():
-    check_golden("index.md", bundle_markdown(fx.bundle()))
+    check_golden("index.md", bundle_markdown(fx.bundle(), fx.ASSUMPTIONS))
 
 
 def test_trace_markdown_narrates_in_the_models_vocabulary():
@@ -69,7 +78,7 @@ def test_sequence_diagram_marks_injection_and_violation():
                         "pk(adv.hpke), pk(acs.attr), not the ones published for everybody"), \
         "the diagram must end on the violation, at the party whose step violated it"
     # Mermaid statement separators and markup in text are escaped
-    from ppverify.proofs.render.diagrams import _mtext
+    from ppverify.proofs.render.mermaid import _mtext
     assert _mtext("a;b#c<d>") == "a#59;b#35;c#lt;d#gt;"
 
 
@@ -88,22 +97,52 @@ def test_html_is_self_contained_and_colours_verdicts():
 
 
 def test_guarantees_follow_the_run():
-    yes, no = report.guarantees(fx.bundle())
+    yes, no = queries.guarantees(fx.bundle())
     assert any("`cdn`" in x and "exhaustive" in x for x in yes)
     assert any("2 cell(s) are **inconclusive**" in x for x in no)
 
 
-def test_extra_sections_only_from_modules_that_offer_them(monkeypatch):
-    fake = types.ModuleType("ppverify.proofs.analyses.lattice")
-    fake.report_section = lambda base: ("Threat lattice", "lattice **md**", "<p>lattice html</p>")
-    monkeypatch.setitem(sys.modules, "ppverify.proofs.analyses.lattice", fake)
-    monkeypatch.setitem(sys.modules, "ppverify.proofs.analyses.mutate", types.ModuleType("ppverify.proofs.analyses.mutate"))  # no hook
-    extras = report.extra_sections(None, ("cdn",), 2)
-    assert [e.title for e in extras] == ["Threat lattice"]
-    b = fx.bundle()
-    b = report.Bundle(**{**b.__dict__, "extras": extras})
-    assert "## Threat lattice\n\nlattice **md**" in bundle_markdown(b)
-    assert "<h2 id='extra-0'>Threat lattice</h2>\n<p>lattice html</p>" in bundle_html(b)
+def _reports():
+    """A hand-built mutation report and lattice (no checks run)."""
+    stop = Stopped("key-consistency", "cdn", fx.TRACE, True)
+    mut = MutateReport(("cdn",), ("request-secrecy", "key-consistency"), {},
+                       {"third-party-key-config": [stop], "log-filtering": []}, ran=2, seconds=1.0)
+    cdn, relay = frozenset({"cdn"}), frozenset({"relay"})
+    lat = LatticeReport(("relay", "cdn"), ("key-consistency",), {
+        ("key-consistency", frozenset()): Cell(Kind.PROVED, "checked", True),
+        ("key-consistency", relay): Cell(Kind.PROVED, "checked", True),
+        ("key-consistency", cdn): Cell(Kind.VIOLATED, "checked", trace=fx.TRACE),
+        ("key-consistency", cdn | relay): Cell(Kind.VIOLATED, "carried up from cdn (replayed)", trace=fx.TRACE)},
+        explored=3, saved=1, seconds=2.0)
+    return mut, lat
+
+
+def test_extra_sections_render_the_gathered_analyses():
+    """(This replaces a test of the removed optional-module hook: the sections
+    now come from the reports `gather(extras=True)` puts in the bundle.)"""
+    mut, lat = _reports()
+    b = report.Bundle(**{**fx.bundle().__dict__, "mutation": mut, "lattice": lat})
+    md, html = bundle_markdown(b, fx.ASSUMPTIONS), bundle_html(b, fx.ASSUMPTIONS)
+    assert "## Control-necessity matrix\n" in md and "| `third-party-key-config off` | cdn |" in md
+    assert "## Threat lattice\n" in md and "| `key-consistency` | cdn | relay |" in md
+    assert "<h2 id='extra-0'>Control-necessity matrix</h2>" in html
+    assert "<h2 id='extra-1'>Threat lattice</h2>" in html
+    assert "not run for this bundle" not in md
+    skipped = report.Bundle(**{**fx.bundle().__dict__, "extras_skipped": True})
+    assert "_Control-necessity matrix and Threat lattice: not run for this bundle" in bundle_markdown(skipped)
+
+
+def test_assumptions_ship_with_the_package(monkeypatch, tmp_path):
+    """The report's assumptions and limits come from package data, so a wheel
+    install (no README next to the package) keeps them."""
+    monkeypatch.chdir(tmp_path)   # no README.md anywhere near
+    queries.assumptions.cache_clear()
+    titles = [t for t, _ in queries.assumptions()]
+    assert titles == ["What is modelled, and what is simplified", "Guarantees and their limits"]
+    assert all(len(body) > 200 for _, body in queries.assumptions())
+    md, html = bundle_markdown(fx.bundle()), bundle_html(fx.bundle())
+    for title in titles:
+        assert f"### {title}\n" in md and f"<h3>{title}</h3>" in html
 
 
 @pytest.fixture(scope="module")
@@ -125,14 +164,11 @@ def test_real_bundle_files_and_replayable_traces(real_bundle):
 
 
 def test_extras_only_on_request(real_bundle, tmp_path):
-    from ppverify.proofs.render.extras import available
     md = (real_bundle / "index.md").read_text()
-    assert ("not run for this bundle" in md) == bool(available()), "say which sections were left out"
-    if not available():
-        pytest.skip("ppverify.proofs.analyses.mutate and proofs.lattice are not present")
+    assert "not run for this bundle" in md, "say which sections were left out"
     assert main(["report", "--threat", "cdn", "--extras", "--output", str(tmp_path), "--quiet"]) == 0
     md = (tmp_path / "index.md").read_text()
-    for title in available():
+    for title in ("Control-necessity matrix", "Threat lattice"):
         assert f"\n## {title}\n" in md, f"--extras must add the {title} section"
     necessity = md.split("## Control-necessity matrix")[1].split("\n## ")[0]
     assert "| `ra-tls off` | cdn |" in necessity, "switching ra-tls off breaks properties under cdn"
@@ -184,7 +220,7 @@ def test_mutation_section_renders_the_necessity_matrix():
     rep = types.SimpleNamespace(threats=("cdn",), properties=("request-secrecy", "key-consistency"),
                                 attacks={"third-party-key-config": [stop], "log-filtering": []},
                                 max_states=4000, ran=2, seconds=1.0)
-    title, md, html = mutation_section(rep, {"log-filtering": ("gap", "logs are not modelled")})
+    title, md, html = astuple(mutation_section(rep, {"log-filtering": ("gap", "logs are not modelled")}))
     assert title == "Control-necessity matrix"
     assert "| `third-party-key-config off` | cdn |" in md
     assert "`request-secrecy`" not in md.split("\n")[2], "columns only for properties some mutation breaks"
@@ -200,7 +236,7 @@ def test_lattice_section_renders_weakest_and_strongest_coalitions():
         explored=3, saved=1, seconds=2.0, breaches=[], name=lambda c: "+".join(sorted(c)) or "none",
         minimal_breaking=lambda p: [cdn] if p == "key-consistency" else [],
         maximal_holding=lambda p: [(relay, True)] if p == "key-consistency" else [(relay | cdn, False)])
-    title, md, html = lattice_section(rep)
+    title, md, html = astuple(lattice_section(rep))
     assert title == "Threat lattice"
     assert "| `key-consistency` | cdn | relay |" in md
     assert "| `request-secrecy` | none | cdn+relay (bounded) |" in md, "bounded proofs must say so"
@@ -214,8 +250,8 @@ def test_system_svg_without_graphviz_draws_every_party_and_channel(monkeypatch):
     assert how == "built-in layout"
     for party, _ in fx.SYSTEM.parties:
         assert f">{party}</text>" in out, f"{party} missing from the system diagram"
-    edges = out.split("</defs>")[1].count("<path d=")
-    assert edges == len(fx.SYSTEM.channels) + len(fx.SYSTEM.tunnels), "one curve per channel and tunnel"
+    edges = out.count("<path class='edge'")
+    assert edges == len(fx.SYSTEM.channels) + len(fx.SYSTEM.tunnels), "one line per channel and tunnel"
     assert "Third parties: trusted not to" in out
     import xml.dom.minidom
     xml.dom.minidom.parseString(out)  # well-formed: no duplicate attributes, everything escaped
@@ -225,3 +261,82 @@ def test_bundle_says_when_the_honest_session_does_not_complete():
     b = report.Bundle(**{**fx.bundle().__dict__, "honest": ()})
     assert "does not complete" in bundle_markdown(b) and "sequenceDiagram\n```" not in bundle_markdown(b)
     assert "does not complete" in bundle_html(b)
+
+
+def _path_points(d: str) -> list:
+    """The polyline of SVG path data made of M, L and C commands (curves sampled)."""
+    tokens = re.findall(r"[MLC]|-?[\d.]+", d)
+    pts, i, cmd = [], 0, None
+    while i < len(tokens):
+        if tokens[i] in "MLC":
+            cmd, i = tokens[i], i + 1
+            continue
+        if cmd in "ML":
+            pts.append((float(tokens[i]), float(tokens[i + 1])))
+            i += 2
+        else:
+            (x1, y1), (x2, y2), (x3, y3) = [(float(tokens[i + k]), float(tokens[i + k + 1])) for k in (0, 2, 4)]
+            x0, y0 = pts[-1]
+            for n in range(1, 41):
+                t = n / 40
+                a, b, c, e = (1 - t) ** 3, 3 * t * (1 - t) ** 2, 3 * t * t * (1 - t), t ** 3
+                pts.append((a * x0 + b * x1 + c * x2 + e * x3, a * y0 + b * y1 + c * y2 + e * y3))
+            i += 6
+    return pts
+
+
+def _crosses(p, q, box, steps=200) -> bool:
+    """Does the segment p-q pass through the box? (sampled densely; independent of the layout's own test)"""
+    x0, y0, x1, y1 = box
+    return any(x0 < p[0] + (q[0] - p[0]) * k / steps < x1 and y0 < p[1] + (q[1] - p[1]) * k / steps < y1
+               for k in range(steps + 1))
+
+
+def _real_system():
+    model = symbolic_model(scenario("none"))
+    return report.system_view(model, [action_to_json(a) for a in honest_run(model)])
+
+
+@pytest.mark.parametrize("which", ["fixture", "published design"])
+def test_system_diagram_text_is_readable_and_never_crossed_by_a_line(which):
+    from ppverify.proofs.render.system_layout import system_svg_own
+    view = fx.SYSTEM if which == "fixture" else _real_system()
+    out = system_svg_own(view)
+    sizes = [float(x) for x in re.findall(r"<text [^>]*font-size='([\d.]+)'", out)]
+    assert len(sizes) == out.count("<text ") and min(sizes) >= 13, "text at 13 px or more"
+    assert "max-width" not in out.split(">", 1)[0], "the diagram must not be shrunk below its size"
+    labels = [tuple(float(v) for v in m) for m in re.findall(
+        r"<rect class='label' x='([-\d.]+)' y='([-\d.]+)' width='([\d.]+)' height='([\d.]+)'", out)]
+    labels = [(x, y, x + w, y + h) for x, y, w, h in labels]
+    nodes = [tuple(float(v) for v in m) for m in re.findall(
+        r"<rect class='node' x='([-\d.]+)' y='([-\d.]+)' width='([\d.]+)' height='([\d.]+)'", out)]
+    nodes = [(x + 2, y + 2, x + w - 2, y + h - 2) for x, y, w, h in nodes]   # lines end on a node's border
+    assert len(labels) == len(view.channels) + len(view.tunnels) + len({b for _, r in view.parties
+                                                                          for b in [report.boundary_of(r)] if b})
+    for d in re.findall(r"<path class='edge' d='([^']+)'", out):
+        pts = _path_points(d)
+        for p, q in zip(pts, pts[1:]):
+            for box in labels + nodes:
+                assert not _crosses(p, q, box), f"a line crosses the text or party at {box}"
+    for i, a in enumerate(labels):
+        for b in labels[i + 1:]:
+            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), "labels overlap"
+
+
+def test_graphviz_source_asks_for_readable_text():
+    from ppverify.proofs.render.dot import system_dot
+    src = system_dot(fx.SYSTEM)
+    assert "fontsize=14" in src and "fontsize=9" not in src and "fontsize=10" not in src
+
+
+def test_trace_sequence_as_dot():
+    from ppverify.proofs.render.formats import SEQUENCE
+    seq = trace_sequence(fx.TRACE, fx.ROLES)
+    dot = SEQUENCE["dot"].render(seq)
+    assert dot.startswith("digraph sequence {") and dot.endswith("}")
+    assert '"adversary" -> "client1" [label="4. config as cdn", style=dashed' in dot, "an injection is dashed"
+    assert '"client1" -> "acs" [label="2. get-issuer-key"];' in dot
+    assert dot.count("shape=note") == sum(1 for it in seq.items if type(it).__name__ == "Note")
+    assert 'label="key-consistency violated: client1 uses keys pk(adv.hpke)' in dot
+    assert dot.count("{") == dot.count("}"), "balanced braces"
+    assert set(SEQUENCE) == {"mermaid", "dot", "svg"} and SEQUENCE["mermaid"].render(seq).startswith("sequenceDiagram")

@@ -23,7 +23,7 @@ from typing import Callable, Optional, Sequence
 
 from ppverify.models.threats import ThreatModel, lattice
 from ppverify.proofs.properties.catalogue import PROPERTY_NAMES
-from ppverify.proofs.core.verdicts import Proved, Trace, Violated
+from ppverify.proofs.core.verdicts import Kind, Proved, Trace, Violated
 from ppverify.protocol.controls import ACTORS, threat
 
 DEFAULT_MAX_STATES = 4_000
@@ -34,7 +34,7 @@ SINGLE_MAX_STATES = 20_000
 
 @dataclass(frozen=True)
 class Cell:
-    verdict: str                 # "proved" | "violated" | "inconclusive"
+    verdict: Kind
     how: str                     # "checked" | "carried up (replayed)" | "carried down (exhaustive)"
     exhaustive: bool = False
     trace: Optional[Trace] = None
@@ -56,16 +56,16 @@ class LatticeReport:
         return str(ThreatModel(c, ACTORS))
 
     def minimal_breaking(self, p: str) -> list[frozenset]:
-        bad = [c for (q, c), v in self.cells.items() if q == p and v.verdict == "violated"]
-        return sorted((c for c in bad if not any(o < c for o in bad)), key=_order)
+        bad = [c for (q, c), v in self.cells.items() if q == p and v.verdict == Kind.VIOLATED]
+        return sorted((c for c in bad if not any(o < c for o in bad)), key=coalition_order)
 
     def maximal_holding(self, p: str) -> list[tuple[frozenset, bool]]:
-        good = [c for (q, c), v in self.cells.items() if q == p and v.verdict == "proved"]
+        good = [c for (q, c), v in self.cells.items() if q == p and v.verdict == Kind.PROVED]
         top = [c for c in good if not any(c < o for o in good)]
-        return [(c, self.cells[(p, c)].exhaustive) for c in sorted(top, key=_order)]
+        return [(c, self.cells[(p, c)].exhaustive) for c in sorted(top, key=coalition_order)]
 
 
-def _order(c: frozenset) -> tuple:
+def coalition_order(c: frozenset) -> tuple:
     return (len(c), sorted(ACTORS.index(a) for a in c))
 
 
@@ -90,16 +90,16 @@ def _carry_up(trace: Trace, to: frozenset) -> Optional[Trace]:
 
 def _infer(rep: LatticeReport, p: str, c: frozenset) -> Optional[Cell]:
     tries = 0
-    for (q, d), v in sorted(rep.cells.items(), key=lambda kv: _order(kv[0][1])):
+    for (q, d), v in sorted(rep.cells.items(), key=lambda kv: coalition_order(kv[0][1])):
         if q != p:
             continue
-        if v.verdict == "violated" and d < c and v.trace is not None and tries < 3:
+        if v.verdict == Kind.VIOLATED and d < c and v.trace is not None and tries < 3:
             tries += 1  # replays are cheap, but not free: a few tries, smallest coalitions first
             t = _carry_up(v.trace, c)
             if t is not None:
-                return Cell("violated", f"carried up from {rep.name(d)} (replayed)", trace=t)
-        if v.verdict == "proved" and v.exhaustive and c < d:
-            return Cell("proved", f"carried down from {rep.name(d)} (exhaustive)", exhaustive=True)
+                return Cell(Kind.VIOLATED, f"carried up from {rep.name(d)} (replayed)", trace=t)
+        if v.verdict == Kind.PROVED and v.exhaustive and c < d:
+            return Cell(Kind.PROVED, f"carried down from {rep.name(d)} (exhaustive)", exhaustive=True)
     return None
 
 
@@ -168,45 +168,8 @@ def _breaches(rep: LatticeReport, new: list[frozenset]) -> list[str]:
             w = rep.cells.get((p, d))
             if w is None:
                 continue
-            if c < d and v.verdict == "violated" and w.verdict == "proved":
+            if c < d and v.verdict == Kind.VIOLATED and w.verdict == Kind.PROVED:
                 out.append(f"{p}: violated under {rep.name(c)} but proved under {rep.name(d)}")
-            if d < c and w.verdict == "violated" and v.verdict == "proved":
+            if d < c and w.verdict == Kind.VIOLATED and v.verdict == Kind.PROVED:
                 out.append(f"{p}: violated under {rep.name(d)} but proved under {rep.name(c)}")
     return out
-
-
-# --- rendering -------------------------------------------------------------------------
-def report_text(rep: LatticeReport) -> str:
-    lines = [f"threat lattice over {', '.join(rep.actors)} ({2 ** len(rep.actors)} coalitions), "
-             f"state limit {rep.max_states} ({max(rep.max_states, SINGLE_MAX_STATES)} for single actors)", ""]
-    for p in rep.properties:
-        bad = rep.minimal_breaking(p)
-        good = rep.maximal_holding(p)
-        lines.append(p)
-        lines.append("  minimal coalitions that break it: " + (", ".join(rep.name(c) for c in bad) or "none"))
-        lines.append("  maximal coalitions under which it holds: " + (", ".join(
-            rep.name(c) + ("" if ex else " (bounded)") for c, ex in good) or "none"))
-        inc = [c for (q, c), v in rep.cells.items() if q == p and v.verdict == "inconclusive"]
-        if inc:
-            lines.append(f"  inconclusive under {len(inc)} coalitions, e.g. {rep.name(min(inc, key=_order))}")
-    total = len(rep.properties) * 2 ** len(rep.actors)
-    lines += ["", f"{rep.explored} coalitions explored, {rep.saved_coalitions} never explored; "
-                  f"{rep.saved} of {total} verdicts carried by monotonicity instead of searched; "
-                  f"{rep.seconds:.1f}s",
-              "(bounded) = proved within the state limit only; a bounded proof is never carried to subsets"]
-    if rep.breaches:
-        lines += ["", "MONOTONICITY BREACHES (the model is not monotone here):"] + [f"  {b}" for b in rep.breaches]
-    return "\n".join(lines)
-
-
-def report_json(rep: LatticeReport) -> dict:
-    return {"version": 1, "actors": list(rep.actors), "max_states": rep.max_states,
-            "explored": rep.explored, "saved": rep.saved, "seconds": round(rep.seconds, 2),
-            "breaches": rep.breaches,
-            "properties": {p: {"minimal_breaking": [rep.name(c) for c in rep.minimal_breaking(p)],
-                               "maximal_holding": [{"threat": rep.name(c), "exhaustive": ex}
-                                                   for c, ex in rep.maximal_holding(p)]}
-                           for p in rep.properties},
-            "cells": [{"property": p, "threat": rep.name(c), "verdict": v.verdict, "how": v.how,
-                       "exhaustive": v.exhaustive} for (p, c), v in sorted(
-                           rep.cells.items(), key=lambda kv: (kv[0][0], _order(kv[0][1])))]}

@@ -22,12 +22,12 @@ from typing import Optional, Sequence
 from ppverify.models.scenario import Bounds, Scenario
 from ppverify.proofs.properties.catalogue import PROPERTY_NAMES
 from ppverify.proofs.analyses.runner import Job
-from ppverify.proofs.core.verdicts import Result
+from ppverify.proofs.core.verdicts import Inconclusive, Kind, Result, Violated
 from ppverify.protocol.controls import STATED_THREATS, scenario, threat
 
 MANIFEST_VERSION = 1
 DEFAULT_PATH = "manifest/verdicts.json"
-KINDS = ("proved", "violated", "inconclusive")
+KINDS = tuple(k.value for k in Kind)
 UNREVIEWED = "UNREVIEWED: pinned by --update-manifest; replace with why this violation is expected"
 UPDATE_HINT = ("if the change is intended, re-pin deliberately with\n"
                "  ppverify check --expect {path} --update-manifest{sel}\n"
@@ -40,7 +40,7 @@ class ManifestError(ValueError):
 
 @dataclass(frozen=True)
 class Pin:
-    verdict: str
+    verdict: Kind
     reason: Optional[str] = None
 
 
@@ -80,8 +80,8 @@ class Manifest:
 class Drift:
     label: str
     property: str
-    expected: Optional[str]
-    actual: str
+    expected: Optional[Kind]
+    actual: Kind
     detail: str = ""
 
     def __str__(self) -> str:
@@ -104,7 +104,8 @@ def _parse_scenario(j: dict, where: str) -> PinnedScenario:
             kind, reason = pin.get("verdict"), pin.get("reason")
             if kind not in KINDS:
                 raise ManifestError(f"{prop}: verdict {kind!r}; valid choices: {', '.join(KINDS)}")
-            if kind == "violated" and not (isinstance(reason, str) and reason.strip()):
+            kind = Kind(kind)
+            if kind == Kind.VIOLATED and not (isinstance(reason, str) and reason.strip()):
                 raise ManifestError(f"{prop}: a violated pin needs a 'reason' saying why it is expected")
             pins[prop] = Pin(kind, reason)
     except ManifestError as exc:
@@ -145,7 +146,7 @@ def dumps(m: Manifest) -> str:
             j["bounds"] = s.bounds.as_dict()
         if s.slow:
             j["slow"] = True
-        j["pins"] = {p: ({"verdict": pin.verdict, "reason": pin.reason} if pin.reason else {"verdict": pin.verdict})
+        j["pins"] = {p: ({"verdict": pin.verdict.value, "reason": pin.reason} if pin.reason else {"verdict": pin.verdict.value})
                      for p, pin in sorted(s.pins.items(), key=lambda kv: PROPERTY_NAMES.index(kv[0]))}
         out.append(j)
     doc = {"version": MANIFEST_VERSION,
@@ -161,7 +162,7 @@ def skeleton(max_states: int = 20_000, max_moves: int = 2) -> Manifest:
     """The scenarios CI checks, before any run: the published design under each
     stated actor (every property), and the what-ifs of the symbolic-semantics
     issue (the property each one is about). Verdicts come from a run."""
-    allp = {p: Pin("inconclusive") for p in PROPERTY_NAMES}
+    allp = {p: Pin(Kind.INCONCLUSIVE) for p in PROPERTY_NAMES}
     sc = [PinnedScenario(t, slow=(t == "meta-insider"), pins=dict(allp)) for t in STATED_THREATS]
     what_ifs = [("meta-insider", ("ledger-inclusion",), (), ("request-secrecy",)),
                 ("meta-insider", ("ra-tls",), (), ("request-secrecy",)),
@@ -174,7 +175,7 @@ def skeleton(max_states: int = 20_000, max_moves: int = 2) -> Manifest:
                 ("network", (), ("binder=client-random+server-key",),
                  ("request-secrecy", "response-secrecy", "attested-peer", "forward-secrecy"))]
     for t, dis, st, props in what_ifs:
-        sc.append(PinnedScenario(t, dis, st, pins={p: Pin("inconclusive") for p in props}))
+        sc.append(PinnedScenario(t, dis, st, pins={p: Pin(Kind.INCONCLUSIVE) for p in props}))
     return Manifest(tuple(sc), max_states, max_moves)
 
 
@@ -207,7 +208,7 @@ def compare(pairs: Sequence[tuple[PinnedScenario, list[Result]]]) -> list[Drift]
             actual = r.verdict.verdict
             if pin is None or pin.verdict != actual:
                 v = r.verdict
-                detail = (getattr(v, "reason", "") or (v.trace.explanation if actual == "violated" else ""))
+                detail = v.reason if isinstance(v, Inconclusive) else v.trace.explanation if isinstance(v, Violated) else ""
                 drifts.append(Drift(s.label, r.property, pin.verdict if pin else None, actual, detail))
     return drifts
 
@@ -230,8 +231,8 @@ def updated(m: Manifest, pairs: Sequence[tuple[PinnedScenario, list[Result]]]) -
             old = s.pins.get(r.property)
             kind = r.verdict.verdict
             reason = None
-            if kind == "violated":
-                reason = old.reason if old and old.verdict == "violated" and old.reason else UNREVIEWED
+            if kind == Kind.VIOLATED:
+                reason = old.reason if old and old.verdict == Kind.VIOLATED and old.reason else UNREVIEWED
             new[s.label][r.property] = Pin(kind, reason)
     return replace(m, scenarios=tuple(replace(s, pins=new[s.label]) for s in m.scenarios))
 

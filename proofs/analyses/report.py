@@ -1,33 +1,116 @@
-"""The design-review bundle (`ppverify report`): one run of the checks turned
-into `index.md` (renders on GitHub, Mermaid diagrams) and `index.html` (one
-self-contained page, inline SVG, opens offline), plus the results and every
-attack trace as JSON so a reviewer can `ppverify replay` them.
+"""The design-review bundle (`ppverify report`), gathered: one run of the
+checks, the honest run, the system view, and on request the mutation analysis
+and the threat lattice, collected into a `Bundle` (plain data).
 
-`gather` runs the checks and collects everything a renderer needs into a
-`Bundle` (plain data); the renderers (`proofs.report_md`, `proofs.report_html`)
-never run a check, so they are tested on fixtures."""
+Everything here is data; the renderers in `proofs.render` (Markdown, HTML,
+the bundle writer) never run a check, so they are tested on fixtures. The
+system view lives here, not with the diagrams, because it is derived from the
+model: the channels are classified by the model's own visibility rules."""
 from __future__ import annotations
 
 import datetime
-import json
-import os
 import platform
-import re
 import shutil
 import subprocess
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import metadata
-from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import Callable, Iterable, Optional, Sequence
 
-from ppverify.proofs.render.diagrams import SystemView, system_view
+from ppverify.proofs.analyses.check import check_threat
+from ppverify.proofs.pp.model import honest_run, symbolic_model
+from ppverify.proofs.analyses.lattice import LatticeReport, run_lattice
+from ppverify.proofs.analyses.mutate import MutateReport, run_mutate
+from ppverify.proofs.core.serial import action_to_json
 from ppverify.proofs.core.verdicts import Result, Trace, Violated
+from ppverify.proofs.replay.symbolic import replay_trace
+from ppverify.protocol.controls import ACTORS
 
-README = Path(__file__).resolve().parents[1] / "README.md"
-# README sections that state assumptions and limits (single source: the README).
-README_SECTIONS = ("What is modelled, and what is simplified", "Guarantees and their limits")
 TOOLS = ("ppverify", "networkx", "z3-solver", "cryptography", "pyhpke", "voprf")
+
+# Left-to-right order of roles in diagrams: the flow of SPEC section 3.
+ROLE_ORDER = ("client", "acs", "cdn", "ledger", "relay", "gateway", "cvm", "gpu", "host")
+
+# Trust boundaries of SPEC section 2: who operates what and what it is trusted for.
+BOUNDARIES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("device", "User device: all checks run here", ("client",)),
+    ("third", "Third parties: trusted not to collude with Meta", ("cdn", "relay", "ledger")),
+    ("meta", "Meta: availability and rate limiting only", ("acs", "gateway", "host")),
+    ("tee", "Attested CVMs (SEV-SNP) and GPUs in CC mode", ("cvm", "gpu")),
+)
+
+CHANNEL_CLASSES = {
+    "hop": "hop between two parties (server-authenticated TLS for the client's and relay's hops): "
+           "read or forged only by an actor that controls an end",
+    "network": "network link: attested-TLS records in the clear on the wire; `network` reads and injects",
+    "datacenter": "datacenter link: the host's network and bus; `meta-insider` reads and injects",
+}
+
+
+@dataclass(frozen=True)
+class Channel:
+    a: str
+    b: str
+    cls: str                 # a key of CHANNEL_CLASSES
+    kinds: tuple[str, ...]   # kinds sent a -> b in the honest run (a sends first)
+
+
+@dataclass(frozen=True)
+class SystemView:
+    parties: tuple[tuple[str, str], ...]   # (name, role)
+    channels: tuple[Channel, ...]
+    tunnels: tuple[tuple[str, str, str], ...]  # end-to-end channels: (a, b, label)
+
+
+def order_participants(names: Iterable[str], roles: dict[str, str]) -> tuple[str, ...]:
+    """Sort by role (ROLE_ORDER), then name; unknown parties and the adversary last."""
+    def key(n):
+        r = roles.get(n)
+        rank = ROLE_ORDER.index(r) if r in ROLE_ORDER else len(ROLE_ORDER) + (n == "adversary")
+        return (rank, n)
+    return tuple(sorted(set(names), key=key))
+
+
+def boundary_of(role: str) -> Optional[str]:
+    return next((b for b, _, rs in BOUNDARIES if role in rs), None)
+
+
+def boundary_groups(view: "SystemView") -> list[tuple[str, str, list[str]]]:
+    """(key, title, parties) of each boundary with a party in `view`, in BOUNDARIES order."""
+    groups = [(key, title, [p for p, r in view.parties if boundary_of(r) == key]) for key, title, _ in BOUNDARIES]
+    return [g for g in groups if g[2]]
+
+
+def system_view(model, honest_actions: Iterable[dict]) -> SystemView:
+    """Parties of the scenario's setup; channels = the links the honest run uses,
+    classified by the model's own visibility rules."""
+    roles = dict(model.roles)
+    kinds: dict[tuple[str, str], list[str]] = {}
+    for a in honest_actions:
+        if a["type"] == "invoke":
+            continue
+        pair = (a["src"], a["dst"])
+        if pair[::-1] in kinds:
+            continue  # the answer on a channel the other side opened
+        ks = kinds.setdefault(pair, [])
+        if a["kind"] not in ks:
+            ks.append(a["kind"])
+    channels = []
+    for (a, b), ks in kinds.items():
+        cls = ("network" if model.network_link(a, b)
+               else "datacenter" if model.datacenter_link(a, b) else "hop")
+        channels.append(Channel(a, b, cls, tuple(ks)))
+    tunnels = []
+    on = model.env.scenario.on
+    gateway = next((p for p, r in roles.items() if r == "gateway"), None)
+    client = next((p for p, r in sorted(roles.items()) if r == "client"), None)
+    front = next((c.b for c in channels if c.a == gateway and roles.get(c.b) == "cvm"), None)
+    if client and gateway and on("ohttp-encapsulation"):
+        tunnels.append((client, gateway, "OHTTP: HPKE to the gateway key"))
+    if client and front and on("ra-tls"):
+        tunnels.append((client, front, "RA-TLS: attested, end to end"))
+    parties = tuple((p, roles[p]) for p in order_participants(roles, roles))
+    return SystemView(parties, tuple(channels), tuple(tunnels))  # channels in order of first use
 
 
 @dataclass(frozen=True)
@@ -45,14 +128,6 @@ class RunInfo:
 
 
 @dataclass(frozen=True)
-class Extra:
-    """A section contributed by another command (mutation, lattice)."""
-    title: str
-    markdown: str
-    html: str
-
-
-@dataclass(frozen=True)
 class Bundle:
     info: RunInfo
     results: tuple[Result, ...]
@@ -60,16 +135,12 @@ class Bundle:
     honest: tuple[dict, ...]        # the honest run, actions in trace JSON form
     system: SystemView
     replays: dict                   # (property, threat) -> what the replay re-established
-    assumptions: tuple[tuple[str, str], ...]   # (title, Markdown body)
-    extras: tuple[Extra, ...] = field(default=())
-    not_run: tuple[str, ...] = ()   # sections whose module exists but was not run (no --extras)
+    mutation: Optional[MutateReport] = None   # the control-necessity matrix (--extras)
+    lattice: Optional[LatticeReport] = None   # the threat lattice (--extras)
+    extras_skipped: bool = False    # gathered without --extras: the renderers say what is left out
 
     def attacks(self) -> list[Trace]:
         return [r.verdict.trace for r in self.results if isinstance(r.verdict, Violated)]
-
-
-def trace_file(trace: Trace) -> str:
-    return f"traces/{trace.property}--{trace.threat}.json"
 
 
 def tool_versions() -> tuple[tuple[str, str], ...]:
@@ -89,37 +160,14 @@ def tool_versions() -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-def readme_sections(path: Path = README) -> tuple[tuple[str, str], ...]:
-    """The README's assumption and limit sections; empty when not shipped."""
-    try:
-        text = path.read_text()
-    except OSError:
-        return ()
-    out = []
-    for title in README_SECTIONS:
-        m = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", text, re.S | re.M)
-        if m:
-            out.append((title, m.group(1).strip()))
-    return tuple(out)
-
-
-def extra_sections(base, threats: Sequence[str] = (), max_moves: int = 2) -> tuple[Extra, ...]:
-    """The mutation and lattice sections, when those modules exist (see proofs.report_extras)."""
-    from ppverify.proofs.render.extras import sections
-    return tuple(Extra(*s) for s in sections(base, threats, max_moves))
-
-
 def gather(make_scenario: Callable[[str], object], threats: Sequence[str], properties: Sequence[str],
            max_states: int, max_moves: int, command: str = "ppverify report",
            progress: Optional[Callable[[str, int, int], None]] = None,
            extras: bool = False) -> Bundle:
     """Run the checks (one exploration per threat model) and collect the bundle.
     `make_scenario(threat_text)` builds the scenario; `progress(threat, states,
-    queued)` is called during each search."""
-    from ppverify.proofs.analyses.check import check_threat
-    from ppverify.proofs.pp.model import honest_run, symbolic_model
-    from ppverify.proofs.replay.symbolic import replay_trace
-    from ppverify.proofs.core.serial import action_to_json
+    queued)` is called during each search. `extras`: also run the mutation
+    analysis and the lattice over the actors of `threats` (several minutes)."""
     started = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
     start = time.perf_counter()
     results: list[Result] = []
@@ -128,108 +176,16 @@ def gather(make_scenario: Callable[[str], object], threats: Sequence[str], prope
         results += check_threat(make_scenario(t), properties, max_states, cb, max_moves)
     base = make_scenario("none")
     model = symbolic_model(base)
-    path = honest_run(model) or []
-    honest = tuple(action_to_json(a) for a in path)
-    replays = {}
-    for r in results:
-        if isinstance(r.verdict, Violated):
-            replays[(r.property, r.threat)] = replay_trace(r.verdict.trace)[2]
-    from ppverify.proofs.render.extras import available
-    more = extra_sections(base, threats, max_moves) if extras else ()
+    honest = tuple(action_to_json(a) for a in honest_run(model) or [])
+    replays = {(r.property, r.threat): replay_trace(r.verdict.trace)[2]
+               for r in results if isinstance(r.verdict, Violated)}
+    mutation = lattice = None
+    if extras:
+        mutation = run_mutate(threats=tuple(threats), max_moves=max_moves)
+        actors = tuple(a for a in ACTORS if any(a in t.split("+") for t in threats))
+        lattice = run_lattice(actors, max_moves=max_moves) if actors else None
     seconds = time.perf_counter() - start
     info = RunInfo(command, base.describe(), tuple(threats), tuple(properties), max_states, max_moves,
                    tuple(sorted({r.verdict.engine for r in results})), tool_versions(), started, seconds)
     return Bundle(info, tuple(results), dict(model.roles), honest, system_view(model, honest),
-                  replays, readme_sections(), more, () if extras else available())
-
-
-def write_bundle(bundle: Bundle, out_dir: str) -> list[str]:
-    """Write index.md, index.html, results.json and traces/*.json; returns the paths."""
-    from ppverify.proofs.render.text import results_json
-    from ppverify.proofs.render.html import bundle_html
-    from ppverify.proofs.render.markdown import bundle_markdown
-    os.makedirs(os.path.join(out_dir, "traces"), exist_ok=True)
-    files = {"index.md": bundle_markdown(bundle), "index.html": bundle_html(bundle),
-             "results.json": results_json(list(bundle.results))}
-    for t in bundle.attacks():
-        files[trace_file(t)] = json.dumps(t.to_json(), indent=2)
-    written = []
-    for name, text in files.items():
-        path = os.path.join(out_dir, name)
-        with open(path, "w") as f:
-            f.write(text + "\n")
-        written.append(path)
-    return written
-
-
-# --- shared by the renderers: plain data, no formatting ---------------------------
-
-PAYLOAD_LIMIT = 200
-
-
-def cell(bundle: Bundle, prop: str, threat: str) -> Optional[Result]:
-    return next((r for r in bundle.results if r.property == prop and r.threat == threat), None)
-
-
-def attack_numbers(bundle: Bundle) -> dict[tuple[str, str], int]:
-    return {(t.property, t.threat): i for i, t in enumerate(bundle.attacks(), 1)}
-
-
-def threat_rows(bundle: Bundle) -> list[dict]:
-    """Per threat model: search size and how far the proofs reach."""
-    rows = []
-    for t in bundle.info.threats:
-        rs = [r for r in bundle.results if r.threat == t]
-        if not rs:
-            continue
-        r = rs[0]
-        proved = next((x.verdict for x in rs if x.verdict.verdict == "proved"), None)
-        incon = next((x.verdict for x in rs if x.verdict.verdict == "inconclusive"), None)
-        search = proved.note if proved else (incon.reason if incon else "every property violated")
-        rows.append({"threat": t, "states": r.extra.get("states"), "transitions": r.extra.get("transitions"),
-                     "seconds": r.seconds, "partner": r.partner_reached, "search": search})
-    return rows
-
-
-def counts(bundle: Bundle) -> dict[str, int]:
-    out = {"proved": 0, "violated": 0, "inconclusive": 0}
-    for r in bundle.results:
-        out[r.verdict.verdict] += 1
-    return out
-
-
-def guarantees(bundle: Bundle) -> tuple[list[str], list[str]]:
-    """(what this run guarantees, what it does not), in Markdown."""
-    b = bundle.info.scenario.get("bounds", {})
-    scope = (f"{b.get('clients', 1)} client(s), {b.get('sessions', 1)} session(s) per client, "
-             f"{b.get('cvms', 1)} honest orchestrator CVM(s), at most {bundle.info.max_moves} adversary "
-             "injections per path")
-    yes = ["Every **violated** cell has a trace that was replayed on the symbolic model before this "
-           "report was written; the saved JSON re-runs with `ppverify replay`.",
-           "Every **proved** cell had its reachability partner (the honest session completes with the "
-           "right answer) reached in the same scenario."]
-    no = [f"Proofs are bounded by the scenario: {scope}. Nothing is claimed for more clients, "
-          "sessions, CVMs or injections."]
-    for row in threat_rows(bundle):
-        if "exhaustive" in row["search"]:
-            yes.append(f"Under `{row['threat']}` the search was exhaustive within that scope.")
-        elif "state limit" in row["search"]:
-            no.append(f"Under `{row['threat']}` the state limit was reached: {row['search']}; "
-                      "longer paths are unchecked (raise `--max-states`).")
-    n = counts(bundle)["inconclusive"]
-    if n:
-        no.append(f"{n} cell(s) are **inconclusive**: neither proved nor violated, never a pass.")
-    no.append("Timing, traffic volume and the real wire formats are not modelled (see below).")
-    return yes, no
-
-
-def step_parts(step) -> dict:
-    """One trace step, split for narration in the model's vocabulary."""
-    from ppverify.proofs.render.diagrams import payload_text
-    a = step.action
-    if a.get("type") == "invoke":
-        who = "user" if a.get("by_user", True) else "background trigger"
-        return {"invoke": True, "actor": a["client"], "what": f"{who} invokes the feature on chat '{a['chat']}'"}
-    return {"invoke": False, "injected": a["type"] == "inject", "src": a["src"], "dst": a["dst"],
-            "kind": a["kind"], "choice": a.get("choice", ""), "payload": payload_text(a, PAYLOAD_LIMIT),
-            "learned": tuple(step.learned)}
+                  replays, mutation, lattice, extras_skipped=not extras)

@@ -1,5 +1,5 @@
 """`ppverify check --expect MANIFEST [--update-manifest]`: run the pinned
-scenarios of a verdict manifest and compare (see `proofs.manifest`).
+scenarios of a verdict manifest and compare (see `proofs.analyses.manifest`).
 
 Exit codes in this mode: 0 every checked verdict equals its pin (violated
 pins included: they are expected), 1 some verdict drifted, 2 usage or
@@ -14,8 +14,8 @@ from pathlib import Path
 
 from ppverify.proofs.analyses import manifest as mf
 from ppverify.proofs.analyses.runner import run_jobs
-
-EXIT_OK, EXIT_DRIFT = 0, 1
+from ppverify.proofs.cli import exits
+from ppverify.proofs.cli.common import Progress
 
 
 def _selection_options(args) -> str:
@@ -33,20 +33,19 @@ def load_or_skeleton(args) -> mf.Manifest:
     return mf.load(args.expect)
 
 
-def cmd_expect(args, render_report, check_kwargs: dict) -> int:
-    """`render_report(results)` renders in the chosen --format (not text)."""
+def run(args, render_report, check_kwargs: dict) -> int:
+    """`render_report(results)` renders in the chosen --format (text is the comparison)."""
     m = load_or_skeleton(args)
     chosen = mf.select(m, args.threat, args.property, args.disable, args.set_params)
     jobs = [s.job(args.property or None) for s in chosen]
-    quiet = args.quiet
+    show = Progress(args.quiet)
 
     def started(i, job):
-        if not quiet:
-            print(f"[{i + 1}/{len(jobs)}] checking {chosen[i].label} ...", file=sys.stderr, flush=True)
+        show.say(f"[{i + 1}/{len(jobs)}] checking {chosen[i].label} ...")
 
     def finished(i, job, _):
-        if not quiet and args.jobs > 1:
-            print(f"done: {chosen[i].label}", file=sys.stderr, flush=True)
+        if args.jobs > 1:
+            show.say(f"done: {chosen[i].label}")
 
     start = time.perf_counter()
     runs = run_jobs(jobs, m.max_states, m.max_moves, workers=args.jobs, started=started,
@@ -73,5 +72,5 @@ def cmd_expect(args, render_report, check_kwargs: dict) -> int:
         print(f"rewrote {args.expect} from this run" + (
             "; violated pins needing a reason: " + "; ".join(unreviewed) if unreviewed else ""),
             file=sys.stderr)
-        return EXIT_OK
-    return EXIT_DRIFT if drifts else EXIT_OK
+        return exits.OK
+    return exits.DRIFT if drifts else exits.OK

@@ -1,66 +1,38 @@
-"""Report sections from other commands, included only when their modules
-exist: the control-necessity matrix (`proofs.mutate`) and the lattice summary
-(`proofs.lattice`). A module may offer `report_section(scenario, threats,
-max_moves) -> (title, markdown, html)`; for `proofs.mutate` without one, its
-`run_mutate` report is adapted here. Anything else is left out, never faked."""
+"""The report's sections from the other analyses, when the bundle was
+gathered with them (`ppverify report --extras`): the control-necessity matrix
+(`proofs.analyses.mutate`) and the threat-lattice summary
+(`proofs.analyses.lattice`), each as Markdown and HTML."""
 from __future__ import annotations
 
-import importlib
-import inspect
+from dataclasses import dataclass
 from html import escape
-from typing import Optional, Sequence
 
-from ppverify.protocol.controls import ACTORS
+from ppverify.proofs.analyses.lattice import LatticeReport
+from ppverify.proofs.analyses.mutate import NO_ATTACK, MutateReport
+from ppverify.proofs.analyses.report import Bundle
+from ppverify.proofs.render.text import mutation_label
 
-
-def _module(name: str):
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        return None
+MUTATION, LATTICE = "Control-necessity matrix", "Threat lattice"
 
 
-def _hook(mod, base, threats, max_moves) -> Optional[tuple[str, str, str]]:
-    hook = getattr(mod, "report_section", None)
-    if not callable(hook):
-        return None
-    kw = {"threats": tuple(threats), "max_moves": max_moves}
-    params = inspect.signature(hook).parameters
-    return hook(base, **{k: v for k, v in kw.items() if k in params})
+@dataclass(frozen=True)
+class Section:
+    title: str
+    markdown: str
+    html: str
 
 
-TITLES = {"ppverify.proofs.analyses.mutate": "Control-necessity matrix", "ppverify.proofs.analyses.lattice": "Threat lattice"}
+def sections(bundle: Bundle) -> list[Section]:
+    out = [mutation_section(bundle.mutation)] if bundle.mutation is not None else []
+    return out + ([lattice_section(bundle.lattice)] if bundle.lattice is not None else [])
 
 
-def available() -> tuple[str, ...]:
-    """Titles of the sections whose modules exist."""
-    return tuple(t for m, t in TITLES.items() if _module(m) is not None)
+def skipped(bundle: Bundle) -> tuple[str, ...]:
+    """Titles of the sections left out because the bundle was gathered without them."""
+    return (MUTATION, LATTICE) if bundle.extras_skipped else ()
 
 
-def sections(base, threats: Sequence[str], max_moves: int) -> list[tuple[str, str, str]]:
-    out = []
-    mutate = _module("ppverify.proofs.analyses.mutate")
-    if mutate is not None:
-        sec = _hook(mutate, base, threats, max_moves)
-        if sec is None and hasattr(mutate, "run_mutate"):
-            rep = mutate.run_mutate(threats=tuple(threats), max_moves=max_moves)
-            sec = mutation_section(rep, getattr(mutate, "NO_ATTACK", {}))
-        if sec:
-            out.append(sec)
-    lattice = _module("ppverify.proofs.analyses.lattice")
-    if lattice is not None:
-        sec = _hook(lattice, base, threats, max_moves)
-        if sec is None and hasattr(lattice, "run_lattice"):
-            # the lattice over the actors of the report's threat models
-            actors = tuple(a for a in ACTORS if any(a in t.split("+") for t in threats))
-            sec = lattice_section(lattice.run_lattice(actors, max_moves=max_moves)) if actors else None
-        if sec:
-            out.append(sec)
-    return out
-
-
-def lattice_section(rep) -> tuple[str, str, str]:
-    """`rep`: a LatticeReport (minimal_breaking / maximal_holding per property)."""
+def lattice_section(rep: LatticeReport) -> Section:
     intro = (f"Over the coalitions of {', '.join(rep.actors)} ({2 ** len(rep.actors)} threat models, "
              f"state limit {rep.max_states:,}): {rep.explored} explored, {rep.saved} verdicts carried by "
              f"monotonicity, {rep.seconds:.0f} s. (bounded) = proved within the state limit only.")
@@ -80,16 +52,11 @@ def lattice_section(rep) -> tuple[str, str, str]:
     if getattr(rep, "breaches", None):
         md += ["", "Monotonicity breaches: " + "; ".join(rep.breaches)]
         html.append("<p><strong>Monotonicity breaches:</strong> " + escape("; ".join(rep.breaches)) + "</p>")
-    return TITLES["ppverify.proofs.analyses.lattice"], "\n".join(md), "\n".join(html)
+    return Section(LATTICE, "\n".join(md), "\n".join(html))
 
 
-def _label(name: str) -> str:
-    return name if "=" in name else f"{name} off"
-
-
-def mutation_section(rep, no_attack: dict) -> tuple[str, str, str]:
-    """`rep`: a MutateReport (attacks: mutation -> [Stopped(property, threat,
-    trace, stopped_on_baseline)]). Rows: mutations that let an attack through;
+def mutation_section(rep: MutateReport, no_attack: dict = NO_ATTACK) -> Section:
+    """Rows: mutations that let an attack through;
     columns: the properties some mutation breaks; cells: the threat models."""
     cells: dict = {}
     for m, attacks in rep.attacks.items():
@@ -104,13 +71,13 @@ def mutation_section(rep, no_attack: dict) -> tuple[str, str, str]:
     md = [intro, "", "| mutation | " + " | ".join(f"`{p}`" for p in props) + " |",
           "|---|" + "---|" * len(props)]
     for m in rows:
-        md.append(f"| `{_label(m)}` | " + " | ".join(", ".join(cells.get((m, p), [])) or "·" for p in props) + " |")
+        md.append(f"| `{mutation_label(m)}` | " + " | ".join(", ".join(cells.get((m, p), [])) or "·" for p in props) + " |")
     html = [f"<p>{escape(intro)}</p><table><thead><tr><th>mutation</th>"
             + "".join(f"<th><code>{escape(p)}</code></th>" for p in props) + "</tr></thead><tbody>"]
     for m in rows:
         tds = "".join(f"<td class='stops'>{escape(', '.join(cells[(m, p)]))}</td>" if (m, p) in cells
                       else "<td></td>" for p in props)
-        html.append(f"<tr><th><code>{escape(_label(m))}</code></th>{tds}</tr>")
+        html.append(f"<tr><th><code>{escape(mutation_label(m))}</code></th>{tds}</tr>")
     html.append("</tbody></table>")
     if silent:
         none = f"Mutations that break nothing under {', '.join(rep.threats)}:"
@@ -118,7 +85,7 @@ def mutation_section(rep, no_attack: dict) -> tuple[str, str, str]:
         html.append(f"<p>{escape(none)}</p><ul>")
         for m in silent:
             kind, why = no_attack.get(m, ("unexplained", "no explanation recorded"))
-            md.append(f"- `{_label(m)}` ({kind}): {why}")
-            html.append(f"<li><code>{escape(_label(m))}</code> ({escape(kind)}): {escape(why)}</li>")
+            md.append(f"- `{mutation_label(m)}` ({kind}): {why}")
+            html.append(f"<li><code>{escape(mutation_label(m))}</code> ({escape(kind)}): {escape(why)}</li>")
         html.append("</ul>")
-    return TITLES["ppverify.proofs.analyses.mutate"], "\n".join(md), "\n".join(html)
+    return Section(MUTATION, "\n".join(md), "\n".join(html))

@@ -5,11 +5,18 @@ from __future__ import annotations
 import re
 from html import escape
 
-from ppverify.proofs.render.diagrams import CHANNEL_CLASSES, sequence_from_actions, trace_sequence
+from typing import Optional, Sequence
+
+from ppverify.proofs.analyses.report import CHANNEL_CLASSES, Bundle
+from ppverify.proofs.core.verdicts import Kind
 from ppverify.proofs.properties.catalogue import BY_NAME
-from ppverify.proofs.analyses.report import (Bundle, attack_numbers, cell, counts, guarantees, step_parts, threat_rows,
-                           trace_file)
+from ppverify.proofs.render import extras
+from ppverify.proofs.render.base import Renderer
+from ppverify.proofs.render.diagrams import sequence_from_actions, trace_sequence
 from ppverify.proofs.render.markdown import HONEST_MISSING, scenario_line
+from ppverify.proofs.render.queries import (attack_numbers, cell, counts, guarantees, step_parts, threat_rows,
+                                            trace_file)
+from ppverify.proofs.render.queries import assumptions as shipped
 from ppverify.proofs.render.svg import sequence_svg, system_svg
 
 CSS = """
@@ -22,12 +29,12 @@ th{background:#eceff1} td.proved{background:#e8f5e9;color:#1b5e20}
 td.violated{background:#ffcdd2;color:#b71c1c;font-weight:bold} td.inconclusive{background:#fff3e0;color:#e65100}
 td.proved,td.violated,td.inconclusive{text-align:center} td.stops{background:#e3f2fd;color:#0d47a1}
 .diagram{overflow-x:auto;border:1px solid #eceff1;padding:8px;margin:12px 0;background:#fff}
-.diagram svg{max-width:100%;height:auto}
+.diagram svg{max-width:100%;height:auto} .diagram.wide svg{max-width:none}
 .attack{border-left:4px solid #c62828;padding-left:16px;margin:28px 0}
 ol.steps li{margin:3px 0} .learned{color:#c62828} .injected{color:#c62828;font-weight:bold}
 .legend span{display:inline-block;margin-right:18px} .muted{color:#607d8b} nav a{margin-right:14px}
 """
-SYMBOL = {"proved": "✔ proved", "violated": "✘ violated", "inconclusive": "? inconclusive"}
+SYMBOL = {Kind.PROVED: "✔ proved", Kind.VIOLATED: "✘ violated", Kind.INCONCLUSIVE: "? inconclusive"}
 
 
 def _inline(md: str) -> str:
@@ -80,8 +87,8 @@ def _checked(bundle: Bundle) -> str:
               + f"; state limit {i.max_states:,} per threat model, at most {i.max_moves} adversary "
                 "injections per path"),
              ("Tools", escape(", ".join(f"{k} {v}" for k, v in i.tools))),
-             ("Run", f"started {escape(i.started)}, {i.seconds:.1f} s; {n['proved']} proved, "
-                     f"{n['violated']} violated, {n['inconclusive']} inconclusive")]
+             ("Run", f"started {escape(i.started)}, {i.seconds:.1f} s; {n[Kind.PROVED]} proved, "
+                     f"{n[Kind.VIOLATED]} violated, {n[Kind.INCONCLUSIVE]} inconclusive")]
     rows = [[f"<code>{escape(r['threat'])}</code>", f"{r['states']:,}", f"{r['transitions']:,}",
              f"{r['seconds']:.1f}", "yes" if r["partner"] else "<strong>no</strong>", escape(r["search"])]
             for r in threat_rows(bundle)]
@@ -96,8 +103,8 @@ def matrix_html(bundle: Bundle) -> str:
         row, c = [f"<code>{escape(p)}</code>"], [""]
         for t in bundle.info.threats:
             r = cell(bundle, p, t)
-            v = r.verdict.verdict if r else ""
-            text = SYMBOL.get(v, "–")
+            v = r.verdict.verdict.value if r else ""
+            text = SYMBOL[r.verdict.verdict] if r else "–"
             if (p, t) in nums:
                 text = f"<a href='#attack-{nums[(p, t)]}'>{text} ({nums[(p, t)]})</a>"
             row.append(text)
@@ -141,16 +148,18 @@ def attack_html(i: int, trace, bundle: Bundle) -> str:
     return "\n".join(out + ["</section>"])
 
 
-def bundle_html(bundle: Bundle) -> str:
+def bundle_html(bundle: Bundle, assumptions: Optional[Sequence[tuple[str, str]]] = None) -> str:
+    """`assumptions`: (title, Markdown) sections; by default the shipped ones."""
     attacks = bundle.attacks()
+    more = extras.sections(bundle)
     system, how = system_svg(bundle.system)
     honest = sequence_svg(sequence_from_actions(bundle.honest, bundle.roles), "the honest session")
     yes, no = guarantees(bundle)
-    nav = ["checked", "system", "honest", "matrix"] + [f"extra-{k}" for k in range(len(bundle.extras))] + [
+    nav = ["checked", "system", "honest", "matrix"] + [f"extra-{k}" for k in range(len(more))] + [
         "attacks", "limits"]
     titles = {"checked": "What was checked", "system": "System", "honest": "Honest session",
               "matrix": "Matrix", "attacks": f"Attacks ({len(attacks)})", "limits": "Guarantees and limits"}
-    titles.update({f"extra-{k}": e.title for k, e in enumerate(bundle.extras)})
+    titles.update({f"extra-{k}": e.title for k, e in enumerate(more)})
     out = ["<!DOCTYPE html>", "<html lang='en'><head><meta charset='utf-8'>",
            "<title>ppverify design review: WhatsApp Private Processing</title>", f"<style>{CSS}</style>",
            "</head><body>", "<h1>ppverify design review: WhatsApp Private Processing</h1>",
@@ -162,7 +171,7 @@ def bundle_html(bundle: Bundle) -> str:
            "<p>Parties and trust boundaries (SPEC section 2); the channels are the links the honest session "
            f"uses, classified by the model's visibility rules. Drawn with {escape(how)}.</p>",
            "<ul>" + "".join(f"<li><strong>{k}</strong>: {_inline(v)}</li>" for k, v in CHANNEL_CLASSES.items())
-           + "</ul>", f"<div class='diagram'>{system}</div>",
+           + "</ul>", f"<div class='diagram wide'>{system}</div>",
            "<h2 id='honest'>The honest session</h2>",
            (f"<p>Derived from the model's honest run ({len(bundle.honest)} steps, no adversary): the "
             f"reachability partner every proof depends on.</p><div class='diagram'>{honest}</div>"
@@ -170,10 +179,10 @@ def bundle_html(bundle: Bundle) -> str:
            "<h2 id='matrix'>Property × threat-model matrix</h2>", matrix_html(bundle),
            "<p class='legend'><span>✔ proved within the bounds above</span><span>✘ violated: counterexample "
            "found and replayed</span><span>? inconclusive: never a pass</span></p>"]
-    for k, extra in enumerate(bundle.extras):
+    for k, extra in enumerate(more):
         out += [f"<h2 id='extra-{k}'>{escape(extra.title)}</h2>", extra.html]
-    if bundle.not_run:
-        out.append(f"<p class='muted'>{escape(' and '.join(bundle.not_run))}: not run for this bundle; "
+    if extras.skipped(bundle):
+        out.append(f"<p class='muted'>{escape(' and '.join(extras.skipped(bundle)))}: not run for this bundle; "
                    "<code>ppverify report --extras</code> adds them (several minutes).</p>")
     out.append("<h2 id='attacks'>Attacks</h2>")
     out += [attack_html(i, t, bundle) for i, t in enumerate(attacks, 1)] or [
@@ -181,6 +190,9 @@ def bundle_html(bundle: Bundle) -> str:
     out += ["<h2 id='limits'>Guarantees and limits of this run</h2>", "<p>What is guaranteed:</p>",
             "<ul>" + "".join(f"<li>{_inline(x)}</li>" for x in yes) + "</ul>", "<p>What is not:</p>",
             "<ul>" + "".join(f"<li>{_inline(x)}</li>" for x in no) + "</ul>"]
-    for title, body in bundle.assumptions:
+    for title, body in shipped() if assumptions is None else assumptions:
         out += [f"<h3>{escape(title)}</h3>", _blocks(body)]
     return "\n".join(out + ["</body></html>"])
+
+
+FORMAT: Renderer[Bundle] = Renderer("html", "the design review as one self-contained page", bundle_html)

@@ -2,16 +2,22 @@
 blocks). Pure functions of a `Bundle` / `Trace`: no check runs here."""
 from __future__ import annotations
 
-from ppverify.proofs.render.diagrams import (CHANNEL_CLASSES, sequence_from_actions, sequence_mermaid, system_mermaid,
-                             trace_sequence)
+from typing import Optional, Sequence
+
+from ppverify.proofs.analyses.report import CHANNEL_CLASSES, Bundle
+from ppverify.proofs.core.verdicts import Kind, Trace
 from ppverify.proofs.properties.catalogue import BY_NAME
-from ppverify.proofs.analyses.report import (Bundle, attack_numbers, cell, counts, guarantees, step_parts, threat_rows,
-                           trace_file)
-from ppverify.proofs.core.verdicts import Trace
+from ppverify.proofs.render import extras
+from ppverify.proofs.render.base import Renderer
+from ppverify.proofs.render.diagrams import sequence_from_actions, trace_sequence
+from ppverify.proofs.render.mermaid import sequence_mermaid, system_mermaid
+from ppverify.proofs.render.queries import (attack_numbers, cell, counts, guarantees, step_parts, threat_rows,
+                                            trace_file)
+from ppverify.proofs.render.queries import assumptions as shipped
 
 HONEST_MISSING = ("The honest session does not complete in this scenario, so nothing can be proved "
                   "here: every cell that is not violated is inconclusive (vacuous).")
-MARK = {"proved": "✅ proved", "violated": "❌ **violated**", "inconclusive": "⚠️ inconclusive"}
+MARK = {Kind.PROVED: "✅ proved", Kind.VIOLATED: "❌ **violated**", Kind.INCONCLUSIVE: "⚠️ inconclusive"}
 
 
 def _mermaid(text: str) -> str:
@@ -82,8 +88,8 @@ def checked_markdown(bundle: Bundle) -> str:
              + f"; state limit {i.max_states:,} per threat model, at most {i.max_moves} adversary "
                "injections per path",
              "- **Tools:** " + ", ".join(f"{k} {v}" for k, v in i.tools),
-             f"- **Run:** started {i.started}, {i.seconds:.1f} s; {n['proved']} proved, "
-             f"{n['violated']} violated, {n['inconclusive']} inconclusive", "",
+             f"- **Run:** started {i.started}, {i.seconds:.1f} s; {n[Kind.PROVED]} proved, "
+             f"{n[Kind.VIOLATED]} violated, {n[Kind.INCONCLUSIVE]} inconclusive", "",
              "| threat model | states | transitions | seconds | honest run reached | search |",
              "|---|---|---|---|---|---|"]
     for row in threat_rows(bundle):
@@ -99,7 +105,8 @@ def _honest(bundle: Bundle, seq) -> list[str]:
             "reachability partner every proof depends on.", "", _mermaid(sequence_mermaid(seq))]
 
 
-def bundle_markdown(bundle: Bundle) -> str:
+def bundle_markdown(bundle: Bundle, assumptions: Optional[Sequence[tuple[str, str]]] = None) -> str:
+    """`assumptions`: (title, Markdown) sections; by default the shipped ones."""
     attacks = bundle.attacks()
     honest = sequence_from_actions(bundle.honest, bundle.roles)
     yes, no = guarantees(bundle)
@@ -115,10 +122,10 @@ def bundle_markdown(bundle: Bundle) -> str:
            "## Property × threat-model matrix", "", matrix_markdown(bundle), "",
            "✅ proved within the bounds above · ❌ violated: counterexample found and replayed · "
            "⚠️ inconclusive: never a pass", ""]
-    for extra in bundle.extras:
+    for extra in extras.sections(bundle):
         out += [f"## {extra.title}", "", extra.markdown, ""]
-    if bundle.not_run:
-        out += [f"_{' and '.join(bundle.not_run)}: not run for this bundle; `ppverify report --extras` adds "
+    if extras.skipped(bundle):
+        out += [f"_{' and '.join(extras.skipped(bundle))}: not run for this bundle; `ppverify report --extras` adds "
                 "them (several minutes)._", ""]
     out += ["## Attacks", ""]
     if not attacks:
@@ -128,6 +135,10 @@ def bundle_markdown(bundle: Bundle) -> str:
                 trace_markdown(t, bundle.roles, bundle.replays.get((t.property, t.threat))), ""]
     out += ["## Guarantees and limits of this run", "", "What is guaranteed:", "",
             *[f"- {x}" for x in yes], "", "What is not:", "", *[f"- {x}" for x in no], ""]
-    for title, body in bundle.assumptions:
+    for title, body in shipped() if assumptions is None else assumptions:
         out += [f"### {title}", "", body, ""]
     return "\n".join(out).rstrip() + "\n"
+
+
+FORMAT: Renderer[Bundle] = Renderer("markdown", "the design review as Markdown (GitHub renders it)",
+                                    bundle_markdown)

@@ -1,8 +1,8 @@
 """Inline SVG for the HTML report, so it opens offline with no JavaScript:
-sequence diagrams and the system diagram from `proofs.diagrams` data. The
-system diagram uses Graphviz when its `dot` binary is installed (better
-layout), else the column layout below. Widths are estimated, not measured:
-labels use a 12px sans-serif font at about 7px a character."""
+sequence diagrams (`proofs.render.diagrams` data) and the system diagram,
+laid out by Graphviz when its `dot` binary is installed, else by the built-in
+layout (`proofs.render.system_layout`). Sequence widths are estimated, not
+measured: labels use a 12px sans-serif font at about 7px a character."""
 from __future__ import annotations
 
 import shutil
@@ -10,10 +10,13 @@ import subprocess
 import textwrap
 from html import escape
 
-from ppverify.proofs.render.diagrams import BOUNDARIES, Arrow, Note, Sequence, SystemView, boundary_of
+from ppverify.proofs.analyses.report import SystemView
+from ppverify.proofs.render.base import Renderer
+from ppverify.proofs.render.diagrams import GREY, INK, RED, Arrow, Note, Sequence
+from ppverify.proofs.render.dot import system_dot
+from ppverify.proofs.render.system_layout import system_svg_own
 
 CHAR_W, FONT = 7.0, "font-family='Helvetica, Arial, sans-serif'"
-RED, BLUE, INK, GREY = "#c62828", "#1565c0", "#263238", "#90a4ae"
 
 
 def _w(text: str) -> float:
@@ -108,127 +111,6 @@ def _note(it: Note, top: float, h: float, pos: dict) -> str:
 
 
 # --- system diagram ------------------------------------------------------------
-
-COLUMNS = (("device", ("client",)), ("third", ("cdn", "relay", "ledger")),
-           ("meta", ("acs", "gateway", "host")), ("tee", ("cvm",)), ("tee", ("gpu",)))
-NODE_W, NODE_H, COL_GAP, ROW_GAP = 120.0, 40.0, 300.0, 70.0
-STYLE = {"hop": (INK, ""), "network": (RED, " stroke-dasharray='7 4'"),
-         "datacenter": ("#6a1b9a", " stroke-dasharray='2 3' stroke-width='2.5'")}
-
-
-def _layout(view: SystemView) -> dict[str, tuple[float, float, int]]:
-    cols = [[p for p, r in view.parties if r in rs] for _, rs in COLUMNS]
-    tallest = max(len(c) for c in cols) or 1
-    top = 160.0
-    out = {}
-    for ci, col in enumerate(cols):
-        col = sorted(col, key=lambda p: (COLUMNS[ci][1].index(dict(view.parties)[p]), p))
-        y0 = top + (tallest - len(col)) * (NODE_H + ROW_GAP) / 2
-        for k, p in enumerate(col):
-            out[p] = (40 + ci * COL_GAP, y0 + k * (NODE_H + ROW_GAP), ci)
-    return out
-
-
-def _label(x, y, s, colour) -> str:
-    w = _w(s) * 0.85 + 8
-    return (f"<rect x='{x - w / 2:.0f}' y='{y - 11:.0f}' width='{w:.0f}' height='15' fill='white' "
-            f"opacity='0.85'/>" + _text(x, y, s, extra=f"font-size='10' fill='{colour}'"))
-
-
-def _edge(a, b, colour, style, text, lay, lane, below=False) -> str:
-    """Adjacent columns: a straight line; same column: an arc on the right;
-    farther: a curve above every boundary (below for end-to-end channels)."""
-    (ax, ay, ac), (bx, by, bc) = lay[a], lay[b]
-    if abs(ac - bc) == 1:
-        if ac > bc:
-            (ax, ay), (bx, by) = (bx, by), (ax, ay)
-        x1, y1, x2, y2 = ax + NODE_W, ay + NODE_H / 2, bx, by + NODE_H / 2
-        d, lx, ly = f"M{x1:.0f},{y1:.0f} L{x2:.0f},{y2:.0f}", (x1 + x2) / 2, (y1 + y2) / 2 - 4
-    elif ac == bc:
-        x, y1, y2 = ax + NODE_W, ay + NODE_H / 2, by + NODE_H / 2
-        d = f"M{x:.0f},{y1:.0f} C{x + 60:.0f},{y1:.0f} {x + 60:.0f},{y2:.0f} {x:.0f},{y2:.0f}"
-        lx, ly = x + 50, (y1 + y2) / 2
-    else:
-        ys = [y for _, y, _ in lay.values()]
-        sy = ay if not below else ay + NODE_H
-        ty = by if not below else by + NODE_H
-        apex = (min(ys) - 64 - 22 * lane) if not below else (max(ys) + NODE_H + 40 + 22 * lane)
-        edge_y = (apex - 0.125 * (sy + ty)) / 0.75  # a cubic's midpoint: (sy + 3 c + 3 c + ty) / 8
-        x1, x2 = ax + NODE_W / 2, bx + NODE_W / 2
-        d = f"M{x1:.0f},{sy:.0f} C{x1:.0f},{edge_y:.0f} {x2:.0f},{edge_y:.0f} {x2:.0f},{ty:.0f}"
-        lx, ly = (x1 + x2) / 2, apex + (4 if not below else 12)
-    return (f"<path d='{d}' fill='none' stroke='{colour}'{style}/>" + _label(lx, ly, text, colour))
-
-
-def system_svg_own(view: SystemView) -> str:
-    lay = _layout(view)
-    roles = dict(view.parties)
-    body = []
-    height = max(y for _, y, _ in lay.values()) + NODE_H + 90 + 22 * len(view.tunnels)
-    width = max(x for x, _, _ in lay.values()) + NODE_W + 90
-    for key, title, _ in BOUNDARIES:
-        members = [p for p in lay if boundary_of(roles[p]) == key]
-        if not members:
-            continue
-        x0 = min(lay[p][0] for p in members) - 40
-        x1 = max(lay[p][0] for p in members) + NODE_W + (70 if key == "tee" else 40)
-        y0, y1 = min(lay[p][1] for p in members) - 42, max(lay[p][1] for p in members) + NODE_H + 16
-        body.append(f"<rect x='{x0:.0f}' y='{y0:.0f}' width='{x1 - x0:.0f}' height='{y1 - y0:.0f}' rx='8' "
-                    f"fill='#f5f7fa' stroke='{GREY}' stroke-dasharray='5 3'/>")
-        for k, line in enumerate(textwrap.wrap(title, int((x1 - x0) / 6.5))):
-            body.append(_text((x0 + x1) / 2, y0 + 14 + 12 * k, line,
-                              extra="font-size='10' fill='#546e7a' font-style='italic'"))
-    lanes: dict[str, int] = {}  # edges that jump columns stack above their source
-    for c in view.channels:
-        colour, style = STYLE[c.cls]
-        lane = 0
-        if abs(lay[c.a][2] - lay[c.b][2]) > 1:
-            lane = lanes[c.a] = lanes.get(c.a, -1) + 1
-        body.append(_edge(c.a, c.b, colour, style, ", ".join(c.kinds), lay, lane))
-    for k, (a, b, text) in enumerate(view.tunnels):
-        body.append(_edge(a, b, BLUE, " stroke-dasharray='1 4' stroke-width='2.5'", text, lay, k, below=True))
-    for p, (x, y, _) in lay.items():
-        body.append(f"<rect x='{x:.0f}' y='{y:.0f}' width='{NODE_W:.0f}' height='{NODE_H:.0f}' rx='5' "
-                    f"fill='white' stroke='{INK}' stroke-width='1.5'/>")
-        body.append(_text(x + NODE_W / 2, y + 17, p, extra="font-weight='bold'"))
-        if roles[p] != p:
-            body.append(_text(x + NODE_W / 2, y + 32, roles[p], extra="font-size='10' fill='#546e7a'"))
-    ly = height - 20
-    legend = [(STYLE[k][0], STYLE[k][1], k) for k in ("hop", "network", "datacenter")]
-    legend.append((BLUE, " stroke-dasharray='1 4' stroke-width='2.5'", "end-to-end channel"))
-    for k, (colour, style, name) in enumerate(legend):
-        x = 40 + k * 190
-        body.append(f"<line x1='{x}' y1='{ly}' x2='{x + 40}' y2='{ly}' stroke='{colour}'{style}/>")
-        body.append(_text(x + 48, ly + 4, name + (" link" if name in ("network", "datacenter") else ""),
-                          "start", "font-size='11'"))
-    return _svg(width, height, body, "system diagram: parties, trust boundaries, channels")
-
-
-def system_dot(view: SystemView) -> str:
-    roles = dict(view.parties)
-    out = ["graph system {", "  rankdir=LR; fontname=Helvetica; node [shape=box, style=rounded, "
-           "fontname=Helvetica]; edge [fontname=Helvetica, fontsize=9];"]
-    for key, title, _ in BOUNDARIES:
-        members = [p for p, r in view.parties if boundary_of(r) == key]
-        if members:
-            out.append(f'  subgraph cluster_{key} {{ label="{title}"; style=dashed; fontsize=10;')
-            out += [f'    "{p}" [label="{p}' + (f'\\n{roles[p]}' if roles[p] != p else "") + '"];'
-                    for p in members]
-            out.append("  }")
-    dot_style = {"hop": "solid", "network": "dashed", "datacenter": "bold"}
-    colour = {"hop": INK, "network": RED, "datacenter": "#6a1b9a"}
-    col = {r: i for i, (_, rs) in enumerate(COLUMNS) for r in rs}
-    for c in view.channels:
-        a, b = sorted((c.a, c.b), key=lambda p: col.get(roles[p], len(COLUMNS)))  # dot ranks a before b
-        out.append(f'  "{a}" -- "{b}" [label="{", ".join(c.kinds)}", style={dot_style[c.cls]}, '
-                   f'color="{colour[c.cls]}", fontcolor="{colour[c.cls]}"];')
-    for a, b, text in view.tunnels:
-        out.append(f'  "{a}" -- "{b}" [label="{text}", style=dotted, color="{BLUE}", '
-                   f'fontcolor="{BLUE}", constraint=false, penwidth=2];')
-    out.append("}")
-    return "\n".join(out)
-
-
 def system_svg(view: SystemView) -> tuple[str, str]:
     """(svg, how): Graphviz when `dot` runs, else the built-in layout."""
     dot = shutil.which("dot")
@@ -241,3 +123,6 @@ def system_svg(view: SystemView) -> tuple[str, str]:
         except (subprocess.SubprocessError, OSError, ValueError):
             pass  # a broken Graphviz install: the built-in layout still works
     return system_svg_own(view), "built-in layout"
+
+
+FORMAT: Renderer[Sequence] = Renderer("svg", "SVG sequence diagram (inline in the HTML report)", sequence_svg)

@@ -1,11 +1,16 @@
-"""Renderers: pure functions from results to text. Checkers never print."""
+"""Text: what the commands print, as pure functions of their results (the
+checkers never print). `check`: the property x threat matrix, the search's
+bounds, every attack as numbered steps; `simulate`: the session's steps and
+who saw what; `mutate`: the control-necessity matrix and its details;
+`lattice`: the weakest breaking and strongest surviving coalitions."""
 from __future__ import annotations
 
-import json
+from ppverify.proofs.analyses.lattice import SINGLE_MAX_STATES, LatticeReport, coalition_order
+from ppverify.proofs.analyses.mutate import NO_ATTACK, MutateReport
+from ppverify.proofs.core.verdicts import Kind, Proved, Result, Trace, Violated
+from ppverify.proofs.render.base import Checked, Renderer
 
-from ppverify.proofs.core.verdicts import Proved, Result, Trace, Violated
-
-SYMBOL = {"proved": "ok", "violated": "VIOLATED", "inconclusive": "??"}
+SYMBOL = {Kind.PROVED: "ok", Kind.VIOLATED: "VIOLATED", Kind.INCONCLUSIVE: "??"}
 
 
 def matrix_text(results: list[Result], properties, threats) -> str:
@@ -65,5 +70,111 @@ def trace_text(t: Trace) -> str:
     return "\n".join(lines)
 
 
-def results_json(results: list[Result]) -> str:
-    return json.dumps({"version": 1, "results": [r.to_json() for r in results]}, indent=2)
+def check_text(c: Checked) -> str:
+    return "\n\n".join(x for x in (matrix_text(list(c.results), c.properties, c.threats),
+                                   bounds_text(list(c.results)), violations_text(list(c.results))) if x)
+
+
+def simulate_text(res) -> str:
+    """`res`: a `protocol.simulate` run: its steps, answers, and who saw what."""
+    lines = [f"{s.number:>3}. {s.text}" + (f"   [rejected: {s.rejected}]" if s.rejected else "")
+             for s in res.steps]
+    lines.append("")
+    for chat, answer, expected in res.answers:
+        lines.append(f"answer on '{chat}': {answer.decode(errors='replace') if answer else None!s}"
+                     f" ({'correct' if answer == expected else 'WRONG'})")
+    lines += ["", "party         saw request   saw response"]
+    for p in res.saw_request:
+        lines.append(f"{p:<14}{'yes' if res.saw_request[p] else 'no':<14}{'yes' if res.saw_response[p] else 'no'}")
+    return "\n".join(lines)
+
+
+# --- mutate ------------------------------------------------------------------------
+def mutate_matrix_text(rep: MutateReport) -> str:
+    """Mutation x property grid: the number of threat models under which the
+    mutant breaks a property the published design keeps ('.' none)."""
+    cells = rep.cells()
+    names = [m for m in rep.attacks]
+    w = max(len(mutation_label(n)) for n in names) + 2
+    head = "".join(f"{i + 1:>3}" for i in range(len(rep.properties)))
+    lines = ["control-necessity matrix (cell: threat models under which switching the control "
+             "off, or setting the parameter, breaks a property the published design keeps)",
+             "".ljust(w) + head]
+    for n in names:
+        row = "".join(f"{len(cells.get((n, p), [])) or '.':>3}" for p in rep.properties)
+        lines.append(mutation_label(n).ljust(w) + row)
+    lines.append("")
+    lines += [f"{i + 1:>3} = {p}" for i, p in enumerate(rep.properties)]
+    return "\n".join(lines)
+
+
+def mutation_label(name: str) -> str:
+    """A mutation as the report names it: `ra-tls off`, `binder=none`."""
+    return name if "=" in name else f"{name} off"
+
+
+def mutate_details_text(rep: MutateReport, traces: bool = False) -> str:
+    out = []
+    for n, attacks in rep.attacks.items():
+        und = rep.undecided.get(n, [])
+        if not attacks and und:
+            cells = ", ".join(f"{p} under {t}" for p, t, _ in und[:4]) + (" ..." if len(und) > 4 else "")
+            out.append(f"{mutation_label(n)}: no attack found, but UNDECIDED: {len(und)} cell(s) inconclusive "
+                       f"({und[0][2]}): {cells}")
+            continue
+        if not attacks:
+            kind, why = NO_ATTACK.get(n, ("unexplained", "no explanation recorded in proofs/mutate.py NO_ATTACK"))
+            tag = {"gap": "MODELLING GAP", "depth": "defence in depth",
+                   "coalition": "needs a coalition", "masked": "masked by a baseline finding"}.get(kind, "UNEXPLAINED")
+            out.append(f"{mutation_label(n)}: no attack in this model [{tag}] {why}")
+            continue
+        out.append(f"{mutation_label(n)}: stops {len(attacks)} attack(s)")
+        for a in attacks:
+            check = "" if a.stopped_on_baseline else "  [the trace also runs on the published design: bound too small]"
+            out.append(f"  {a.property} under {a.threat}: {len(a.trace.steps)} steps; {a.trace.explanation}{check}")
+            if traces:
+                out.append("    " + trace_text(a.trace).replace("\n", "\n    "))
+    return "\n".join(out)
+
+
+def mutate_summary_text(rep: MutateReport) -> str:
+    silent = rep.silent()
+    gaps = [n for n in silent if NO_ATTACK.get(n, ("",))[0] == "gap"]
+    n_att = sum(len(a) for a in rep.attacks.values())
+    return (f"{len(rep.attacks)} mutations x {len(rep.threats)} threat models: {rep.ran} checks run, "
+            f"{len(rep.skipped)} skipped (the mutated control or parameter is never read under that threat "
+            f"model, so the baseline's verdicts stand), state limit {rep.max_states} "
+            f"(published design: {rep.baseline_states}), "
+            f"{rep.seconds:.1f}s; {n_att} attacks stopped; {len(silent)} mutations break nothing "
+            f"({len(gaps)} modelling gaps)")
+
+
+def mutate_text(rep: MutateReport, traces: bool = False) -> str:
+    return "\n\n".join([mutate_matrix_text(rep), mutate_details_text(rep, traces), mutate_summary_text(rep)])
+
+
+# --- lattice -----------------------------------------------------------------------
+def lattice_text(rep: LatticeReport) -> str:
+    lines = [f"threat lattice over {', '.join(rep.actors)} ({2 ** len(rep.actors)} coalitions), "
+             f"state limit {rep.max_states} ({max(rep.max_states, SINGLE_MAX_STATES)} for single actors)", ""]
+    for p in rep.properties:
+        bad = rep.minimal_breaking(p)
+        good = rep.maximal_holding(p)
+        lines.append(p)
+        lines.append("  minimal coalitions that break it: " + (", ".join(rep.name(c) for c in bad) or "none"))
+        lines.append("  maximal coalitions under which it holds: " + (", ".join(
+            rep.name(c) + ("" if ex else " (bounded)") for c, ex in good) or "none"))
+        inc = [c for (q, c), v in rep.cells.items() if q == p and v.verdict == Kind.INCONCLUSIVE]
+        if inc:
+            lines.append(f"  inconclusive under {len(inc)} coalitions, e.g. {rep.name(min(inc, key=coalition_order))}")
+    total = len(rep.properties) * 2 ** len(rep.actors)
+    lines += ["", f"{rep.explored} coalitions explored, {rep.saved_coalitions} never explored; "
+                  f"{rep.saved} of {total} verdicts carried by monotonicity instead of searched; "
+                  f"{rep.seconds:.1f}s",
+              "(bounded) = proved within the state limit only; a bounded proof is never carried to subsets"]
+    if rep.breaches:
+        lines += ["", "MONOTONICITY BREACHES (the model is not monotone here):"] + [f"  {b}" for b in rep.breaches]
+    return "\n".join(lines)
+
+
+FORMAT: Renderer[Checked] = Renderer("text", "the matrix, the search's bounds and every attack", check_text)

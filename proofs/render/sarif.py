@@ -1,33 +1,26 @@
-"""Machine renderers for CI: JUnit XML and SARIF 2.1.0, pure functions of
-`Result`s (DESIGN principle 7; the JSON form is `render.results_json`).
+"""SARIF 2.1.0 for CI, a pure function of `Result`s (DESIGN principle 7).
 
-JUnit: one `testsuite` per scenario (threat model plus disabled controls and
-parameters), one `testcase` per property in it. Proved is a pass; Violated is
-a `failure` whose text is the replayed trace; Inconclusive is an `error` with
-its reason, never `skipped`: the check ran and did not establish the property,
-and CI consumers treat skipped as green (STYLE 4: unknown is never a pass).
-
-SARIF: one rule per property; one result per finding (Violated: kind `fail`,
-level `error`; Inconclusive: kind `open`, level `none`, as SARIF requires for
-every kind but `fail`). Each result points at the property's monitor in
-`proofs/properties.py`, then at every control the scenario disabled in
-`protocol/controls.py`; related locations give the `Property` entry and any
-parameter set away from its default. Lines are found by parsing those files,
-so they follow the code.
+One rule per property; one result per finding (Violated: kind `fail`, level
+`error`; Inconclusive: kind `open`, level `none`, as SARIF requires for every
+kind but `fail`). A result's message starts with the finding's own sentence,
+not the rule id (summaries such as sarif-tools' show its first words). Each
+result points at the property's monitor in `proofs/properties/catalogue.py`,
+then at every control the scenario disabled in `protocol/controls.py`;
+related locations give the `Property` entry and any parameter set away from
+its default. Lines are found by parsing those files, so they follow the code.
 """
 from __future__ import annotations
 
 import ast
 import functools
-import xml.etree.ElementTree as ET
-from importlib import metadata
+import json
 from pathlib import Path
 from typing import Iterable, Optional
 
 import ppverify.proofs.properties.catalogue as properties_mod
 import ppverify.protocol.controls as controls_mod
-from ppverify.proofs.render.text import trace_text
 from ppverify.proofs.core.verdicts import Inconclusive, Proved, Result, Violated
+from ppverify.proofs.render.base import Checked, Renderer, scenario_label, tool_version
 from ppverify.protocol.controls import DEFAULTS
 
 SARIF_SCHEMA_URI = "https://raw.githubusercontent.com/oasis-tcs/sarif-spec/master/Schemata/sarif-schema-2.1.0.json"
@@ -35,74 +28,6 @@ SARIF_SCHEMA_URI = "https://raw.githubusercontent.com/oasis-tcs/sarif-spec/maste
 ROOT = Path(properties_mod.__file__).resolve().parents[2]
 
 
-def tool_version() -> str:
-    try:
-        return metadata.version("ppverify")
-    except metadata.PackageNotFoundError:
-        return "0.0.0+unknown"
-
-
-def scenario_label(r: Result) -> str:
-    """The scenario as the command-line options that reproduce it."""
-    sc = r.scenario
-    parts = [f"--threat {r.threat}"]
-    parts += [f"--disable {c}" for c in sc.get("disabled", [])]
-    parts += [f"--set {k}={v}" for k, v in sorted(sc.get("parameters", {}).items()) if DEFAULTS.get(k) != v]
-    for k, v in sorted(sc.get("bounds", {}).items()):
-        if v != 1:
-            parts.append(f"--{k} {v}")
-    return " ".join(parts)
-
-
-def scenario_id(r: Result) -> str:
-    """A compact name for the scenario: `meta-insider,no-ra-tls,binder=exporter`."""
-    label = scenario_label(r).split(" ")
-    return ",".join([r.threat] + [("no-" if opt == "--disable" else "" if opt == "--set" else opt[2:] + "=") + val
-                                  for opt, val in zip(label[2::2], label[3::2])])
-
-
-# --- JUnit ------------------------------------------------------------------------
-def to_junit(results: Iterable[Result]) -> str:
-    suites: dict[str, list[Result]] = {}
-    for r in results:
-        suites.setdefault(scenario_label(r), []).append(r)
-    root = ET.Element("testsuites", name="ppverify check")
-    totals = {"tests": 0, "failures": 0, "errors": 0}
-    for label, rs in suites.items():
-        failures = sum(isinstance(r.verdict, Violated) for r in rs)
-        errors = sum(isinstance(r.verdict, Inconclusive) for r in rs)
-        suite = ET.SubElement(root, "testsuite", name=label, tests=str(len(rs)), failures=str(failures),
-                              errors=str(errors), skipped="0", time=f"{rs[0].seconds:.3f}")
-        for r in rs:
-            suite.append(_testcase(label, r))
-        totals["tests"] += len(rs)
-        totals["failures"] += failures
-        totals["errors"] += errors
-    for k, v in totals.items():
-        root.set(k, str(v))
-    ET.indent(root)
-    return ET.tostring(root, encoding="unicode", xml_declaration=True)
-
-
-def _testcase(label: str, r: Result) -> ET.Element:
-    case = ET.Element("testcase", classname=f"ppverify.{scenario_id(r)}", name=r.property, time="0")
-    v = r.verdict
-    props = ET.SubElement(case, "properties")
-    for name, value in (("verdict", v.verdict), ("engine", v.engine), ("states", v.states),
-                        ("bound", v.bound if isinstance(v, Proved) else None),
-                        ("partner_reached", r.partner_reached)):
-        if value is not None:
-            ET.SubElement(props, "property", name=name, value=str(value))
-    if isinstance(v, Violated):
-        f = ET.SubElement(case, "failure", type="violated", message=v.trace.explanation)
-        f.text = trace_text(v.trace)
-    elif isinstance(v, Inconclusive):
-        e = ET.SubElement(case, "error", type="inconclusive", message=v.reason)
-        e.text = f"inconclusive ({v.engine}): {v.reason}; this is not a pass"
-    return case
-
-
-# --- source lines -------------------------------------------------------------------
 def _rel(path: str) -> str:
     return Path(path).resolve().relative_to(ROOT).as_posix()
 
@@ -152,7 +77,6 @@ def _location(path: str, line: int, text: Optional[str] = None, ident: Optional[
     return loc
 
 
-# --- SARIF ---------------------------------------------------------------------------
 def to_sarif(results: Iterable[Result]) -> dict:
     results = list(results)
     plines = property_lines()
@@ -192,22 +116,19 @@ def _sarif_result(r: Result, rule_index: int, plines, clines) -> dict:
     if isinstance(v, Violated):
         t = v.trace
         out.update(kind="fail", level="error",
-                   message={"text": f"{r.property} violated under {label}: {t.explanation}"})
+                   message={"text": f"{t.explanation} ({r.property} violated under {label})"})
         flow = [{"location": {"message": {"text": f"{s.number}. {s.text}"}},
                  **({"state": {"adversary learns": {"text": ", ".join(s.learned)}}} if s.learned else {})}
                 for s in t.steps]
         out["codeFlows"] = [{"message": {"text": t.explanation}, "threadFlows": [{"locations": flow}]}]
-    else:
+    elif isinstance(v, Inconclusive):
         out.update(kind="open", level="none",
-                   message={"text": f"{r.property} inconclusive under {label}: {v.reason} (not a pass)"})
+                   message={"text": f"Not established, and not a pass: {v.reason} ({r.property} inconclusive "
+                                     f"under {label})"})
+    else:
+        raise ValueError(f"a proved cell is not a SARIF finding: {r.property} under {label}")
     return out
 
 
-def render(results: Iterable[Result], fmt: str) -> str:
-    """`junit` or `sarif` as text."""
-    if fmt == "junit":
-        return to_junit(results)
-    if fmt == "sarif":
-        import json
-        return json.dumps(to_sarif(results), indent=2)
-    raise ValueError(f"unknown machine format {fmt!r}; valid choices: junit, sarif")
+FORMAT: Renderer[Checked] = Renderer("sarif", "SARIF 2.1.0: findings pointing at the model's lines",
+                                     lambda c: json.dumps(to_sarif(c.results), indent=2))

@@ -1,0 +1,24 @@
+"""The command line's exit codes, in one place, and its one error type.
+
+0 every verdict proved (or: the command did what it was asked), 1 some
+property violated (or, with --expect, some verdict drifted from its pin),
+2 usage or model error, 3 inconclusive and nothing violated."""
+from __future__ import annotations
+
+from typing import Iterable
+
+from ppverify.proofs.core.verdicts import Inconclusive, Result, Violated
+
+OK, VIOLATED, USAGE, INCONCLUSIVE = 0, 1, 2, 3
+DRIFT = VIOLATED   # --expect: a verdict differs from its pin
+
+
+class UsageError(Exception):
+    """Bad options or input files; printed as `ppverify: error: ...`, exit 2."""
+
+
+def for_results(results: Iterable[Result]) -> int:
+    verdicts = [r.verdict for r in results]
+    if any(isinstance(v, Violated) for v in verdicts):
+        return VIOLATED
+    return INCONCLUSIVE if any(isinstance(v, Inconclusive) for v in verdicts) else OK

@@ -1,0 +1,81 @@
+"""The renderers' one interface (after pip-audit's `_format/`): a `Format`
+turns one kind of subject into text, with a name (the CLI's `--format`
+choice) and a one-line help. Each output format is a module exporting
+`FORMAT`; `proofs.render.formats` collects them per subject. Renderers are
+pure functions: they return text and never print.
+
+Subjects: `Checked` (what `ppverify check` found), a `Sequence` (a trace or
+the honest run, `proofs.render.diagrams`), a `Bundle` (the design review,
+`proofs.analyses.report`). Also here: what JUnit and SARIF share, the
+scenario as the options that reproduce it."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Callable, Generic, Protocol, TypeVar
+
+from ppverify.proofs.core.verdicts import Result
+from ppverify.protocol.controls import DEFAULTS
+
+S = TypeVar("S")
+S_contra = TypeVar("S_contra", contravariant=True)
+
+
+class Format(Protocol[S_contra]):
+    name: str
+    help: str
+
+    def render(self, subject: S_contra) -> str: ...
+
+
+@dataclass(frozen=True)
+class Renderer(Generic[S]):
+    """A `Format` made of a function."""
+    name: str
+    help: str
+    function: Callable[[S], str]
+
+    def render(self, subject: S) -> str:
+        return self.function(subject)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What `check` renders: the results, and the matrix axes in the order asked."""
+    results: tuple[Result, ...]
+    properties: tuple[str, ...]
+    threats: tuple[str, ...]
+
+    @classmethod
+    def of(cls, results) -> "Checked":
+        """Axes in order of first appearance (results of `check_threat` runs)."""
+        results = tuple(results)
+        return cls(results, tuple(dict.fromkeys(r.property for r in results)),
+                   tuple(dict.fromkeys(r.threat for r in results)))
+
+
+def tool_version() -> str:
+    try:
+        return metadata.version("ppverify")
+    except metadata.PackageNotFoundError:
+        return "0.0.0+unknown"
+
+
+def scenario_label(r: Result) -> str:
+    """The scenario as the command-line options that reproduce it."""
+    sc = r.scenario
+    parts = [f"--threat {r.threat}"]
+    parts += [f"--disable {c}" for c in sc.get("disabled", [])]
+    parts += [f"--set {k}={v}" for k, v in sorted(sc.get("parameters", {}).items()) if DEFAULTS.get(k) != v]
+    for k, v in sorted(sc.get("bounds", {}).items()):
+        if v != 1:
+            parts.append(f"--{k} {v}")
+    return " ".join(parts)
+
+
+def scenario_id(r: Result, sep: str = ".") -> str:
+    """A compact, comma-free name for the scenario, its parts joined by `sep`:
+    `meta-insider.no-ra-tls.binder=exporter` (no name holds a dot)."""
+    label = scenario_label(r).split(" ")
+    return sep.join([r.threat] + [("no-" if opt == "--disable" else "" if opt == "--set" else opt[2:] + "=") + val
+                                  for opt, val in zip(label[2::2], label[3::2])])
