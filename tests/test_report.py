@@ -175,8 +175,6 @@ def test_extras_only_on_request(real_bundle, tmp_path):
 
 
 def test_real_honest_session_is_the_models_honest_run(real_bundle):
-    from ppverify.proofs.pp.model import honest_run, symbolic_model
-    from ppverify.protocol.controls import scenario
     path = honest_run(symbolic_model(scenario("none")))
     md = (real_bundle / "index.md").read_text()
     honest = md.split("## The honest session")[1].split("```mermaid")[1].split("```")[0]

@@ -17,14 +17,18 @@ is exhaustive, its proofs carry to the whole meta-free half of the lattice.
 """
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
+import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Sequence
 
 from ppverify.models.threats import ThreatModel, lattice
+from ppverify.proofs.analyses.check import check_threat
+from ppverify.proofs.analyses.pool import workers
+from ppverify.proofs.core.serial import TraceFormatError
 from ppverify.proofs.properties.catalogue import PROPERTY_NAMES
 from ppverify.proofs.core.verdicts import Kind, Proved, Trace, Violated
-from ppverify.protocol.controls import ACTORS, threat
+from ppverify.proofs.replay.symbolic import ReplayError, replay_trace
+from ppverify.protocol.controls import ACTORS, scenario, threat
 
 DEFAULT_MAX_STATES = 4_000
 # Single actors are searched at `ppverify check`'s limit: their attacks are the
@@ -70,16 +74,12 @@ def coalition_order(c: frozenset) -> tuple:
 
 
 def _check(coalition: frozenset, props: tuple, max_states: int, max_moves: int):
-    from ppverify.proofs.analyses.check import check_threat
-    from ppverify.protocol.controls import scenario
     return coalition, check_threat(scenario(str(ThreatModel(coalition, ACTORS))), props,
                                    max_states=max_states, max_moves=max_moves)
 
 
 def _carry_up(trace: Trace, to: frozenset) -> Optional[Trace]:
     """The same attack under a larger coalition, if it replays there."""
-    from ppverify.proofs.replay.symbolic import ReplayError, replay_trace
-    from ppverify.proofs.core.serial import TraceFormatError
     t = Trace(trace.property, str(ThreatModel(to, ACTORS)), trace.scenario, trace.steps, trace.explanation)
     try:
         replay_trace(t)
@@ -106,7 +106,6 @@ def _infer(rep: LatticeReport, p: str, c: frozenset) -> Optional[Cell]:
 def run_lattice(actors: Sequence[str] = ACTORS, properties: Sequence[str] = PROPERTY_NAMES,
                 max_states: int = DEFAULT_MAX_STATES, max_moves: int = 2, jobs: int = 1,
                 verify: bool = False, progress: Optional[Callable[[str], None]] = None) -> LatticeReport:
-    import time
     start = time.perf_counter()
     for a in actors:
         threat(a)  # validates the name
@@ -118,8 +117,7 @@ def run_lattice(actors: Sequence[str] = ACTORS, properties: Sequence[str] = PROP
     if free in order:
         order.remove(free)
         order.insert(0, free)
-    pool = ProcessPoolExecutor(max_workers=max(1, jobs))
-    try:
+    with workers(max(1, jobs)) as pool:
         i = 0
         while i < len(order):
             # a batch of same-size coalitions runs in parallel; inference uses earlier batches
@@ -154,8 +152,6 @@ def run_lattice(actors: Sequence[str] = ACTORS, properties: Sequence[str] = PROP
             batch_done = [c for c, _ in work]
             if verify:
                 rep.breaches += _breaches(rep, batch_done)
-    finally:
-        pool.shutdown()
     rep.seconds = time.perf_counter() - start
     return rep
 

@@ -27,13 +27,19 @@ stopped by anything), which lets the explorer stop early once all of them are.
 """
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor, as_completed
+import time
+from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Sequence
 
 from ppverify.models.scenario import Scenario
+from ppverify.models.threats import UnknownName
+from ppverify.proofs.analyses.check import check_threat
+from ppverify.proofs.analyses.pool import workers
+from ppverify.proofs.core.serial import TraceFormatError
 from ppverify.proofs.properties.catalogue import PROPERTY_NAMES
 from ppverify.proofs.core.verdicts import Proved, Result, Trace, Violated
+from ppverify.proofs.replay.symbolic import ReplayError, replay_trace
 from ppverify.protocol.controls import CONTROLS, DEFAULTS, PARAMETERS, STATED_THREATS, scenario
 
 DEFAULT_MAX_STATES = 5_000
@@ -115,7 +121,6 @@ def by_name(name: str) -> Mutation:
     for m in mutations():
         if m.name == name:
             return m
-    from ppverify.models.threats import UnknownName
     raise UnknownName("mutation", name, [m.name for m in mutations()])
 
 
@@ -134,7 +139,6 @@ class _Recording(Scenario):
 
 
 def _baseline_job(threat: str, props: tuple, max_states: int, max_moves: int):
-    from ppverify.proofs.analyses.check import check_threat
     base = scenario(threat)
     rec = _Recording(base.threat, base.disabled, base.parameters, base.bounds)
     results = check_threat(rec, props, max_states=max_states, max_moves=max_moves)
@@ -142,7 +146,6 @@ def _baseline_job(threat: str, props: tuple, max_states: int, max_moves: int):
 
 
 def _mutant_job(m: Mutation, threat: str, props: tuple, max_states: int, max_moves: int):
-    from ppverify.proofs.analyses.check import check_threat
     return m.name, threat, check_threat(m.scenario(threat), props, max_states=max_states,
                                         max_moves=max_moves)
 
@@ -183,8 +186,6 @@ class MutateReport:
 
 def _fails_on_baseline(trace: Trace) -> bool:
     """Replay the mutant's trace on the published design: it must not work."""
-    from ppverify.proofs.replay.symbolic import ReplayError, replay_trace
-    from ppverify.proofs.core.serial import TraceFormatError
     base = scenario(trace.threat)
     t = Trace(trace.property, trace.threat, base.describe(), trace.steps, trace.explanation)
     try:
@@ -201,7 +202,6 @@ def run_mutate(threats: Sequence[str] = STATED_THREATS, muts: Sequence[Mutation]
                baseline_states: Optional[int] = None) -> MutateReport:
     """`baseline_states`: the published design's state limit, by default
     `BASELINE_MAX_STATES` (never below the mutants' `max_states`)."""
-    import time
     start = time.perf_counter()
     base_n = max(max_states, BASELINE_MAX_STATES if baseline_states is None else baseline_states)
     muts = tuple(mutations() if muts is None else muts)
@@ -210,7 +210,7 @@ def run_mutate(threats: Sequence[str] = STATED_THREATS, muts: Sequence[Mutation]
     baseline, read = {}, {}
     todo, skipped, futures = [], [], []
     open_props: dict = {}
-    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
+    with workers(max(1, jobs)) as pool:
         # A threat model's mutants start as soon as its baseline is in: the
         # deep meta-insider baseline would otherwise hold the other worker idle.
         base = [pool.submit(_baseline_job, t, props, base_n, max_moves) for t in threats]

@@ -5,7 +5,8 @@ interrupt (Ctrl-C, SIGTERM) in the parent must end them too, and a worker
 whose parent died (killed with SIGKILL, say) must not run on for minutes:
 
 - workers ignore SIGINT, so Ctrl-C reaches the parent only, which then
-  terminates them (`workers` below, on any exception leaving the block);
+  terminates them (`workers` below, on any exception leaving the block),
+  and die quietly of SIGTERM;
 - on Linux a worker asks the kernel for SIGTERM when its parent dies
   (`PR_SET_PDEATHSIG`); elsewhere, and as a second line, a watchdog thread
   exits the worker once its parent's pid changes.
@@ -34,6 +35,7 @@ def _watch_parent(parent: int) -> None:
 
 def _init_worker(parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)   # a forked worker inherits the CLI's handler
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Callable, Optional, Sequence
 
 from ppverify.models.scenario import Scenario
+from ppverify.proofs.analyses.check import check_threat
 from ppverify.proofs.analyses.pool import workers as worker_pool
 from ppverify.proofs.core.verdicts import Result
 
@@ -24,7 +25,6 @@ class Job:
 
 
 def _check(job: Job, max_states: int, max_moves: int, check_kwargs: dict) -> list[Result]:
-    from ppverify.proofs.analyses.check import check_threat
     return check_threat(job.scenario, job.properties, max_states=max_states, max_moves=max_moves,
                         **check_kwargs)
 

@@ -11,6 +11,16 @@ from ppverify.proofs.core.verdicts import Inconclusive, Result, Violated
 
 OK, VIOLATED, USAGE, INCONCLUSIVE = 0, 1, 2, 3
 DRIFT = VIOLATED   # --expect: a verdict differs from its pin
+INTERRUPTED = 130  # Ctrl-C or SIGTERM, as shells report a SIGINT
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM, raised where the program is so that worker pools and open
+    files are cleaned up on the way out, as for Ctrl-C."""
+
+
+def raise_interrupted(signum, frame):
+    raise Interrupted()
 
 
 class UsageError(Exception):

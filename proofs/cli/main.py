@@ -4,6 +4,7 @@ Summaries and progress go to stderr; reports to stdout or --output."""
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
 from ppverify.models.threats import UnknownName
@@ -41,14 +42,20 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, exits.raise_interrupted)
     try:
         return args.run(args)
+    except KeyboardInterrupt:   # Ctrl-C or SIGTERM: the worker pools are already ended
+        print("ppverify: interrupted; nothing was written after the interrupt", file=sys.stderr)
+        return exits.INTERRUPTED
     except (UnknownName, exits.UsageError, TraceFormatError, ValueError) as exc:
         print(f"ppverify: error: {exc}", file=sys.stderr)
         return exits.USAGE
     except (EngineDisagreement, ReplayError) as exc:  # engines disagree, or a counterexample did not replay
         print(f"ppverify: internal error: {exc}", file=sys.stderr)
         return exits.USAGE
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":
