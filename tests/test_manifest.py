@@ -94,7 +94,9 @@ def test_expect_usage_errors(tmp_path, capsys):
     assert main(["check", "--quiet", "--expect", str(MANIFEST), "--threat", "hw-vendor"]) == 2
     assert "pinned scenarios: --threat network" in capsys.readouterr().err
     assert main(["check", "--update-manifest"]) == 2
-    assert main(["check", "--jobs", "0", "--threat", "cdn"]) == 2
+    with pytest.raises(SystemExit) as exit_:   # argparse's own usage error
+        main(["check", "--jobs", "0", "--threat", "cdn"])
+    assert exit_.value.code == 2
     missing = tmp_path / "new.json"
     assert main(["check", "--expect", str(missing), "--update-manifest", "--threat", "cdn"]) == 2
     assert not missing.exists(), "a partial run must not create a manifest with unchecked pins"

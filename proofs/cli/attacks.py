@@ -10,7 +10,8 @@ from ppverify.proofs.analyses import lattice as la
 from ppverify.proofs.analyses import mutate as mu
 from ppverify.proofs.analyses.check import check_threat
 from ppverify.proofs.cli import exits
-from ppverify.proofs.cli.common import Progress, add_command, make_scenario, properties, scenario_args
+from ppverify.proofs.cli.common import (Progress, add_command, at_least, make_scenario, properties, scenario_args,
+                                        writable_file)
 from ppverify.proofs.core.verdicts import Inconclusive, Proved, Trace, Violated
 from ppverify.proofs.properties.catalogue import PROPERTY_NAMES
 from ppverify.proofs.render.explain import evidence_text, explain_markdown
@@ -61,10 +62,10 @@ def add_parsers(sub) -> None:
                         + ", ".join(STATED_THREATS) + ")")
     m.add_argument("--mutation", action="append", default=[], metavar="NAME",
                    help="only this mutation (repeatable): a control name, or NAME=VALUE for a parameter")
-    m.add_argument("--max-states", type=int, default=mu.DEFAULT_MAX_STATES,
+    m.add_argument("--max-states", type=at_least(1), default=mu.DEFAULT_MAX_STATES,
                    help=f"explorer state limit per check (the published design: {mu.BASELINE_MAX_STATES})")
-    m.add_argument("--max-moves", type=int, default=2, help="adversary injections per path")
-    m.add_argument("--jobs", type=int, default=2, help="parallel processes")
+    m.add_argument("--max-moves", type=at_least(0), default=2, help="adversary injections per path")
+    m.add_argument("--jobs", type=at_least(1), default=2, help="parallel processes")
     m.add_argument("--traces", action="store_true", help="print every attack's full trace")
     m.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     m.add_argument("--output", help="write the report here instead of stdout")
@@ -76,10 +77,10 @@ def add_parsers(sub) -> None:
                     help="restrict the lattice to these actors (repeatable; default all: " + ", ".join(ACTORS) + ")")
     lt.add_argument("--property", action="append", default=[], metavar="NAME",
                     help="property (repeatable; default all): " + ", ".join(PROPERTY_NAMES))
-    lt.add_argument("--max-states", type=int, default=la.DEFAULT_MAX_STATES,
+    lt.add_argument("--max-states", type=at_least(1), default=la.DEFAULT_MAX_STATES,
                     help=f"explorer state limit per coalition (single actors: {la.SINGLE_MAX_STATES})")
-    lt.add_argument("--max-moves", type=int, default=2, help="adversary injections per path")
-    lt.add_argument("--jobs", type=int, default=2, help="parallel processes")
+    lt.add_argument("--max-moves", type=at_least(0), default=2, help="adversary injections per path")
+    lt.add_argument("--jobs", type=at_least(1), default=2, help="parallel processes")
     lt.add_argument("--verify", action="store_true",
                     help="check every coalition (no pruning) and report any breach of monotonicity")
     lt.add_argument("--format", choices=("text", "json"), default="text", help="output format")
@@ -90,8 +91,8 @@ def add_parsers(sub) -> None:
     scenario_args(e)
     e.add_argument("--property", required=True, metavar="NAME", help=", ".join(PROPERTY_NAMES))
     e.add_argument("--threat", default="none", metavar="ACTORS", help="threat model, actors joined with '+'")
-    e.add_argument("--max-states", type=int, default=20_000, help="explorer state limit")
-    e.add_argument("--max-moves", type=int, default=2, help="adversary injections per path")
+    e.add_argument("--max-states", type=at_least(1), default=20_000, help="explorer state limit")
+    e.add_argument("--max-moves", type=at_least(0), default=2, help="adversary injections per path")
     e.add_argument("--seed", type=int, default=0, help="seed of the concrete replay's keys")
     e.set_defaults(run=run_explain)
 
@@ -99,6 +100,7 @@ def add_parsers(sub) -> None:
 def run_mutate(args) -> int:
     threats = [str(threat(t)) for t in (args.threat or STATED_THREATS)]
     muts = [mu.by_name(n) for n in args.mutation] or None
+    writable_file(args.output)
     rep = mu.run_mutate(threats, muts, max_states=args.max_states, max_moves=args.max_moves,
                         jobs=args.jobs, progress=Progress(args.quiet).say)
     out = mutate_json(rep) if args.format == "json" else mutate_text(rep, args.traces)

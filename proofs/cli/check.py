@@ -8,7 +8,8 @@ import time
 
 from ppverify.proofs.analyses.runner import Job, run_jobs
 from ppverify.proofs.cli import expect, exits
-from ppverify.proofs.cli.common import Progress, add_command, make_scenario, properties, scenario_args
+from ppverify.proofs.cli.common import (Progress, add_command, at_least, make_scenario, properties, scenario_args,
+                                        writable_file)
 from ppverify.proofs.core.verdicts import Kind
 from ppverify.proofs.properties.catalogue import PROPERTY_NAMES
 from ppverify.proofs.render import formats
@@ -45,7 +46,7 @@ def add_parser(sub) -> None:
     c.add_argument("--engine", choices=("explore", "smt", "both"), default="explore",
                    help="explore: explicit-state search; smt: bounded model checking in z3; "
                         "both: run both, a disagreement is an error (exit 2)")
-    c.add_argument("--bound", type=int, default=40, metavar="K",
+    c.add_argument("--bound", type=at_least(1), default=40, metavar="K",
                    help="SMT unrolling depth in steps (an honest session takes about 30)")
     c.add_argument("--rounds", action="store_true",
                    help="SMT: unroll in rounds, each a set of moves of different parties at once, so "
@@ -55,13 +56,13 @@ def add_parser(sub) -> None:
                    help="SMT solver time limit per threat model, seconds (unknown is inconclusive; "
                         "default none)")
     c.add_argument("--seed", type=int, default=0, help="z3 random seed")
-    c.add_argument("--max-states", type=int, default=20_000, help="explorer state limit per threat model")
-    c.add_argument("--max-moves", type=int, default=2,
+    c.add_argument("--max-states", type=at_least(1), default=20_000, help="explorer state limit per threat model")
+    c.add_argument("--max-moves", type=at_least(0), default=2,
                    help="adversary injections per path (besides its up-front handshakes)")
     c.add_argument("--format", choices=tuple(formats.CHECK), default="text",
                    help=formats.help_text(formats.CHECK))
     c.add_argument("--output", help="write the report here instead of stdout")
-    c.add_argument("--jobs", type=int, default=1, metavar="N",
+    c.add_argument("--jobs", type=at_least(1), default=1, metavar="N",
                    help="check up to N threat models in parallel processes (same results as serial)")
     c.add_argument("--expect", metavar="MANIFEST",
                    help="run the pinned scenarios of a verdict manifest (e.g. manifest/verdicts.json; "
@@ -75,8 +76,6 @@ def add_parser(sub) -> None:
 
 def engine_options(args) -> dict:
     """Extra keyword arguments for `check_threat`: the engine options."""
-    if args.bound < 1:
-        raise exits.UsageError(f"--bound must be at least 1, got {args.bound}")
     if args.rounds and args.engine == "explore":
         raise exits.UsageError("--rounds unrolls the SMT engine: use it with --engine smt or --engine both")
     if args.timeout is not None and args.timeout <= 0:
@@ -88,8 +87,9 @@ def engine_options(args) -> dict:
 def run(args) -> int:
     if args.update_manifest and not args.expect:
         raise exits.UsageError("--update-manifest needs --expect MANIFEST (the file to rewrite)")
-    if args.jobs < 1:
-        raise exits.UsageError(f"--jobs must be at least 1, got {args.jobs}")
+    writable_file(args.output)
+    if args.update_manifest:
+        writable_file(args.expect, "--expect")
     fmt = formats.CHECK[args.format]
     if args.expect:
         return expect.run(args, lambda results: fmt.render(Checked.of(results)), engine_options(args))

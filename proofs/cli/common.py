@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import textwrap
 import time
+from pathlib import Path
 from typing import Callable, Optional, Sequence, TextIO
 
 from ppverify.models.scenario import Bounds
 from ppverify.models.threats import UnknownName
+from ppverify.proofs.cli.exits import UsageError
 from ppverify.proofs.properties.catalogue import PROPERTY_NAMES
 from ppverify.protocol.controls import CONTROLS, PARAMETERS, scenario
 
@@ -32,6 +35,53 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefau
         return textwrap.wrap(text, width, break_on_hyphens=False, break_long_words=False)
 
 
+def at_least(low: int, what: str = "a whole number") -> Callable[[str], int]:
+    """An argparse type: an int of at least `low` (argparse then exits 2 with
+    the option's name and this message, before any work)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} of at least {low} expected, got {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}, got {value}")
+        return value
+    parse.__name__ = f"int>={low}"
+    return parse
+
+
+def writable_file(path: Optional[str], option: str = "--output") -> None:
+    """Fail before any work when a file cannot be written where asked. Probed
+    by writing (permission bits say nothing to root, nor about /proc)."""
+    if path is None:
+        return
+    target = Path(path)
+    if target.is_dir():
+        raise UsageError(f"{option} {path}: is a folder, a file name is expected")
+    if not target.parent.is_dir():
+        raise UsageError(f"{option} {path}: the folder {target.parent} does not exist")
+    try:
+        if target.exists():
+            with open(target, "a"):
+                pass
+        else:
+            with tempfile.NamedTemporaryFile(dir=target.parent, prefix=".ppverify-probe-"):
+                pass
+    except OSError as exc:
+        raise UsageError(f"{option} {path}: not writable ({exc.strerror})") from None
+
+
+def writable_dir(path: str, option: str = "--output") -> None:
+    """Fail before any work when a folder cannot be created or written in
+    (it is created now: an empty folder is all that is left on an error)."""
+    try:
+        Path(path).mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".ppverify-probe-"):
+            pass
+    except OSError as exc:
+        raise UsageError(f"{option} {path}: cannot write there ({exc.strerror})") from None
+
+
 def add_command(sub, name: str, help: str, description: str) -> argparse.ArgumentParser:
     """A subcommand with a one-line `help` (the command list) and a paragraph
     `description` (its own --help)."""
@@ -44,9 +94,9 @@ def scenario_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", dest="set_params",
                    help="set a parameter (repeatable): "
                         + "; ".join(f"{k}={'|'.join(v)}" for k, v in PARAMETERS.items()))
-    p.add_argument("--clients", type=int, default=1, help="clients in the scenario")
-    p.add_argument("--sessions", type=int, default=1, help="sessions per client")
-    p.add_argument("--cvms", type=int, default=1, help="honest orchestrator CVMs")
+    p.add_argument("--clients", type=at_least(1), default=1, help="clients in the scenario")
+    p.add_argument("--sessions", type=at_least(1), default=1, help="sessions per client")
+    p.add_argument("--cvms", type=at_least(1), default=1, help="honest orchestrator CVMs")
 
 
 def make_scenario(args, threat_text: str = "none"):

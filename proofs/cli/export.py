@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ppverify.proofs.analyses.export import export_smtlib
 from ppverify.proofs.cli import exits
-from ppverify.proofs.cli.common import add_command, make_scenario, properties, scenario_args
+from ppverify.proofs.cli.common import add_command, at_least, make_scenario, properties, scenario_args, writable_dir
 from ppverify.proofs.properties.catalogue import PROPERTY_NAMES
 from ppverify.protocol.controls import STATED_THREATS, threat
 
@@ -31,8 +31,8 @@ def add_parser(sub) -> None:
                    help="property (repeatable; default all with an SMT encoding): " + ", ".join(PROPERTY_NAMES))
     x.add_argument("--threat", action="append", default=[], metavar="ACTORS",
                    help="threat model (repeatable; default the stated trust model)")
-    x.add_argument("--bound", type=int, default=40, metavar="K", help="unrolling depth in steps")
-    x.add_argument("--max-moves", type=int, default=2, help="adversary injections per path")
+    x.add_argument("--bound", type=at_least(1), default=40, metavar="K", help="unrolling depth in steps")
+    x.add_argument("--max-moves", type=at_least(0), default=2, help="adversary injections per path")
     x.add_argument("--solve", action="store_true",
                    help="solve each obligation with z3 to fill in :status (slow)")
     x.set_defaults(run=run)
@@ -40,8 +40,7 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     props = properties(args.property)
-    if args.bound < 1:
-        raise exits.UsageError(f"--bound must be at least 1, got {args.bound}")
+    writable_dir(args.output)
     scs = [make_scenario(args, str(threat(t))) for t in (args.threat or STATED_THREATS)]
     paths = export_smtlib(scs, list(props), args.bound, args.max_moves, Path(args.output), solve=args.solve)
     print(f"wrote {len(paths)} SMT-LIB files to {args.output}", file=sys.stderr)

@@ -6,7 +6,7 @@ import sys
 
 from ppverify.proofs.analyses.report import gather
 from ppverify.proofs.cli import exits
-from ppverify.proofs.cli.common import Progress, add_command, make_scenario, scenario_args
+from ppverify.proofs.cli.common import Progress, add_command, at_least, make_scenario, scenario_args, writable_dir
 from ppverify.proofs.core.verdicts import Kind
 from ppverify.proofs.properties.catalogue import PROPERTY_NAMES
 from ppverify.proofs.render.bundle import write_bundle
@@ -35,8 +35,8 @@ def add_parser(sub) -> None:
     rp.add_argument("--output", required=True, metavar="DIR", help="directory for the bundle")
     rp.add_argument("--threat", action="append", default=[], metavar="ACTORS",
                     help="threat model (repeatable; default each single actor of the stated trust model)")
-    rp.add_argument("--max-states", type=int, default=20_000, help="explorer state limit per threat model")
-    rp.add_argument("--max-moves", type=int, default=2, help="adversary injections per path")
+    rp.add_argument("--max-states", type=at_least(1), default=20_000, help="explorer state limit per threat model")
+    rp.add_argument("--max-moves", type=at_least(0), default=2, help="adversary injections per path")
     rp.add_argument("--extras", action="store_true",
                     help="also run the mutation analysis and the threat lattice for their sections "
                          "(several minutes: each re-runs the checks many times)")
@@ -56,6 +56,7 @@ def _command(args) -> str:
 def run(args) -> int:
     threats = [str(threat(t)) for t in (args.threat or STATED_THREATS)]
     make_scenario(args)  # validate before any work
+    writable_dir(args.output)
     show = Progress(args.quiet)
     bundle = gather(lambda t: make_scenario(args, t), threats, PROPERTY_NAMES, args.max_states,
                     args.max_moves, _command(args),
