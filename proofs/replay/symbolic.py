@@ -4,6 +4,7 @@ link it controls, and the last step must violate the property again. A trace
 that fails this is an internal error (`ReplayError`), never an attack."""
 from __future__ import annotations
 
+from ppverify.proofs.pp.model import symbolic_model
 from ppverify.proofs.properties.catalogue import BY_NAME, Facts
 from ppverify.proofs.core.serial import TraceFormatError, action_from_json
 from ppverify.proofs.core.verdicts import TRACE_VERSION, Trace, TraceStep
@@ -39,7 +40,6 @@ def trace_from_json(j: dict) -> Trace:
 
 def replay_trace(trace: Trace):
     """Re-run the trace; returns (model, final world, explanation)."""
-    from ppverify.proofs.analyses.check import symbolic_model
     if trace.property not in BY_NAME:
         raise TraceFormatError(f"unknown property {trace.property!r}")
     model = symbolic_model(scenario_of(trace.threat, trace.scenario))
