@@ -44,6 +44,11 @@ class Values:
             return self.c.const(t.name)
         raise NotHeld(t)
 
+    def ephemeral(self, e: Term) -> bytes:
+        """An HPKE ephemeral key: an atom's value; any other term an injection
+        put there stands for a key its sender derives from it."""
+        return self.value(e) if isinstance(e, Atom) else self.c.fresh("eph:" + repr(e), "hpke")
+
     def value(self, t: Term) -> bytes:
         hit = self.held.get(t)
         if hit is None:
@@ -87,11 +92,11 @@ class Values:
             return c.aead_seal(v(a[0]), v(a[1]), v(a[2]))
         if op == "hpke":
             pub, info, m, eph = a
-            enc, ctx = hpke_sender(v(pub), v(info), v(eph))
+            enc, ctx = hpke_sender(v(pub), v(info), self.ephemeral(eph))
             self.built[App("hexp", (eph, pub))] = ctx.export(HPKE_RESPONSE_LABEL, 32)
             return enc + ctx.seal(v(m), b"")
         if op == "hexp":  # the exporter depends on info too: always INFO in this model
-            enc, ctx = hpke_sender(v(a[1]), c.const(INFO), v(a[0]))
+            enc, ctx = hpke_sender(v(a[1]), c.const(INFO), self.ephemeral(a[0]))
             return ctx.export(HPKE_RESPONSE_LABEL, 32)
         if op == "sig":
             return c.sign(v(a[0]), v(a[1]))
@@ -105,8 +110,8 @@ class Values:
             return c.cred_finalize(pub, token, one, c.cred_eval(sk, c.cred_blind(pub, token, one)))
         if op == "mroot":
             return c.merkle_root([v(x) for x in a[0].args])
-        if op == "mproof":
-            leaves = list(a[0].args)
+        if op == "mproof":  # of a non-member: its proof in the tree with it added, which fails as well
+            leaves = list(a[0].args) + ([] if a[1] in a[0].args else [a[1]])
             return c.merkle_proof([v(x) for x in leaves], leaves.index(a[1]))
         if op == "process":
             return c.process(v(a[0]), v(a[1]))
