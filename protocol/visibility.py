@@ -19,16 +19,20 @@ watcher reads and, unless passive, injects there too. A message the adversary
 reads with a client at one end is a sighting: it shows the client's identity
 to the WhatsApp server (acs) and its address to anyone else (`meta_of`).
 
-The symbolic world turns this into the adversary's knowledge and the
-concrete world into each watcher's observations (`protocol.world`); the
-concrete replay pairs the two (`proofs.replay.lockstep`).
+`Visibility.glimpse` is what the adversary takes from one step. The symbolic
+world turns it into the adversary's knowledge, and the table into each
+watcher's observations on the concrete side (`protocol.world`); the concrete
+replay pairs the two glimpses of a step (`proofs.replay.lockstep`).
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from dataclasses import dataclass, fields, is_dataclass
+from typing import Any, Iterable, Optional
 
+from ppverify.models.terms import App, Atom
 from ppverify.models.threats import ThreatModel
-from ppverify.protocol.messages import Msg
+from ppverify.protocol.messages import Msg, Out
+from ppverify.protocol.setup import Setup
 
 NETWORK, HOST = "network", "host"    # the watchers of links no party owns
 DATACENTER = ("gateway", "cvm", "gpu")
@@ -42,11 +46,12 @@ WATCHERS: dict[str, tuple[str, bool]] = {
 
 
 class Visibility:
-    """The table for one scenario: its roles, corrupt parties and threat."""
+    """The table for one scenario: its parties, the corrupt ones, its threat."""
 
-    def __init__(self, roles: Mapping[str, str], corrupt: frozenset[str], threat: ThreatModel,
-                 static: Mapping[str, Any]):
-        self.roles, self.corrupt, self.static = roles, corrupt, static
+    def __init__(self, setup: Setup, threat: ThreatModel):
+        self.setup, self.threat = setup, threat
+        self.roles = {p: d.role for p, d in setup.parties.items()}
+        self.corrupt, self.static = setup.corrupt, setup.static
         self.spies = frozenset(w for a, (w, _) in WATCHERS.items() if a in threat)
         self.forgers = frozenset(w for a, (w, forges) in WATCHERS.items() if a in threat and forges)
         self._sees: dict[tuple[str, str], bool] = {}   # (src, dst) -> sees: asked on every step
@@ -85,3 +90,54 @@ class Visibility:
                 st = self.static[me]
                 return st["identity"] if self.roles.get(other) == "acs" else st["address"]
         return None
+
+    def glimpse(self, state: Any, party: str, received: Optional[Msg], out: Out,
+                injected: bool) -> "Glimpse":
+        """What the adversary takes from a step `party` took (`state`: its
+        state after it; `received`: the message it handled, if any)."""
+        setup = self.setup
+        msgs = list(out.sends) + ([received] if received is not None and injected else [])
+        seen = [m for m in msgs if self.sees(m) or (injected and m is received)]
+        held, seized = [], []
+        if party in self.corrupt:
+            held += out.learned
+        if setup.parties[party].readable and HOST in self.spies:
+            held += list(out.learned) + list(terms_in(state))
+        compromised = "cvm-compromise-after" in self.threat
+        if compromised:
+            for e in out.events:
+                if e.name == "teardown":
+                    seized += list(terms_in(state)) + [self.static[party]["static_y"], setup.facts["gw_sk"]]
+        return Glimpse(own=tuple(m for m in out.sends if m.conn.startswith("adv.")),
+                       seen=tuple(seen),
+                       sighted=tuple((meta, m) for m in seen if (meta := self.meta_of(m)) is not None),
+                       wire=tuple(m for m in msgs if self.network_link(m.src, m.dst)),
+                       held=tuple(held), recorded=compromised, seized=tuple(seized))
+
+
+@dataclass(frozen=True)
+class Glimpse:
+    """What the adversary takes from one step, in the order it learns it; each
+    backend reads the values off (symbolic knowledge, concrete holdings)."""
+    own: tuple[Msg, ...]        # answers on its own connections: it is the peer
+    seen: tuple[Msg, ...]       # messages it reads on the way, and the one it injected
+    sighted: tuple[tuple[Any, Msg], ...]  # of those, (client shown, message): `meta_of`
+    wire: tuple[Msg, ...]       # this step's messages on network links, recorded
+    held: tuple                 # the party's inputs and memory, where the adversary reads them
+    recorded: bool              # it reads back all the recorded traffic (cvm-compromise-after)
+    seized: tuple               # at a compromised teardown: memory and long-term keys
+
+
+def terms_in(x: Any) -> Iterable[Any]:
+    """Every term held in a party state (for memory reads and compromise)."""
+    if isinstance(x, (Atom, App, bytes)):
+        yield x
+    elif is_dataclass(x):
+        for f in fields(x):
+            yield from terms_in(getattr(x, f.name))
+    elif isinstance(x, (tuple, list)):
+        for v in x:
+            yield from terms_in(v)
+    elif isinstance(x, dict):
+        for v in x.values():
+            yield from terms_in(v)

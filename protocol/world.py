@@ -1,20 +1,19 @@
 """The world: global state as immutable data, the enabled actions, and a pure
 step function. Both backends run this same code; the symbolic one also keeps
 the adversary's knowledge, the concrete one every party's and watcher's
-observations. Who sees what is `protocol.visibility`; what the adversary
-takes from one step is `Model.glimpse`.
+observations. Who sees what, and what the adversary takes from one step,
+is `protocol.visibility`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, is_dataclass
-from typing import Any, Iterable, Optional
+from dataclasses import dataclass
+from typing import Any, Optional
 
 from ppverify.models.deduction import Knowledge
-from ppverify.models.terms import Atom, App
 from ppverify.protocol.messages import Env, Msg, Out, Reject
 from ppverify.protocol.parties import client as cl
 from ppverify.protocol.setup import Setup
-from ppverify.protocol.visibility import HOST, NETWORK, Visibility
+from ppverify.protocol.visibility import HOST, NETWORK, Visibility, terms_in
 
 
 @dataclass(frozen=True)
@@ -52,21 +51,6 @@ class Inject(_Receipt):
 
 
 Action = Invoke | Deliver | Inject
-
-
-def terms_in(x: Any) -> Iterable[Any]:
-    """Every term held in a party state (for memory reads and compromise)."""
-    if isinstance(x, (Atom, App, bytes)):
-        yield x
-    elif is_dataclass(x):
-        for f in fields(x):
-            yield from terms_in(getattr(x, f.name))
-    elif isinstance(x, (tuple, list)):
-        for v in x:
-            yield from terms_in(v)
-    elif isinstance(x, dict):
-        for v in x.values():
-            yield from terms_in(v)
 
 
 class World:
@@ -117,7 +101,7 @@ class Model:
         self.setup, self.env, self.symbolic = setup, env, symbolic
         self.threat = env.scenario.threat
         self.roles = {p: d.role for p, d in setup.parties.items()}
-        self.links = Visibility(self.roles, setup.corrupt, self.threat, setup.static)
+        self.links = Visibility(setup, self.threat)
         self._learned: dict = {}     # (knowledge, terms learned) -> knowledge after (`_learn`)
         self._knowledge: dict = {}   # knowledge set -> its one object
 
@@ -219,34 +203,10 @@ class Model:
         received = action.msg if not isinstance(action, Invoke) else None
         return self._observe(w2, party, received, out, isinstance(action, Inject)), out, None
 
-    def glimpse(self, w: World, party: str, received: Optional[Msg], out: Out,
-                injected: bool) -> "Glimpse":
-        """What the adversary takes from a step `party` took (`w` is the world
-        after it; `received` the message it handled, if any)."""
-        links, t = self.links, self.threat
-        msgs = list(out.sends) + ([received] if received is not None and injected else [])
-        seen = [m for m in msgs if links.sees(m) or (injected and m is received)]
-        held, seized = [], []
-        if party in self.setup.corrupt:
-            held += out.learned
-        if self.setup.parties[party].readable and HOST in links.spies:
-            held += list(out.learned) + list(terms_in(w.state(party)))
-        compromised = "cvm-compromise-after" in t
-        if compromised:
-            for e in out.events:
-                if e.name == "teardown":
-                    seized += list(terms_in(w.state(party))) + [self.setup.static[party]["static_y"],
-                                                                self.setup.facts["gw_sk"]]
-        return Glimpse(own=tuple(m for m in out.sends if m.conn.startswith("adv.")),
-                       seen=tuple(seen),
-                       sighted=tuple((meta, m) for m in seen if (meta := links.meta_of(m)) is not None),
-                       wire=tuple(m for m in msgs if links.network_link(m.src, m.dst)),
-                       held=tuple(held), recorded=compromised, seized=tuple(seized))
-
     def _observe(self, w: World, party: str, received: Optional[Msg], out: Out, injected: bool) -> World:
         if not self.symbolic:
             return self._record(w, party, received, out)
-        g = self.glimpse(w, party, received, out, injected)
+        g = self.links.glimpse(w.state(party), party, received, out, injected)
         learn = [m.payload for m in g.own + g.seen] + list(g.held)
         wire = set(m.payload for m in g.wire)
         if g.recorded:
@@ -282,19 +242,6 @@ class Model:
             obs[HOST] = obs[HOST] + tuple(out.learned) + tuple(
                 v for v in terms_in(w.state(party)) if isinstance(v, bytes))
         return w.replace(obs=obs)
-
-
-@dataclass(frozen=True)
-class Glimpse:
-    """What the adversary takes from one step, in the order it learns it; each
-    backend reads the values off (symbolic knowledge, concrete holdings)."""
-    own: tuple[Msg, ...]        # answers on its own connections: it is the peer
-    seen: tuple[Msg, ...]       # messages it reads on the way, and the one it injected
-    sighted: tuple[tuple[Any, Msg], ...]  # of those, (client shown, message): `meta_of`
-    wire: tuple[Msg, ...]       # this step's messages on network links, recorded
-    held: tuple                 # the party's inputs and memory, where the adversary reads them
-    recorded: bool              # it reads back all the recorded traffic (cvm-compromise-after)
-    seized: tuple               # at a compromised teardown: memory and long-term keys
 
 
 def _msg_key(m: Msg) -> tuple:

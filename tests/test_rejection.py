@@ -34,11 +34,12 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from ppverify.protocol.concrete import ConcreteCrypto, decode_tuple, encode_tuple
+from ppverify.protocol.concrete import decode_tuple, encode_tuple
 from ppverify.protocol.controls import scenario
 from ppverify.protocol.crypto import CryptoError
-from ppverify.protocol.messages import Env, Msg, Out, Reject
-from ppverify.protocol.setup import CHATS, DRAFT, build
+from ppverify.protocol.messages import Msg, Out, Reject
+from ppverify.protocol.setup import CHATS, DRAFT
+from ppverify.protocol.simulate import concrete_model
 from ppverify.protocol.world import Deliver, Invoke, Model, World
 
 # No shrinking: a failing example is reported as found (shrinking the slow
@@ -80,6 +81,8 @@ LENIENT = {
 
 @dataclass(frozen=True)
 class Case:
+    """A delivery of an honest run, with the world just before it (shared
+    with test_fuzz)."""
     scenario: str
     index: int
     world: World
@@ -111,10 +114,8 @@ def honest_run(name: str) -> tuple[Case, ...]:
     with the world just before it."""
     sc = scenario("none", SCENARIOS[name])
     sc = replace(sc, bounds=replace(sc.bounds, sessions=max(sc.bounds.sessions, 2)))
-    c = ConcreteCrypto(seed=0, credential_scheme=sc.param("credential-scheme"))
-    setup = build(c, sc, {**CHATS, **DRAFT})
-    model = Model(setup, Env(c, sc, setup.static), symbolic=False)
-    w = model.initial()
+    model = concrete_model(sc, 0, {**CHATS, **DRAFT})
+    setup, w = model.setup, model.initial()
     cases = []
     for chat in ("work", "draft"):
         for client in sorted(p for p, d in setup.parties.items() if d.role == "client"):

@@ -9,7 +9,7 @@ holdings in a replay, an oracle in the tests). After every step both sides
 must agree: both accept or both reject, and they send the same messages
 (src, dst, kind, conn) with the same payload tuple structure, emit the same
 events and learn as many values. What the adversary takes from the step
-(`Model.glimpse`, on both sides) is paired term to bytes.
+(`Visibility.glimpse`, on both sides) is paired term to bytes.
 
 Used by the concrete replay of counterexamples (`proofs.replay.concrete`) and
 by the tests that run the two backends against each other.
@@ -162,7 +162,7 @@ class Lockstep:
 
         def glimpse(model, w, act, out):
             received = None if isinstance(act, Invoke) else act.msg
-            return model.glimpse(w, party, received, out, isinstance(act, Inject))
+            return model.links.glimpse(w.state(party), party, received, out, isinstance(act, Inject))
 
         sg, cg = glimpse(self.sym, ws2, a, so), glimpse(self.con, wc2, ca, co)
         read = paired(sg.own + sg.seen, cg.own + cg.seen, "messages read")
