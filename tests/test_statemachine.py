@@ -48,6 +48,7 @@ from ppverify.protocol.concrete import ConcreteCrypto
 from ppverify.protocol.controls import scenario
 from ppverify.protocol.messages import Out
 from ppverify.protocol.parties import client as client_mod
+from ppverify.protocol.setup import build
 from ppverify.protocol.world import Inject, Invoke
 from twin import Twin
 
@@ -281,7 +282,6 @@ def test_concrete_setup_with_an_adversary():
     """Regression: building a concrete scenario with any threat actor raised
     CryptoError (the adversary's HPKE and credential keys were given ECDSA
     public keys); now each key uses its own scheme."""
-    from ppverify.protocol.setup import build
     for t in ("network", "meta-insider", "hw-vendor"):
         for scheme in ("voprf", "rsa-blind"):
             s = build(ConcreteCrypto(credential_scheme=scheme), scenario(t, [], [f"credential-scheme={scheme}"]))
