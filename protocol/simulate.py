@@ -4,13 +4,13 @@ controls and parameters of the scenario."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ppverify.models.scenario import Scenario
 from ppverify.protocol.concrete import ConcreteCrypto
 from ppverify.protocol.messages import Env
 from ppverify.protocol.setup import CHATS, DRAFT, build
-from ppverify.protocol.world import Invoke, Model, World
+from ppverify.protocol.world import Invoke, Model, World, terms_in
 
 SPEC_PARTIES = ("client", "acs", "cdn", "relay", "gateway", "cvm", "gpu", "host",
                 "hw-vendor", "ledger", "chat-member")
@@ -43,13 +43,18 @@ def _contains(values, needles) -> bool:
     return any(n in v for v in values if isinstance(v, bytes) for n in needles if n)
 
 
+def concrete_model(sc: Scenario, seed: int = 0, chats: dict = CHATS) -> Model:
+    """The scenario on real cryptography (`seed` fixes every fresh value)."""
+    c = ConcreteCrypto(seed=seed, credential_scheme=sc.param("credential-scheme"))
+    setup = build(c, sc, chats)
+    return Model(setup, Env(c, sc, setup.static), symbolic=False)
+
+
 def simulate(sc: Scenario, seed: int = 0, chats: tuple[str, ...] = ("work", "draft")) -> SimulationResult:
     start = time.perf_counter()
-    from dataclasses import replace
     sc = replace(sc, bounds=replace(sc.bounds, sessions=max(sc.bounds.sessions, len(chats))))
-    c = ConcreteCrypto(seed=seed, credential_scheme=sc.param("credential-scheme"))
-    setup = build(c, sc, {**CHATS, **DRAFT})
-    model = Model(setup, Env(c, sc, setup.static), symbolic=False)
+    model = concrete_model(sc, seed, {**CHATS, **DRAFT})
+    c, setup = model.env.crypto, model.setup
     w = model.initial()
     steps: list[Step] = []
     answers = []
@@ -74,7 +79,6 @@ def simulate(sc: Scenario, seed: int = 0, chats: tuple[str, ...] = ("work", "dra
             continue
         saw_req[role] |= _contains(values, plain)
         saw_resp[role] |= _contains(values, resp)
-    from ppverify.protocol.world import terms_in
     retained = {p: _contains(list(terms_in(w.state(p))), plain)
                 for p, d in setup.parties.items() if d.role == "cvm"}
     return SimulationResult(steps, answers, saw_req, saw_resp, retained, time.perf_counter() - start,

@@ -1,33 +1,19 @@
 """The world: global state as immutable data, the enabled actions, and a pure
 step function. Both backends run this same code; the symbolic one also keeps
-the adversary's knowledge, the concrete one every party's observations.
-
-Who sees and who may forge what (SPEC section 5):
-  TLS hop          client<->acs (the authenticated WhatsApp channel) and the
-                   web hops client<->cdn, client<->ledger, client<->relay,
-                   relay<->gateway: the network sees that a message passes and
-                   the addresses, may drop or delay it, but cannot read or
-                   forge it (standard server-authenticated TLS, assumed);
-  network link     links with no transport security of their own: the
-                   attested-TLS records between gateway and CVMs and between
-                   CVMs travel as they are;
-  datacenter link  gateway<->CVM, CVM<->CVM and CVM<->GPU: the host's network
-                   and bus, so a `meta-insider` reads and injects there too;
-  a corrupt party  sees what it receives and sends, holds its keys, and may
-                   send anything derivable on its own links.
+the adversary's knowledge, the concrete one every party's and watcher's
+observations. Who sees what, and what the adversary takes from one step,
+is `protocol.visibility`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, is_dataclass
-from typing import Any, Iterable, Optional
+from dataclasses import dataclass
+from typing import Any, Optional
 
 from ppverify.models.deduction import Knowledge
-from ppverify.models.terms import Atom, App
 from ppverify.protocol.messages import Env, Msg, Out, Reject
 from ppverify.protocol.parties import client as cl
 from ppverify.protocol.setup import Setup
-
-DATACENTER = ("gateway", "cvm", "gpu")
+from ppverify.protocol.visibility import HOST, NETWORK, Visibility, terms_in
 
 
 @dataclass(frozen=True)
@@ -42,41 +28,29 @@ class Invoke:
 
 
 @dataclass(frozen=True)
-class Deliver:
+class _Receipt:
+    """A message handed to its receiver, and the receiver's routing choice."""
     msg: Msg
     choice: str = ""
 
-    def __str__(self) -> str:
+    def _said(self, sender: str, posing: str = "") -> str:
         pick = f" (picks {self.choice})" if self.choice else ""
-        return f"{self.msg.src} -> {self.msg.dst}: {self.msg.kind}{pick}"
+        return f"{sender} -> {self.msg.dst}{posing}: {self.msg.kind}{pick}"
 
 
 @dataclass(frozen=True)
-class Inject:
-    msg: Msg
-    choice: str = ""
-
+class Deliver(_Receipt):
     def __str__(self) -> str:
-        pick = f" (picks {self.choice})" if self.choice else ""
-        return f"adversary -> {self.msg.dst} as {self.msg.src}: {self.msg.kind}{pick}"
+        return self._said(self.msg.src)
+
+
+@dataclass(frozen=True)
+class Inject(_Receipt):
+    def __str__(self) -> str:
+        return self._said("adversary", f" as {self.msg.src}")
 
 
 Action = Invoke | Deliver | Inject
-
-
-def terms_in(x: Any) -> Iterable[Any]:
-    """Every term held in a party state (for memory reads and compromise)."""
-    if isinstance(x, (Atom, App, bytes)):
-        yield x
-    elif is_dataclass(x):
-        for f in fields(x):
-            yield from terms_in(getattr(x, f.name))
-    elif isinstance(x, (tuple, list)):
-        for v in x:
-            yield from terms_in(v)
-    elif isinstance(x, dict):
-        for v in x.values():
-            yield from terms_in(v)
 
 
 class World:
@@ -127,6 +101,7 @@ class Model:
         self.setup, self.env, self.symbolic = setup, env, symbolic
         self.threat = env.scenario.threat
         self.roles = {p: d.role for p, d in setup.parties.items()}
+        self.links = Visibility(setup, self.threat)
         self._learned: dict = {}     # (knowledge, terms learned) -> knowledge after (`_learn`)
         self._knowledge: dict = {}   # knowledge set -> its one object
 
@@ -136,41 +111,24 @@ class Model:
         k = Knowledge.of(self.setup.public + self.setup.adversary) if self.symbolic else None
         if self.symbolic and not self.threat.actors:
             k = Knowledge()
-        obs = None if self.symbolic else {p: () for p in self.setup.parties} | {"network": ()}
+        obs = None if self.symbolic else {p: () for p in self.setup.parties} | {NETWORK: ()}
         return World(states, frozenset(), k, frozenset(), frozenset(), frozenset(), obs)
 
-    # --- visibility ------------------------------------------------------------
+    # --- visibility (the rules are `protocol.visibility`) --------------------------
     def network_link(self, a: str, b: str) -> bool:
-        """Readable and forgeable by the `network` actor (see module doc)."""
-        roles = {self.roles.get(a), self.roles.get(b)}
-        return roles == {"gateway", "cvm"} or roles == {"cvm"}
+        return self.links.network_link(a, b)
 
     def datacenter_link(self, a: str, b: str) -> bool:
-        ra, rb = self.roles.get(a), self.roles.get(b)
-        return ra in DATACENTER and rb in DATACENTER
+        return self.links.datacenter_link(a, b)
 
     def adversary_sees(self, msg: Msg) -> bool:
-        t = self.threat
-        if msg.src in self.setup.corrupt or msg.dst in self.setup.corrupt:
-            return True
-        net = self.network_link(msg.src, msg.dst)
-        if net and ("network" in t or "cvm-compromise-after" in t):
-            return True
-        return "meta-insider" in t and self.datacenter_link(msg.src, msg.dst)
+        return self.links.sees(msg)
 
     def adversary_injects(self, src: str, dst: str) -> bool:
-        t = self.threat
-        return (src in self.setup.corrupt
-                or ("network" in t and self.network_link(src, dst))
-                or ("meta-insider" in t and self.datacenter_link(src, dst)))
+        return self.links.injects(src, dst)
 
-    def meta_of(self, msg: Msg) -> Optional[tuple]:
-        """The client a message reveals, as the meta value the other side sees."""
-        for me, other in ((msg.src, msg.dst), (msg.dst, msg.src)):
-            if self.roles.get(me) == "client":
-                st = self.setup.static[me]
-                return st["identity"] if self.roles.get(other) == "acs" else st["address"]
-        return None
+    def meta_of(self, msg: Msg) -> Optional[Any]:
+        return self.links.meta_of(msg)
 
     # --- actions ----------------------------------------------------------------
     def invocations(self, w: World) -> list[Invoke]:
@@ -248,28 +206,14 @@ class Model:
     def _observe(self, w: World, party: str, received: Optional[Msg], out: Out, injected: bool) -> World:
         if not self.symbolic:
             return self._record(w, party, received, out)
-        learn, sightings, wire = [m.payload for m in out.sends if m.conn.startswith("adv.")], set(), set()
-        msgs = list(out.sends) + ([received] if received is not None and injected else [])
-        for m in msgs:
-            if self.network_link(m.src, m.dst):
-                wire.add(m.payload)
-            if self.adversary_sees(m) or (injected and m is received):
-                learn.append(m.payload)
-                meta = self.meta_of(m)
-                if meta is not None:
-                    sightings.add((meta, m.payload))
-        if party in self.setup.corrupt:
-            learn += out.learned
-        d = self.setup.parties[party]
-        if d.readable and "meta-insider" in self.threat:
-            learn += list(out.learned) + list(terms_in(w.state(party)))
-        if "cvm-compromise-after" in self.threat:
+        g = self.links.glimpse(w.state(party), party, received, out, injected)
+        learn = [m.payload for m in g.own + g.seen] + list(g.held)
+        wire = set(m.payload for m in g.wire)
+        if g.recorded:
             wire |= w.wire
             learn += list(wire)
-            for e in out.events:
-                if e.name == "teardown":
-                    learn += list(terms_in(w.state(party))) + [self.setup.static[party]["static_y"],
-                                                               self.setup.facts["gw_sk"]]
+        learn += g.seized
+        sightings = set((meta, m.payload) for meta, m in g.sighted)
         k = self._learn(w.knowledge, learn) if learn else w.knowledge
         return w.replace(knowledge=k, sightings=w.sightings | sightings, wire=w.wire | wire)
 
@@ -286,18 +230,16 @@ class Model:
         return k if len(hit) == len(k) else hit
 
     def _record(self, w: World, party: str, received: Optional[Msg], out: Out) -> World:
+        """Every party's and watcher's own observations (concrete backend)."""
         obs = dict(w.obs)
         if received is not None:
             obs[party] = obs[party] + (received.payload,)
         obs[party] = obs[party] + tuple(out.learned)
         for m in out.sends:
-            if self.network_link(m.src, m.dst):
-                obs["network"] = obs["network"] + (m.payload,)
-            if self.roles.get(m.dst) in DATACENTER and self.roles.get(m.src) in DATACENTER:
-                obs["host"] = obs["host"] + (m.payload,)  # the host's network and bus
-        d = self.setup.parties[party]
-        if d.readable:
-            obs["host"] = obs["host"] + tuple(out.learned) + tuple(
+            for who in self.links.watchers(m.src, m.dst):
+                obs[who] = obs[who] + (m.payload,)
+        if self.setup.parties[party].readable:
+            obs[HOST] = obs[HOST] + tuple(out.learned) + tuple(
                 v for v in terms_in(w.state(party)) if isinstance(v, bytes))
         return w.replace(obs=obs)
 

@@ -44,17 +44,14 @@ def _clients(twin) -> list[str]:
 
 
 def _tagged(twin, identity_only: bool):
-    """(client, opened values) for every adversary message seen with a
-    client's identity (or address)."""
-    for sm, cm in twin.adversary_msgs():
-        meta = twin.con.meta_of(cm)
-        if meta is None:
-            continue
+    """(client, opened values) for every message the adversary read with a
+    client's identity (or address) on it: its sightings."""
+    for spay, meta, cpay in dict.fromkeys((s, cm, c) for _, s, cm, c in twin.ls.sightings):
         for cl in _clients(twin):
             st = twin.con.setup.static[cl]
             if meta == st["identity"] or (not identity_only and meta == st["address"]):
                 opened: list = []
-                twin.reveal(sm.payload, cm.payload, opened)
+                twin.reveal(spay, cpay, opened)
                 yield cl, opened
 
 

@@ -10,6 +10,7 @@ import pytest
 from ppverify.models.terms import App, Atom, const
 from ppverify.proofs.analyses.check import check_threat
 from ppverify.proofs.cli.main import main
+from ppverify.proofs.render.explain import mermaid, steps_text
 from ppverify.proofs.replay.concrete import replay_concrete
 from ppverify.proofs.replay.holdings import Holdings, NotHeld
 from ppverify.proofs.replay.symbolic import trace_from_json
@@ -114,7 +115,6 @@ def test_cli_replay_runs_concretely_and_explain_draws_the_attack(tmp_path, capsy
 
 
 def test_mermaid_draws_adversary_moves_from_its_own_lane():
-    from ppverify.proofs.render.explain import mermaid, steps_text
     t = _trace("network", [], [], "request-secrecy")
     m = mermaid(t)
     assert m.startswith("sequenceDiagram") and "participant Adversary" in m

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -26,14 +26,16 @@ from hypothesis import strategies as st
 
 from conftest import budget
 from ppverify.models.scenario import Bounds
-from ppverify.protocol.concrete import ConcreteCrypto, encode_tuple
-from ppverify.protocol.controls import scenario
-from ppverify.protocol.messages import Env, Msg, Reject
-from ppverify.protocol.setup import CHATS, DRAFT, build
-from ppverify.protocol.world import Deliver, Invoke, Model, World
 from ppverify.models.terms import const, tup
+from ppverify.proofs.pp.model import symbolic_model
+from ppverify.protocol.concrete import encode_tuple
+from ppverify.protocol.controls import scenario
+from ppverify.protocol.messages import Msg, Reject
+from ppverify.protocol.setup import CHATS, DRAFT
+from ppverify.protocol.simulate import concrete_model
+from ppverify.protocol.world import Deliver, Invoke, Model, World
 from test_deduction import terms
-from test_rejection import LENIENT, _encode, _leaks, _tree
+from test_rejection import LENIENT, Case, _encode, _leaks, _tree
 
 # name -> (threat, disabled, parameters, bounds, the load balancer's pick)
 SCENARIOS = {
@@ -48,38 +50,15 @@ SCENARIOS = {
 }
 
 
-@dataclass(frozen=True)
-class Case:
-    scenario: str
-    index: int
-    world: World          # just before the delivery
-    action: Deliver
-    model: Model
-
-    @property
-    def msg(self) -> Msg:
-        return self.action.msg
-
-    @property
-    def lenient(self) -> bool:
-        return (self.model.roles[self.msg.dst], self.msg.kind) in LENIENT
-
-    def __str__(self) -> str:
-        return f"{self.scenario}#{self.index}:{self.action}"
-
-
 @functools.lru_cache(maxsize=None)
 def run(name: str) -> tuple[tuple[Case, ...], World]:
     """The honest run of a scenario (first in, first out; the given pick at
     the load balancer), every delivery with the world before it, and the end."""
     threat, disabled, params, bounds, pick = SCENARIOS[name]
-    sc = scenario(threat, disabled, params, bounds)
-    c = ConcreteCrypto(seed=1, credential_scheme=sc.param("credential-scheme"))
-    setup = build(c, sc, {**CHATS, **DRAFT})
-    model = Model(setup, Env(c, sc, setup.static), symbolic=False)
+    model = concrete_model(scenario(threat, disabled, params, bounds), 1, {**CHATS, **DRAFT})
     w, cases = model.initial(), []
     for chat in ("work", "draft"):
-        for client in sorted(p for p, d in setup.parties.items() if d.role == "client"):
+        for client in sorted(p for p, d in model.setup.parties.items() if d.role == "client"):
             if model.invocations(w):
                 w, _, _ = model.step(w, Invoke(client, chat))
             while w.inflight:
@@ -286,7 +265,6 @@ def test_unknown_kind_rejected_by_every_party(name, caplog):
 def symbolic_targets() -> tuple:
     """(model, world, party, kind, choice) for every handler, symbolic backend,
     at the start and in the middle of the honest run of the meta-insider scenario."""
-    from ppverify.proofs.pp.model import symbolic_model
     model = symbolic_model(scenario("meta-insider"))
     w = model.initial()
     w, _, _ = model.step(w, Invoke("client1", "work"))

@@ -41,12 +41,14 @@ from ppverify.proofs.analyses.check import check_threat
 from ppverify.proofs.properties.catalogue import BY_NAME, Facts
 from ppverify.proofs.core.serial import action_from_json
 from ppverify.proofs.core.verdicts import Inconclusive, Proved, Violated
+from ppverify.proofs.replay.lockstep import ConcreteReplayError
 from ppverify.protocol import attestation
 from ppverify.protocol.adversary import injections, prefetches
 from ppverify.protocol.concrete import ConcreteCrypto
 from ppverify.protocol.controls import scenario
 from ppverify.protocol.messages import Out
 from ppverify.protocol.parties import client as client_mod
+from ppverify.protocol.setup import build
 from ppverify.protocol.world import Inject, Invoke
 from twin import Twin
 
@@ -174,11 +176,10 @@ class ProtocolMachine(RuleBasedStateMachine):
     def _do(self, action):
         tw = self.twin
         before = tw.ws
-        tw.step(action)
-        rec = tw.history[-1]
-        if rec.rejected is None:
+        done = tw.step(action)
+        if done.rejected is None:
             # the symbolic monitors on the same path (forward direction, part 1)
-            out = Out(rec.sym_sends, tuple(tw.ws.events - before.events), rec.sym_learned)
+            out = Out(done.sout.sends, tuple(tw.ws.events - before.events), done.sout.learned)
             for p, mon in self.monitors.items():
                 if p not in self.on_path:
                     why = mon(self.facts, before, tw.ws, out)
@@ -230,7 +231,7 @@ def test_symbolic_violations_reach_concretely(threat, disabled, prop):
     assert isinstance(v, Violated), f"{prop} under {threat} -{disabled}: expected a violation, got {v}"
     tw = Twin(sc)
     for step in v.trace.steps:
-        reason = tw.step(action_from_json(step.action, tw.ws.inflight))
+        reason = tw.step(action_from_json(step.action, tw.ws.inflight)).rejected
         assert reason is None, f"step {step.number} rejected on replay: {reason}"
     found = breaches(tw)
     if prop not in found:
@@ -281,7 +282,6 @@ def test_concrete_setup_with_an_adversary():
     """Regression: building a concrete scenario with any threat actor raised
     CryptoError (the adversary's HPKE and credential keys were given ECDSA
     public keys); now each key uses its own scheme."""
-    from ppverify.protocol.setup import build
     for t in ("network", "meta-insider", "hw-vendor"):
         for scheme in ("voprf", "rsa-blind"):
             s = build(ConcreteCrypto(credential_scheme=scheme), scenario(t, [], [f"credential-scheme={scheme}"]))
@@ -325,8 +325,8 @@ def test_machine_catches_a_skipped_ledger_check(monkeypatch):
     accepts its evidence where the model rejects it. The machine stops there
     (conformance), before the evil image logs the request to the host."""
     _skip_client_ledger_check(monkeypatch)
-    with pytest.raises(AssertionError, match=r"client1: ohttp-resp1: symbolic rejects: "
-                                             r"attestation: ledger-inclusion, concrete accepts"):
+    with pytest.raises(ConcreteReplayError, match=r"client1: ohttp-resp1: symbolic rejects: "
+                                                  r"attestation: ledger-inclusion, concrete accepts"):
         _run_meta_insider(budget(150))
 
 
