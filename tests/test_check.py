@@ -142,3 +142,24 @@ def test_forward_secrecy_ignores_live_sessions_of_other_clients():
     """Compromise 'after the session' must not count a session still running."""
     (r,) = check_threat(scenario("none", bounds=Bounds(clients=2)), ("forward-secrecy",))
     assert isinstance(r.verdict, Proved), r.verdict
+
+
+def test_truncated_or_tampered_traces_are_usage_errors(tmp_path, capsys):
+    """A trace file that does not replay is the user's to fix: exit 2 with
+    the file and the failing step or field, never an internal error."""
+    (r,) = check_threat(scenario("cdn"), ("key-consistency",))
+    good = r.verdict.trace.to_json()
+    truncated = dict(good, steps=good["steps"][:-1])
+    tampered = json.loads(json.dumps(good))
+    inject = next(s for s in tampered["steps"] if s["action"]["type"] == "inject")
+    inject["action"]["src"] = "ledger"   # a link the cdn adversary does not control
+    no_field = dict(good, steps=[{k: v for k, v in s.items() if k != "action"} for s in good["steps"]])
+    cases = ((truncated, "does not violate key-consistency"),
+             (tampered, f"step {inject['number']}:"),
+             (no_field, "step 1 has no field 'action'"))
+    for bad, message in cases:
+        f = tmp_path / "t.json"
+        f.write_text(json.dumps(bad))
+        assert main(["replay", str(f)]) == 2
+        err = capsys.readouterr().err
+        assert "internal error" not in err and str(f) in err and message in err, err

@@ -8,7 +8,8 @@ from ppverify.proofs.cli import exits
 from ppverify.proofs.cli.attacks import concrete_evidence
 from ppverify.proofs.cli.common import add_command
 from ppverify.proofs.render.text import trace_text
-from ppverify.proofs.replay.symbolic import replay_trace, trace_from_json
+from ppverify.proofs.core.serial import TraceFormatError
+from ppverify.proofs.replay.symbolic import ReplayError, replay_trace, trace_from_json
 
 DESCRIPTION = """\
 Replay a trace saved as JSON (by `ppverify report` under traces/, or a
@@ -39,8 +40,11 @@ def run(args) -> int:
             data = json.load(f)
     except (OSError, json.JSONDecodeError) as exc:
         raise exits.UsageError(f"cannot read trace {args.trace}: {exc}") from None
-    trace = trace_from_json(data)
-    _, _, why = replay_trace(trace)
+    try:   # a file that does not replay was edited, truncated or made elsewhere: the user's to fix
+        trace = trace_from_json(data)
+        _, _, why = replay_trace(trace)
+    except (TraceFormatError, ReplayError) as exc:
+        raise exits.UsageError(f"trace {args.trace} does not replay: {exc}") from None
     print(trace_text(trace))
     print(f"replayed on the symbolic model: {why}")
     if not args.symbolic_only:

@@ -1,7 +1,9 @@
 """Replay a trace on the symbolic world: every action must be enabled, every
 injection derivable from the adversary's knowledge at that point and sent on a
 link it controls, and the last step must violate the property again. A trace
-that fails this is an internal error (`ReplayError`), never an attack."""
+that fails this is never an attack: `ReplayError` (an internal error when the
+engine made the trace; a usage error when a user gave it, see `cli.replay`).
+A malformed one is a `TraceFormatError` naming the field or step."""
 from __future__ import annotations
 
 from ppverify.proofs.pp.model import symbolic_model
@@ -30,12 +32,21 @@ def trace_from_json(j: dict) -> Trace:
     if j.get("version") != TRACE_VERSION:
         raise TraceFormatError(f"trace version {j.get('version')!r} is not supported "
                                f"(this ppverify reads version {TRACE_VERSION}); re-run the check to regenerate it")
-    try:
-        steps = tuple(TraceStep(int(s["number"]), str(s["actor"]), str(s["text"]), dict(s["action"]),
-                                tuple(s.get("learned", ()))) for s in j["steps"])
-        return Trace(str(j["property"]), str(j["threat"]), dict(j["scenario"]), steps, str(j["explanation"]))
-    except (KeyError, TypeError, ValueError) as exc:
-        raise TraceFormatError(f"malformed trace: {exc}") from None
+    missing = [k for k in ("property", "threat", "scenario", "steps", "explanation") if k not in j]
+    if missing:
+        raise TraceFormatError(f"malformed trace: missing field {missing[0]!r}")
+    if not isinstance(j["steps"], list) or not isinstance(j["scenario"], dict):
+        raise TraceFormatError("malformed trace: 'steps' must be a list and 'scenario' an object")
+    steps = []
+    for i, s in enumerate(j["steps"], 1):
+        try:
+            steps.append(TraceStep(int(s["number"]), str(s["actor"]), str(s["text"]), dict(s["action"]),
+                                   tuple(s.get("learned", ()))))
+        except KeyError as exc:
+            raise TraceFormatError(f"malformed trace: step {i} has no field {exc}") from None
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise TraceFormatError(f"malformed trace: step {i}: {exc}") from None
+    return Trace(str(j["property"]), str(j["threat"]), dict(j["scenario"]), tuple(steps), str(j["explanation"]))
 
 
 def replay_trace(trace: Trace):
@@ -48,7 +59,10 @@ def replay_trace(trace: Trace):
     w = model.initial()
     why = None
     for step in trace.steps:
-        a = action_from_json(step.action, w.inflight)
+        try:
+            a = action_from_json(step.action, w.inflight)
+        except TraceFormatError as exc:
+            raise TraceFormatError(f"step {step.number}: {exc}") from None
         if isinstance(a, Inject):
             if not model.adversary_injects(a.msg.src, a.msg.dst):
                 raise ReplayError(f"step {step.number}: the adversary controls no link {a.msg.src}->{a.msg.dst}")
