@@ -4,6 +4,7 @@ link, or the breaking event. Representative attacks of every kind (the cdn
 subset of `ppverify mutate` is replayed in full in test_mutate.py)."""
 import functools
 import json
+import re
 
 import pytest
 
@@ -13,6 +14,7 @@ from ppverify.proofs.cli.main import main
 from ppverify.proofs.render.explain import mermaid, steps_text
 from ppverify.proofs.replay.concrete import replay_concrete
 from ppverify.proofs.replay.holdings import Holdings, NotHeld
+from ppverify.proofs.pp.model import symbolic_model
 from ppverify.proofs.replay.symbolic import trace_from_json
 from ppverify.proofs.core.serial import TraceFormatError
 from ppverify.proofs.core.verdicts import Violated
@@ -116,8 +118,8 @@ def test_cli_replay_runs_concretely_and_explain_draws_the_attack(tmp_path, capsy
 
 def test_mermaid_draws_adversary_moves_from_its_own_lane():
     t = _trace("network", [], [], "request-secrecy")
-    m = mermaid(t)
-    assert m.startswith("sequenceDiagram") and "participant Adversary" in m
-    assert "Adversary-)gateway: tls-server-hello (as orch1)" in m, "the key-share substitution"
+    m = mermaid(t, symbolic_model(scenario("network")).roles)
+    assert m.startswith("sequenceDiagram") and "actor adversary" in m
+    assert re.search(r"adversary-\)gateway: \d+\. tls-server-hello as orch1", m), "the key-share substitution"
     assert "request-secrecy violated" in m
     assert steps_text(t).count("\n") >= len(t.steps)

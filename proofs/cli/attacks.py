@@ -18,6 +18,7 @@ from ppverify.proofs.render.explain import evidence_text, explain_markdown
 from ppverify.proofs.render.json import lattice_json, mutate_json
 from ppverify.proofs.render.text import lattice_text, mutate_summary_text, mutate_text
 from ppverify.proofs.replay.concrete import ConcreteReplay, ConcreteReplayError, replay_concrete
+from ppverify.proofs.pp.model import symbolic_model
 from ppverify.protocol.controls import ACTORS, STATED_THREATS, threat
 
 MUTATE = """\
@@ -141,7 +142,7 @@ def run_explain(args) -> int:
     v = r.verdict
     match v:
         case Violated():
-            print(explain_markdown(v.trace, _concrete(v.trace, args.seed)))
+            print(explain_markdown(v.trace, _concrete(v.trace, args.seed), symbolic_model(sc).roles))
             return exits.VIOLATED
         case Proved():
             why, code = v.note, exits.OK
