@@ -68,7 +68,8 @@ def smaller_violations(sc: Scenario, missing: tuple[str, ...], max_states: int, 
             continue
         seen.add(level)
         want = tuple(p for p in missing if p not in found)
-        system = PPSystem(symbolic_model(replace(sc, bounds=level.bounds())))
+        same = level.bounds() == sc.bounds   # keep `sc` itself (mutate's records what the model reads)
+        system = PPSystem(symbolic_model(sc if same else replace(sc, bounds=level.bounds())))
         ex = search(system, want, max_states=max_states, max_moves=level.max_moves)
         for p, f in ex.violations.items():
             found.setdefault(p, Carried([a for _, a in ex.path(f.node)] + [f.action], level))

@@ -178,7 +178,8 @@ def lattice_text(rep: LatticeReport) -> str:
     lines += ["", f"{rep.explored} coalitions explored, {rep.saved_coalitions} never explored; "
                   f"{rep.saved} of {total} verdicts carried by monotonicity instead of searched; "
                   f"{rep.seconds:.1f}s",
-              "(bounded) = proved within the state limit only; a bounded proof is never carried to subsets"]
+              "proofs are exhaustive searches, carried down to subsets; a depth-bounded cell (search cut) "
+              "is inconclusive and never carried"]
     if rep.breaches:
         lines += ["", "MONOTONICITY BREACHES (the model is not monotone here):"] + [f"  {b}" for b in rep.breaches]
     return "\n".join(lines)
