@@ -82,7 +82,7 @@ def explore_verdicts(system, props: tuple[str, ...], threat: str, desc: dict, ma
     missing = tuple(p for p in props if p not in found)
     if smaller is not None and missing and not ex.exhaustive:
         for p, c in smaller(missing).items():
-            found[p] = (_cut(system, c.path, p), f"found with {c.level.label()}")
+            found[p] = (_cut(system, c.path, p), c.level.label())
     elapsed = time.perf_counter() - start
     depth = ANY if ex.exhaustive else ex.depth
     coverage = Coverage.of(desc, max_moves, depth)
