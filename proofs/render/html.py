@@ -179,7 +179,7 @@ def bundle_html(bundle: Bundle, assumptions: Optional[Sequence[tuple[str, str]]]
            + "</ul>", f"<div class='diagram wide'>{system}</div>",
            "<h2 id='honest'>The honest session</h2>",
            (f"<p>Derived from the model's honest run ({len(bundle.honest)} steps, no adversary): the "
-            f"reachability partner every proof depends on.</p><div class='diagram'>{honest}</div>"
+            f"reachability partner a proof depends on (each proof's own search completed such a session).</p><div class='diagram'>{honest}</div>"
             if bundle.honest else f"<p><strong>{escape(HONEST_MISSING)}</strong></p>"),
            "<h2 id='matrix'>Property × threat-model matrix</h2>", matrix_html(bundle),
            "<p class='legend'><span>✔ proved: for every run of the scenario (any length, within its clients, "

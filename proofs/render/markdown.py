@@ -104,7 +104,7 @@ def _honest(bundle: Bundle, seq) -> list[str]:
     if not bundle.honest:
         return [HONEST_MISSING]
     return [f"Derived from the model's honest run ({len(bundle.honest)} steps, no adversary): the "
-            "reachability partner every proof depends on.", "", _mermaid(sequence_mermaid(seq))]
+            "reachability partner a proof depends on (each proof's own search completed such a session).", "", _mermaid(sequence_mermaid(seq))]
 
 
 def bundle_markdown(bundle: Bundle, assumptions: Optional[Sequence[tuple[str, str]]] = None) -> str:
