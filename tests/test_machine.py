@@ -9,7 +9,7 @@ import pytest
 
 from ppverify.proofs.analyses.check import check_threat
 from ppverify.proofs.cli.main import main
-from ppverify.proofs.core.verdicts import Inconclusive, Result
+from ppverify.proofs.core.verdicts import Coverage, Inconclusive, Result
 from ppverify.proofs.render import junit, sarif
 from ppverify.proofs.render.json import results_json
 from ppverify.protocol.controls import scenario
@@ -27,7 +27,11 @@ def results():
     rs += check_threat(scenario("chat-member", ["advanced-chat-privacy"]), ("chat-privacy-respected",))
     base = rs[1]
     rs.append(Result("response-secrecy", base.threat, base.scenario,
-                     Inconclusive("explore", "vacuous: the honest session never completes", 7)))
+                     Inconclusive("explore", "vacuous: the honest session never completes", 7,
+                                  Coverage.of(base.scenario, 2, 0))))
+    rs.append(Result("forward-secrecy", base.threat, base.scenario,
+                     Inconclusive("explore", "no attack within 23 steps: state limit 20,000", 9,
+                                  Coverage.of(base.scenario, 2, 23), bounded=True)))
     return rs
 
 
@@ -53,6 +57,14 @@ def test_schema_accepts_inconclusive_and_rejects_broken_output(results):
     bad = json.loads(results_json(results))
     del bad["version"]
     assert not v.is_valid(bad), "output without its version must not validate"
+    doc = json.loads(results_json(results))
+    assert {c["coverage"]["depth"] for c in doc["results"]} >= {"any", 0, 23}
+    bad = json.loads(results_json(results))
+    next(c for c in bad["results"] if c["verdict"] == "proved")["coverage"]["depth"] = 23
+    assert not v.is_valid(bad), "a proof covers every run of its scenario: its depth is \"any\""
+    bad = json.loads(results_json(results))
+    del bad["results"][0]["coverage"]
+    assert not v.is_valid(bad), "every result says what it covers"
 
 
 def test_sarif_validates_against_the_official_schema(results):
@@ -71,7 +83,7 @@ def _line(uri: str, n: int) -> str:
 def test_sarif_points_at_the_monitor_and_the_disabled_control(results):
     run = sarif.to_sarif(results)["runs"][0]
     by_rule = {f["ruleId"]: f for f in run["results"]}
-    assert set(by_rule) == {"key-consistency", "chat-privacy-respected", "response-secrecy"}, \
+    assert set(by_rule) == {"key-consistency", "chat-privacy-respected", "response-secrecy", "forward-secrecy"}, \
         "every violated or inconclusive cell is a finding; proved cells are not"
     kc = by_rule["key-consistency"]
     loc = kc["locations"][0]["physicalLocation"]
@@ -88,6 +100,8 @@ def test_sarif_points_at_the_monitor_and_the_disabled_control(results):
     assert ctrl["artifactLocation"]["uri"] == "protocol/controls.py"
     assert '"advanced-chat-privacy"' in _line("protocol/controls.py", ctrl["region"]["startLine"])
     assert by_rule["response-secrecy"]["kind"] == "open" and by_rule["response-secrecy"]["level"] == "none"
+    cut = by_rule["forward-secrecy"]   # depth-bounded: a warning that it is not proved
+    assert cut["level"] == "warning" and cut["message"]["text"].startswith("Not proved: no attack within 23 steps")
 
 
 def test_every_property_has_a_source_line():
@@ -111,7 +125,7 @@ def test_junit_one_case_per_cell(results):
     root = ET.fromstring(junit.to_junit(results))
     cases = root.findall(".//testcase")
     assert len(cases) == len(results)
-    assert root.get("tests") == "4" and root.get("failures") == "2" and root.get("errors") == "1"
+    assert root.get("tests") == "5" and root.get("failures") == "2" and root.get("errors") == "2"
     by = {(c.get("classname"), c.get("name")): c for c in cases}
     kc = by[("ppverify.cdn", "key-consistency")].find("failure")
     assert kc is not None and "adversary" in kc.text, "a violation carries its trace"
@@ -119,6 +133,8 @@ def test_junit_one_case_per_cell(results):
     inc = by[("ppverify.cdn", "response-secrecy")]
     assert inc.find("error") is not None and inc.find("skipped") is None, "inconclusive is never a pass"
     assert ("ppverify.chat-member.no-advanced-chat-privacy", "chat-privacy-respected") in by
+    cut = by[("ppverify.cdn", "forward-secrecy")].find("error")
+    assert cut is not None and cut.get("type") == "depth-bounded", "a cut search is not a passing test"
 
 
 def test_junit_cases_carry_their_times_and_comma_free_class_names(results):

@@ -99,7 +99,9 @@ def test_html_is_self_contained_and_colours_verdicts():
 def test_guarantees_follow_the_run():
     yes, no = queries.guarantees(fx.bundle())
     assert any("`cdn`" in x and "exhaustive" in x for x in yes)
-    assert any("2 cell(s) are **inconclusive**" in x for x in no)
+    # the fixture's meta-insider cells: one depth-bounded (search cut), one other inconclusive
+    assert any("1 cell(s) are **depth-bounded**" in x and "not proved" in x for x in no)
+    assert any("1 other cell(s) are **inconclusive**" in x for x in no)
 
 
 def _reports():

@@ -14,7 +14,8 @@ from ppverify.proofs.engines.ground import ground
 from ppverify.proofs.engines.smt import Encoding, invariant_proofs
 from ppverify.proofs.pp.model import symbolic_model
 from ppverify.proofs.pp.system import PPSystem
-from ppverify.proofs.core.verdicts import Inconclusive, Kind, Proved, Result, Trace, TraceStep, Violated
+from ppverify.proofs.core.verdicts import (Coverage, Inconclusive, Kind, Proved, Result, Standing, Trace, TraceStep,
+                                           Violated, standing)
 from ppverify.protocol.controls import scenario
 from ppverify.proofs.engines.textbook import PROPERTIES, Textbook
 
@@ -77,12 +78,25 @@ def test_disagreement_is_an_error():
     assert combine(a, c).verdict is a.verdict
 
 
-def test_an_attack_deeper_than_a_bounded_proof_is_no_disagreement():
+def _cut(depth: int) -> Result:
+    return Result("p", "t", {}, Inconclusive("explore", f"no attack within {depth} steps", 1,
+                                             Coverage.of({}, 2, depth), bounded=True))
+
+
+def test_an_attack_deeper_than_a_depth_bounded_search_is_no_disagreement():
     steps = tuple(TraceStep(i, "adversary", "x", {}) for i in range(1, 6))
     deep = Result("p", "t", {}, Violated("smt", Trace("p", "t", {}, steps, "why"), 5))
-    assert combine(Result("p", "t", {}, Proved("explore", 4, False)), deep).verdict is deep.verdict
+    assert combine(_cut(4), deep).verdict is deep.verdict
     with pytest.raises(EngineDisagreement):
-        combine(Result("p", "t", {}, Proved("explore", 5, False)), deep)
+        combine(_cut(5), deep)
+    with pytest.raises(ValueError, match="not a proof"):
+        Proved("explore", 4, False)   # a depth-bounded search is never a proof
+
+
+def test_combine_keeps_the_stronger_verdict():
+    proof = Result("p", "t", {}, Proved("smt", "unbounded", True, 1, "", Coverage.of({}, 2, "any")))
+    assert combine(_cut(9), proof).verdict is proof.verdict
+    assert combine(_cut(3), _cut(9)).verdict.coverage.depth == 9
 
 
 # --- agreement of the two engines --------------------------------------------------------
@@ -174,7 +188,9 @@ def test_rounds_find_lowe_attack_and_agree_with_the_explorer():
     attacks are found and replay step by step; on network both engines agree."""
     res = {r.property: r.verdict for r in smt_verdicts(Textbook(lowe=False), tuple(PROPERTIES), "network", {},
                                                         bound=4, max_moves=2, rounds=True)}
-    assert isinstance(res["responder-agreement"], Violated) and isinstance(res["initiator-secrecy"], Proved)
+    # 4 rounds, neither complete nor inductive: no attack within them, depth-bounded (was a bounded proof)
+    assert isinstance(res["responder-agreement"], Violated)
+    assert standing(res["initiator-secrecy"]) == Standing.DEPTH_BOUNDED and res["initiator-secrecy"].coverage.depth == 4
     out = check_threat(scenario("network"), ("request-secrecy", "response-integrity", "genuine-tee",
                                              "token-single-use"),
                        engine="both", bound=20, rounds=True, max_states=5_000)

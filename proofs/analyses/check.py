@@ -10,11 +10,13 @@ from ppverify.models.terms import Atom
 from ppverify.proofs.core.encodings import Never
 from ppverify.proofs.core.serial import action_to_json
 from ppverify.proofs.core.system import SmtSystem, replay_actions
-from ppverify.proofs.core.verdicts import Inconclusive, Kind, Proved, Result, Trace, TraceStep, Violated
+from ppverify.proofs.core.verdicts import (ANY, Coverage, Inconclusive, Kind, Proved, Result, Trace, TraceStep,
+                                           Violated, standing, Standing)
 from ppverify.proofs.engines.explore import explore
 from ppverify.proofs.engines.ground import ground
+from ppverify.proofs.analyses.monotone import smaller_violations
 from ppverify.proofs.engines.smt import BmcResult, CyclicKnowledge, bmc, invariant_proofs
-from ppverify.proofs.pp.model import honest_run, symbolic_model
+from ppverify.proofs.pp.model import symbolic_model
 from ppverify.proofs.pp.system import PPSystem
 from ppverify.proofs.replay.symbolic import ReplayError, replay_trace
 from ppverify.protocol.world import Inject, Invoke
@@ -66,36 +68,49 @@ def _cut(system, path: list, prop: str) -> list:
 
 
 def explore_verdicts(system, props: tuple[str, ...], threat: str, desc: dict, max_states: int,
-                     max_moves: int, progress=None, partner_run=None, replay=None) -> list[Result]:
+                     max_moves: int, progress=None, replay=None, smaller=None) -> list[Result]:
     """Explore `system` and turn what was found into one `Result` per property.
-    `partner_run()` may supply an honest run when the search did not meet one;
-    `replay(trace)` re-checks a trace through its saved form (PP traces)."""
+    A proof needs an exhaustive search that itself completed the honest
+    session; a cut search is depth-bounded. When it is cut, `smaller(missing)`
+    (a `monotone.smaller_violations`) supplies the attacks of smaller bounds,
+    replayed here; `replay(trace)` re-checks a trace through its saved form."""
     start = time.perf_counter()
     ex = explore(system, props, max_states=max_states, progress=progress, max_moves=max_moves)
-    partner = ex.partner is not None or (partner_run is not None and partner_run() is not None)
-    elapsed = time.perf_counter() - start
+    partner = ex.partner is not None
     n = ex.stats["states"]
+    found = {p: ([a for _, a in ex.path(f.node)] + [f.action], "") for p, f in ex.violations.items()}
+    missing = tuple(p for p in props if p not in found)
+    if smaller is not None and missing and not ex.exhaustive:
+        for p, c in smaller(missing).items():
+            found[p] = (_cut(system, c.path, p), c.level.label())
+    elapsed = time.perf_counter() - start
+    depth = ANY if ex.exhaustive else ex.depth
+    coverage = Coverage.of(desc, max_moves, depth)
+    limit = f"state limit {max_states:,}"
     results = []
     for p in props:
-        if p in ex.violations:
-            found = ex.violations[p]
-            path = [a for _, a in ex.path(found.node)] + [found.action]
-            replay_path(system, path, p)
-            trace = build_trace(system, path, p, found.why, threat, desc)
+        extra = {"states": n, "transitions": ex.stats["transitions"]}
+        if p in found:
+            path, where = found[p]
+            why = replay_path(system, path, p)
+            trace = build_trace(system, path, p, why, threat, desc)
             if replay is not None:
                 replay(trace)
-            verdict = Violated("explore", trace, n)
-        elif not partner:
-            verdict = Inconclusive("explore", "vacuous: the honest session never completes", n)
+            verdict = Violated("explore", trace, n, coverage)
+            if where:
+                extra["found_with"] = where
         elif ex.budget_hit:
-            verdict = Inconclusive("explore", "injection candidates truncated (budget); not a proof", n)
+            verdict = Inconclusive("explore", "injection candidates truncated (budget); not a proof", n, coverage)
+        elif not ex.exhaustive:
+            vacuous = "" if partner else "; the honest session did not complete within them either"
+            verdict = Inconclusive("explore", f"no attack within {ex.depth} steps: {limit} (<= {max_moves} "
+                                   f"adversary injections){vacuous}; not a proof", n, coverage, bounded=True)
+        elif not partner:
+            verdict = Inconclusive("explore", "vacuous: the honest session never completes", n, coverage)
         else:
-            note = (f"exhaustive for the scenario's bounds and <= {max_moves} adversary injections"
-                    if ex.exhaustive else f"state limit {max_states} reached; all paths of up to "
-                    f"{ex.depth} steps with <= {max_moves} adversary injections checked")
-            verdict = Proved("explore", ex.depth, ex.exhaustive, n, note)
-        results.append(Result(p, threat, desc, verdict, partner, elapsed,
-                              {"states": n, "transitions": ex.stats["transitions"]}))
+            note = f"exhaustive for the scenario's bounds and <= {max_moves} adversary injections"
+            verdict = Proved("explore", ex.depth, True, n, note, coverage)
+        results.append(Result(p, threat, desc, verdict, partner, elapsed, extra))
     return results
 
 
@@ -118,16 +133,15 @@ UNROLL_BUDGET = 200_000
 def smt_verdicts(system: SmtSystem, props: tuple[str, ...], threat: str, desc: dict, bound: int, max_moves: int,
                  timeout: Optional[float] = None, seed: int = 0, progress=None,
                  replay=None, ground_limit: int = 50_000, rounds: bool = False,
-                 max_transitions: int = 25_000, honest: Optional[Callable] = None) -> list[Result]:
+                 max_transitions: int = 25_000) -> list[Result]:
     """Ground `system`, run bounded model checking in z3 to `bound` steps (or
     rounds: independent moves of different parties at once) and turn the
-    outcome into one `Result` per property (engine "smt"). A bounded proof
-    needs an honest run within the bound (found by z3); an unbounded one any
-    honest run of the model, z3's or else `honest()`'s, replayed."""
+    outcome into one `Result` per property (engine "smt"). Proofs (inductive
+    invariant, no encoding can fail, or z3 proved the unrolling complete) need
+    z3's own honest run within the unrolling; a bounded unrolling that is
+    neither complete nor inductive is depth-bounded, not a proof."""
     start = time.perf_counter()
     stats: dict = {}
-    if honest is None and isinstance(system, PPSystem):
-        honest = lambda: honest_run(system.model)  # noqa: E731
     try:
         g = ground(system, max_moves, ground_limit, max_transitions)
         encodings = system.refine({p: system.smt_encoding(p) for p in props}, g)
@@ -136,66 +150,71 @@ def smt_verdicts(system: SmtSystem, props: tuple[str, ...], threat: str, desc: d
                      if system.completed(t.before, t.after.replace(events=every), t.out))
         inductive = set() if g.truncated else invariant_proofs(
             g, {p: e for p, e in encodings.items() if not isinstance(e, Never)}, max_moves, timeout)
-        size = (len(g.transitions) + len(g.kmax.known)) * bound
+        per_step = len(g.transitions) + len(g.kmax.known)
         settled = inductive | {p for p, e in encodings.items() if e is None or isinstance(e, Never)}
-        if settled >= set(props) and honest is not None:   # nothing left to unroll for
-            res = BmcResult({}, bound, False, None, None)
-        elif size > UNROLL_BUDGET:   # z3 would need gigabytes; the invariant's proofs stand
-            res = BmcResult({}, bound, False, (
-                f"unrolling not attempted: {len(g.transitions)} transitions and {len(g.kmax.known)} "
-                f"terms over {bound} steps exceed the budget ({size:,} > {UNROLL_BUDGET:,}); "
-                f"a lower --bound fits"), None)
+        unroll = dict(partner=done, confirm=lambda path: _completes(system, path), rounds=rounds)
+        if per_step * bound > UNROLL_BUDGET:   # z3 would need gigabytes
+            fits = UNROLL_BUDGET // per_step
+            why = (f"unrolling not attempted: {len(g.transitions)} transitions and {len(g.kmax.known)} "
+                   f"terms over {bound} steps exceed the budget ({per_step * bound:,} > {UNROLL_BUDGET:,}); "
+                   "a lower --bound fits")
+            # the invariant's proofs still need an honest run, within what the budget unrolls
+            run = bmc(g, encodings, fits, max_moves, timeout, seed, skip=frozenset(props), **unroll).run \
+                if fits and settled else None
+            res = BmcResult({}, bound, False, why, run)
         else:
-            res = bmc(g, encodings, bound, max_moves, timeout, seed, progress=progress, partner=done,
-                      confirm=lambda path: _completes(system, path), rounds=rounds, skip=frozenset(inductive))
+            res = bmc(g, encodings, bound, max_moves, timeout, seed, progress=progress,
+                      skip=frozenset(inductive), **unroll)
     except (RuntimeError, CyclicKnowledge) as e:  # grounding limit, or knowledge not encodable
-        return [Result(p, threat, desc, Inconclusive("smt", f"not encoded: {e}", 0), False,
+        return [Result(p, threat, desc, Inconclusive("smt", f"not encoded: {e}", 0, Coverage.of(desc, max_moves, 0)), False,
                        time.perf_counter() - start, {}) for p in props]
     stats.update(g.stats)
     found, depth, complete, unknown = res.found, res.depth, res.complete, res.unknown
     partner = res.run is not None
-    # unbounded proofs need an honest run, not necessarily one within the bound
-    anywhere = partner or (honest is not None and (h := honest()) is not None and _completes(system, h))
     elapsed = time.perf_counter() - start
     stats.update(depth=depth, complete=complete)
+    proved, searched = Coverage.of(desc, max_moves, ANY), Coverage.of(desc, max_moves, depth)
     results = []
     for p in props:
         if encodings[p] is None:
             verdict = Inconclusive("smt", "not encoded in z3 for this scenario (link facts with a Meta-side "
-                                   "coalition or identity sightings); the explorer's verdict stands", 0)
+                                   "coalition or identity sightings); the explorer's verdict stands", 0, searched)
         elif p in found:
             path = _cut(system, found[p].path, p)
             why = replay_path(system, path, p)
             trace = build_trace(system, path, p, why, threat, desc)
             if replay is not None:
                 replay(trace)
-            verdict = Violated("smt", trace, len(path))
-        elif isinstance(encodings[p], Never) and anywhere and not g.truncated:
+            verdict = Violated("smt", trace, len(path), searched)
+        elif partner and isinstance(encodings[p], Never) and not g.truncated:
             verdict = Proved("smt", "unbounded", True, depth,
                              "unbounded: cannot fail under this threat model in any run (the link needs a "
                              "Meta-side coalition, or a message seen with a client's identity, and the grounded "
-                             "system has none)")
-        elif p in inductive and anywhere:
+                             "system has none)", proved)
+        elif partner and p in inductive:
             verdict = Proved("smt", "unbounded", True, depth,
                              "unbounded: an inductive invariant (the relaxed reachable set, checked by z3) "
-                             f"excludes every violation, in runs of any length (<= {max_moves} adversary injections)")
+                             f"excludes every violation, in runs of any length (<= {max_moves} adversary "
+                             "injections)", proved)
         elif unknown:
-            verdict = Inconclusive("smt", unknown, depth)
+            verdict = Inconclusive("smt", unknown, depth, searched)
         elif not partner:
-            verdict = Inconclusive("smt", f"vacuous: no honest session completes within {bound} steps", depth)
+            verdict = Inconclusive("smt", f"vacuous: z3 found no honest session completing within the {depth} "
+                                   "steps it unrolled", depth, searched)
         elif g.truncated:
-            verdict = Inconclusive("smt", "injection candidates truncated (budget) while grounding; not a proof", depth)
+            verdict = Inconclusive("smt", "injection candidates truncated (budget) while grounding; not a proof", depth,
+                                   searched)
+        elif complete:
+            verdict = Proved("smt", depth, True, depth, "complete: z3 proved every run of the scenario ends in "
+                             f"fewer than {depth} steps (<= {max_moves} adversary injections)", proved)
         else:
             within = (f"{depth} rounds (a round: moves of different parties at once, so this covers "
                       f"every run of up to {depth} steps and longer ones)" if rounds else f"{depth} steps")
-            note = (f"complete: z3 proved every run of the scenario ends in fewer than {depth} steps "
-                    f"(<= {max_moves} adversary injections)" if complete else
-                    f"bounded: no violation in runs of up to {within} (<= {max_moves} adversary injections); "
-                    "not unbounded: the relaxed invariant does not exclude a violation (it mixes states of "
-                    "sessions that never coexist)")
-            verdict = Proved("smt", depth, complete, depth, note)
-        unbounded = isinstance(verdict, Proved) and (p in inductive or isinstance(encodings[p], Never))
-        results.append(Result(p, threat, desc, verdict, anywhere if unbounded else partner, elapsed, dict(stats)))
+            verdict = Inconclusive("smt", f"no attack within {within}: bounded unrolling (<= {max_moves} "
+                                   "adversary injections), neither complete nor inductive (the relaxed "
+                                   "invariant mixes states of sessions that never coexist); not a proof",
+                                   depth, searched, bounded=True)
+        results.append(Result(p, threat, desc, verdict, partner, elapsed, dict(stats)))
     return results
 
 
@@ -220,7 +239,7 @@ def check_threat(sc: Scenario, properties: Iterable[str], max_states: int = 20_0
     ex = sm = None
     if engine in ("explore", "both"):
         ex = explore_verdicts(PPSystem(model), props, threat, desc, max_states, max_moves, progress,
-                              lambda: honest_run(model), replay_trace)
+                              replay_trace, lambda missing: smaller_violations(sc, missing, max_states, max_moves))
     if engine in ("smt", "both"):
         sm = smt_verdicts(PPSystem(model), props, threat, desc, bound, max_moves, timeout, seed,
                           replay=replay_trace, rounds=rounds)
@@ -229,19 +248,27 @@ def check_threat(sc: Scenario, properties: Iterable[str], max_states: int = 20_0
     return [combine(a, b) for a, b in zip(ex, sm)]
 
 
+# which of two verdicts on one property `combine` keeps: the strongest
+RANK = (Standing.OPEN, Standing.DEPTH_BOUNDED, Standing.SCENARIO, Standing.EVERY_SIZE, Standing.VIOLATED)
+
+
 def combine(a: Result, b: Result) -> Result:
-    """Both engines' verdicts on one property: a disagreement is an error; an
-    inconclusive one defers to the definite one; two proofs keep the stronger."""
+    """Both engines' verdicts on one property: a disagreement (a proof and an
+    attack, or an attack within the depth where the other found none) is an
+    error; otherwise the stronger verdict stands (an attack deeper than a
+    depth-bounded search, a proof over a depth-bounded search, the deeper of
+    two depth-bounded ones)."""
     va, vb = a.verdict.verdict, b.verdict.verdict
-    pick = a
     if {va, vb} == {Kind.PROVED, Kind.VIOLATED}:
-        proof, refutation = (a, b) if va == Kind.PROVED else (b, a)
-        if proof.verdict.exhaustive or len(refutation.verdict.trace.steps) <= proof.verdict.bound:
-            raise EngineDisagreement(f"{a.property} under {a.threat}: explorer says {va}, smt says {vb}")
-        pick = refutation   # the attack lies deeper than the bounded proof reaches: no contradiction
-    if va == Kind.INCONCLUSIVE and vb != Kind.INCONCLUSIVE:
-        pick = b
-    elif va == vb == Kind.PROVED and b.verdict.exhaustive and not a.verdict.exhaustive:
+        raise EngineDisagreement(f"{a.property} under {a.threat}: explorer says {va}, smt says {vb}")
+    for bounded, refutation in ((a.verdict, b.verdict), (b.verdict, a.verdict)):
+        if (standing(bounded) == Standing.DEPTH_BOUNDED and isinstance(refutation, Violated)
+                and len(refutation.trace.steps) <= bounded.coverage.depth):
+            raise EngineDisagreement(f"{a.property} under {a.threat}: explorer says {va}, smt says {vb}, "
+                                     f"within the {bounded.coverage.depth} steps searched")
+    sa, sb = standing(a.verdict), standing(b.verdict)
+    pick = b if RANK.index(sb) > RANK.index(sa) else a
+    if sa == sb == Standing.DEPTH_BOUNDED and b.verdict.coverage.depth > a.verdict.coverage.depth:
         pick = b
     extra = dict(pick.extra)
     extra["engines"] = {"explore": va, "smt": vb}

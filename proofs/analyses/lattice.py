@@ -98,7 +98,7 @@ def _infer(rep: LatticeReport, p: str, c: frozenset) -> Optional[Cell]:
             t = _carry_up(v.trace, c)
             if t is not None:
                 return Cell(Kind.VIOLATED, f"carried up from {rep.name(d)} (replayed)", trace=t)
-        if v.verdict == Kind.PROVED and v.exhaustive and c < d:
+        if v.verdict == Kind.PROVED and v.exhaustive and c < d:   # never from a depth-bounded cell
             return Cell(Kind.PROVED, f"carried down from {rep.name(d)} (exhaustive)", exhaustive=True)
     return None
 

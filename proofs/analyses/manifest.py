@@ -5,9 +5,11 @@ inconclusive) of every (property, scenario) CI checks: the published design
 under each actor of the stated trust model, and the what-ifs (a control off, a
 parameter changed). A pin that is `violated` carries a `reason`: why that
 attack is expected (a finding of the published design, or the point of the
-what-if). `ppverify check --expect FILE` runs the pinned scenarios and fails
-on drift; `--update-manifest` rewrites the pins from the run, keeping the
-reasons of pins that did not change, so every change shows in review.
+what-if); so does an `inconclusive` one (why it is not settled, e.g. a
+depth-bounded search). `ppverify check --expect FILE` runs the pinned
+scenarios and fails on drift; `--update-manifest` rewrites the pins from the
+run, keeping the reasons of pins that did not change, so every change shows
+in review.
 
 Search bounds (`max_states`, `max_moves`) are part of the manifest: a bounded
 verdict is only comparable under the bounds it was pinned with.
@@ -28,7 +30,7 @@ from ppverify.protocol.controls import STATED_THREATS, scenario, threat
 MANIFEST_VERSION = 1
 DEFAULT_PATH = "manifest/verdicts.json"
 KINDS = tuple(k.value for k in Kind)
-UNREVIEWED = "UNREVIEWED: pinned by --update-manifest; replace with why this violation is expected"
+UNREVIEWED = "UNREVIEWED: pinned by --update-manifest; replace with why this verdict is expected"
 UPDATE_HINT = ("if the change is intended, re-pin deliberately with\n"
                "  ppverify check --expect {path} --update-manifest{sel}\n"
                "then review `git diff {path}` and give every new violated pin its reason")
@@ -224,15 +226,16 @@ def drift_text(drifts: Sequence[Drift], path: str, selection: str = "") -> str:
 
 def updated(m: Manifest, pairs: Sequence[tuple[PinnedScenario, list[Result]]]) -> Manifest:
     """The manifest with the verdicts of this run; reasons kept where the pin
-    stays violated, a visible placeholder where a violation is new."""
+    keeps its kind, a visible placeholder where a violation or an inconclusive
+    verdict is new (both need saying why; a proof does not)."""
     new = {s.label: dict(s.pins) for s in m.scenarios}
     for s, results in pairs:
         for r in results:
             old = s.pins.get(r.property)
             kind = r.verdict.verdict
-            reason = None
-            if kind == Kind.VIOLATED:
-                reason = old.reason if old and old.verdict == Kind.VIOLATED and old.reason else UNREVIEWED
+            reason = old.reason if old and old.verdict == kind else None
+            if kind != Kind.PROVED and not reason:
+                reason = UNREVIEWED
             new[s.label][r.property] = Pin(kind, reason)
     return replace(m, scenarios=tuple(replace(s, pins=new[s.label]) for s in m.scenarios))
 

@@ -38,7 +38,7 @@ from ppverify.proofs.analyses.check import check_threat
 from ppverify.proofs.analyses.pool import workers
 from ppverify.proofs.core.serial import TraceFormatError
 from ppverify.proofs.properties.catalogue import PROPERTY_NAMES
-from ppverify.proofs.core.verdicts import Proved, Result, Trace, Violated
+from ppverify.proofs.core.verdicts import Result, Standing, Trace, Violated, standing
 from ppverify.proofs.replay.symbolic import ReplayError, replay_trace
 from ppverify.protocol.controls import CONTROLS, DEFAULTS, PARAMETERS, STATED_THREATS, scenario
 
@@ -184,6 +184,9 @@ class MutateReport:
         return [m for m, a in self.attacks.items() if not a and not self.undecided.get(m)]
 
 
+KEPT = (Standing.EVERY_SIZE, Standing.SCENARIO, Standing.DEPTH_BOUNDED)
+
+
 def _fails_on_baseline(trace: Trace) -> bool:
     """Replay the mutant's trace on the published design: it must not work."""
     base = scenario(trace.threat)
@@ -218,7 +221,9 @@ def run_mutate(threats: Sequence[str] = STATED_THREATS, muts: Sequence[Mutation]
             t, res, r = bf.result()
             baseline[t], read[t] = res, r
             say(f"baseline under {t}: {sum(isinstance(x.verdict, Violated) for x in res)} violated")
-            open_props[t] = tuple(x.property for x in res if isinstance(x.verdict, Proved))
+            # the baseline keeps these (proved, or no attack within its depth-bounded search): a
+            # mutant's attack on one is credited when its trace fails on the published design
+            open_props[t] = tuple(x.property for x in res if standing(x.verdict) in KEPT)
             for m in muts:
                 touched = set(m.disable) | {s.split("=", 1)[0] for s in m.set_params}
                 if not touched & r or not open_props[t]:
@@ -234,7 +239,7 @@ def run_mutate(threats: Sequence[str] = STATED_THREATS, muts: Sequence[Mutation]
                 if isinstance(r.verdict, Violated):
                     tr = r.verdict.trace
                     attacks[name].append(Stopped(r.property, t, tr, _fails_on_baseline(tr)))
-                elif not isinstance(r.verdict, Proved):
+                elif standing(r.verdict) == Standing.OPEN:   # a depth-bounded mutant cell: no attack found
                     undecided[name].append((r.property, t, r.verdict.reason))
             say(f"{name} under {t}: {sum(isinstance(x.verdict, Violated) for x in res)} new violations")
     # the order baselines finish in is the machine's: report in a fixed one

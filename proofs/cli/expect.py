@@ -70,7 +70,7 @@ def run(args, render_report, check_kwargs: dict) -> int:
         unreviewed = [f"{p} under {s.label}" for s in new.scenarios for p, pin in s.pins.items()
                       if pin.reason == mf.UNREVIEWED]
         print(f"rewrote {args.expect} from this run" + (
-            "; violated pins needing a reason: " + "; ".join(unreviewed) if unreviewed else ""),
+            "; pins needing a reason: " + "; ".join(unreviewed) if unreviewed else ""),
             file=sys.stderr)
         return exits.OK
     return exits.DRIFT if drifts else exits.OK

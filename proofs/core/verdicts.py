@@ -1,18 +1,49 @@
 """Verdicts and traces: the closed result type every engine returns.
 
-`Proved(engine, bound)`: no violation within `bound` steps (or `unbounded`
-when an induction step was proved, or the search was exhaustive for the
-scenario's bounds, see `exhaustive`); `Violated(trace)`; `Inconclusive(reason)`
-(solver unknown, timeout, vacuous: the honest run was not reachable, budget).
-Unknown is never a pass.
+Each verdict says what it covers, as a `Coverage`. Three strengths, never
+confused (`standing`): `Proved` for every run of every size (all five bounds
+"any": no engine gives this yet) or for every run of its scenario (depth
+"any": an exhaustive search, an inductive invariant, proved completeness);
+anything less is not proved. `Inconclusive(reason)` covers solver unknown,
+timeout, vacuous (the honest run was not reached by the search that would
+prove), budget, and, with `bounded`, a depth-bounded "no attack found" (a
+search cut by a limit, an unrolling neither complete nor inductive), whose
+coverage has an integer depth. `Violated(trace)`. Unknown is never a pass.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import ClassVar, Optional, Union
+from typing import ClassVar, Literal, Optional, Union, assert_never
 
 TRACE_VERSION = 1
+ANY = "any"
+Size = Union[int, Literal["any"]]
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What a verdict covers: runs of up to these many clients, sessions per
+    client, honest CVMs, adversary injections and steps (`ANY`: no limit)."""
+    clients: Size
+    sessions: Size
+    cvms: Size
+    injections: Size
+    depth: Size
+
+    @classmethod
+    def of(cls, scenario: dict, injections: Size, depth: Size) -> "Coverage":
+        """The coverage of a search of `scenario` (a `Scenario.describe()`)."""
+        b = scenario.get("bounds", {})
+        return cls(b.get("clients", 1), b.get("sessions", 1), b.get("cvms", 1), injections, depth)
+
+    @property
+    def every_size(self) -> bool:
+        return all(x == ANY for x in (self.clients, self.sessions, self.cvms, self.injections, self.depth))
+
+    def to_json(self) -> dict:
+        return {"clients": self.clients, "sessions": self.sessions, "cvms": self.cvms,
+                "injections": self.injections, "depth": self.depth}
 
 
 class Kind(str, Enum):
@@ -57,7 +88,13 @@ class Proved:
     exhaustive: bool = False
     states: Optional[int] = None
     note: str = ""
+    coverage: Optional[Coverage] = None
     verdict: ClassVar[Kind] = Kind.PROVED
+
+    def __post_init__(self):
+        # a proof covers every run of its scenario at least: a cut search is Inconclusive(bounded=True)
+        if not self.exhaustive or (self.coverage is not None and self.coverage.depth != ANY):
+            raise ValueError(f"a depth-bounded search is not a proof ({self.engine}, bound {self.bound})")
 
 
 @dataclass(frozen=True)
@@ -65,6 +102,7 @@ class Violated:
     engine: str
     trace: Trace
     states: Optional[int] = None
+    coverage: Optional[Coverage] = None   # of the search that found it
     verdict: ClassVar[Kind] = Kind.VIOLATED
 
 
@@ -73,10 +111,37 @@ class Inconclusive:
     engine: str
     reason: str
     states: Optional[int] = None
+    coverage: Optional[Coverage] = None
+    bounded: bool = False   # no attack within coverage.depth steps: depth-bounded, not proved
     verdict: ClassVar[Kind] = Kind.INCONCLUSIVE
+
+    def __post_init__(self):
+        if self.bounded and (self.coverage is None or self.coverage.depth == ANY):
+            raise ValueError("a depth-bounded verdict needs a coverage with an integer depth")
 
 
 Verdict = Union[Proved, Violated, Inconclusive]
+
+
+class Standing(str, Enum):
+    """How strong a verdict is, as every renderer shows it."""
+    EVERY_SIZE = "proved for every run of every size"
+    SCENARIO = "proved for every run of its scenario"
+    DEPTH_BOUNDED = "no attack within a depth; not proved"
+    OPEN = "inconclusive"
+    VIOLATED = "violated"
+
+
+def standing(v: Verdict) -> Standing:
+    match v:
+        case Proved():
+            return Standing.EVERY_SIZE if v.coverage is not None and v.coverage.every_size else Standing.SCENARIO
+        case Inconclusive():
+            return Standing.DEPTH_BOUNDED if v.bounded else Standing.OPEN
+        case Violated():
+            return Standing.VIOLATED
+        case _:
+            assert_never(v)
 
 
 @dataclass(frozen=True)
@@ -99,4 +164,5 @@ class Result:
                 "note": v.note if isinstance(v, Proved) and v.note else None,
                 "reason": v.reason if isinstance(v, Inconclusive) else None,
                 "trace": v.trace.to_json() if isinstance(v, Violated) else None,
-                "states": v.states, "partner_reached": self.partner_reached}
+                "states": v.states, "partner_reached": self.partner_reached,
+                "coverage": v.coverage.to_json() if v.coverage is not None else None}

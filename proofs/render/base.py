@@ -7,14 +7,15 @@ pure functions: they return text and never print.
 Subjects: `Checked` (what `ppverify check` found), a `Sequence` (a trace or
 the honest run, `proofs.render.diagrams`), a `Bundle` (the design review,
 `proofs.analyses.report`). Also here: what JUnit and SARIF share, the
-scenario as the options that reproduce it."""
+scenario as the options that reproduce it, and each verdict's strength as
+every format names it (`strength_word`, `LEGEND`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import metadata
-from typing import Callable, Generic, Protocol, TypeVar
+from typing import Callable, Generic, Protocol, TypeVar, assert_never
 
-from ppverify.proofs.core.verdicts import Result
+from ppverify.proofs.core.verdicts import Result, Standing, Verdict, standing
 from ppverify.protocol.controls import DEFAULTS
 
 S = TypeVar("S")
@@ -79,3 +80,28 @@ def scenario_id(r: Result, sep: str = ".") -> str:
     label = scenario_label(r).split(" ")
     return sep.join([r.threat] + [("no-" if opt == "--disable" else "" if opt == "--set" else opt[2:] + "=") + val
                                   for opt, val in zip(label[2::2], label[3::2])])
+
+
+# each strength's cell text in the text matrix ({depth}: a depth-bounded cell's), and its meaning
+WORDS = {Standing.EVERY_SIZE: "ok*", Standing.SCENARIO: "ok", Standing.DEPTH_BOUNDED: "<={depth}",
+         Standing.OPEN: "??", Standing.VIOLATED: "VIOLATED"}
+MEANING = {Standing.EVERY_SIZE: "proved for every run of every size (any clients, sessions, CVMs, injections "
+                                "and length)",
+           Standing.SCENARIO: "proved for every run of the scenario: any length, within its clients, sessions, "
+                              "CVMs and injections (exhaustive search, inductive invariant or proved completeness)",
+           Standing.DEPTH_BOUNDED: "no attack within N steps, the search being cut there (state limit or bounded "
+                                   "unrolling): not proved, counted as inconclusive",
+           Standing.OPEN: "inconclusive: neither proved nor violated (vacuous, solver unknown, budget), never a pass",
+           Standing.VIOLATED: "counterexample found and replayed"}
+
+
+def strength_word(v: Verdict, words: dict = WORDS) -> str:
+    """A verdict's cell text in `words` (a template per `Standing`)."""
+    s = standing(v)
+    match s:
+        case Standing.DEPTH_BOUNDED:
+            return words[s].format(depth=v.coverage.depth)
+        case Standing.EVERY_SIZE | Standing.SCENARIO | Standing.OPEN | Standing.VIOLATED:
+            return words[s]
+        case _:
+            assert_never(s)

@@ -8,10 +8,10 @@ from html import escape
 from typing import Optional, Sequence
 
 from ppverify.proofs.analyses.report import CHANNEL_CLASSES, Bundle
-from ppverify.proofs.core.verdicts import Kind
+from ppverify.proofs.core.verdicts import Kind, Standing, standing
 from ppverify.proofs.properties.catalogue import BY_NAME
 from ppverify.proofs.render import extras
-from ppverify.proofs.render.base import Renderer
+from ppverify.proofs.render.base import Renderer, strength_word
 from ppverify.proofs.render.diagrams import sequence_from_actions, trace_sequence
 from ppverify.proofs.render.markdown import HONEST_MISSING, scenario_line
 from ppverify.proofs.render.queries import (attack_numbers, cell, counts, guarantees, step_parts, threat_rows,
@@ -27,14 +27,19 @@ table{border-collapse:collapse;margin:12px 0;font-size:14px}
 th,td{border:1px solid #cfd8dc;padding:5px 9px;text-align:left;vertical-align:top}
 th{background:#eceff1} td.proved{background:#e8f5e9;color:#1b5e20}
 td.violated{background:#ffcdd2;color:#b71c1c;font-weight:bold} td.inconclusive{background:#fff3e0;color:#e65100}
-td.proved,td.violated,td.inconclusive{text-align:center} td.stops{background:#e3f2fd;color:#0d47a1}
+td.bounded{background:#fff8e1;color:#8d6e00}
+td.proved,td.violated,td.inconclusive,td.bounded{text-align:center} td.stops{background:#e3f2fd;color:#0d47a1}
 .diagram{overflow-x:auto;border:1px solid #eceff1;padding:8px;margin:12px 0;background:#fff}
 .diagram svg{max-width:100%;height:auto} .diagram.wide svg{max-width:none}
 .attack{border-left:4px solid #c62828;padding-left:16px;margin:28px 0}
 ol.steps li{margin:3px 0} .learned{color:#c62828} .injected{color:#c62828;font-weight:bold}
 .legend span{display:inline-block;margin-right:18px} .muted{color:#607d8b} nav a{margin-right:14px}
 """
-SYMBOL = {Kind.PROVED: "✔ proved", Kind.VIOLATED: "✘ violated", Kind.INCONCLUSIVE: "? inconclusive"}
+SYMBOL = {Standing.EVERY_SIZE: "✔ proved (every size)", Standing.SCENARIO: "✔ proved",
+          Standing.DEPTH_BOUNDED: "? no attack within {depth} steps", Standing.OPEN: "? inconclusive",
+          Standing.VIOLATED: "✘ violated"}
+CLASS = {Standing.EVERY_SIZE: "proved", Standing.SCENARIO: "proved", Standing.DEPTH_BOUNDED: "bounded",
+         Standing.OPEN: "inconclusive", Standing.VIOLATED: "violated"}
 
 
 def _inline(md: str) -> str:
@@ -103,8 +108,8 @@ def matrix_html(bundle: Bundle) -> str:
         row, c = [f"<code>{escape(p)}</code>"], [""]
         for t in bundle.info.threats:
             r = cell(bundle, p, t)
-            v = r.verdict.verdict.value if r else ""
-            text = SYMBOL[r.verdict.verdict] if r else "–"
+            v = CLASS[standing(r.verdict)] if r else ""
+            text = strength_word(r.verdict, SYMBOL) if r else "–"
             if (p, t) in nums:
                 text = f"<a href='#attack-{nums[(p, t)]}'>{text} ({nums[(p, t)]})</a>"
             row.append(text)
@@ -174,11 +179,13 @@ def bundle_html(bundle: Bundle, assumptions: Optional[Sequence[tuple[str, str]]]
            + "</ul>", f"<div class='diagram wide'>{system}</div>",
            "<h2 id='honest'>The honest session</h2>",
            (f"<p>Derived from the model's honest run ({len(bundle.honest)} steps, no adversary): the "
-            f"reachability partner every proof depends on.</p><div class='diagram'>{honest}</div>"
+            f"reachability partner a proof depends on (each proof's own search completed such a session).</p><div class='diagram'>{honest}</div>"
             if bundle.honest else f"<p><strong>{escape(HONEST_MISSING)}</strong></p>"),
            "<h2 id='matrix'>Property × threat-model matrix</h2>", matrix_html(bundle),
-           "<p class='legend'><span>✔ proved within the bounds above</span><span>✘ violated: counterexample "
-           "found and replayed</span><span>? inconclusive: never a pass</span></p>"]
+           "<p class='legend'><span>✔ proved: for every run of the scenario (any length, within its clients, "
+           "sessions, CVMs and injections; every size: for any of them)</span><span>? no attack within N "
+           "steps: the search was cut there, not proved, counted as inconclusive</span><span>? inconclusive: "
+           "never a pass</span><span>✘ violated: counterexample found and replayed</span></p>"]
     for k, extra in enumerate(more):
         out += [f"<h2 id='extra-{k}'>{escape(extra.title)}</h2>", extra.html]
     if extras.skipped(bundle):

@@ -7,13 +7,15 @@ only, never commas, so the name is stable across tools). Proved is a pass;
 Violated is a `failure` whose text is the replayed trace; Inconclusive is an
 `error` with its reason, never `skipped`: the check ran and did not establish
 the property, and CI consumers treat skipped as green (STYLE 4: unknown is
-never a pass)."""
+never a pass). A depth-bounded cell (no attack within N steps, the search cut
+there) is such an error too, of type `depth-bounded`, so a cut search never
+shows as a passing test."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from typing import Iterable
 
-from ppverify.proofs.core.verdicts import Inconclusive, Proved, Result, Violated
+from ppverify.proofs.core.verdicts import Inconclusive, Proved, Result, Violated, standing
 from ppverify.proofs.render.base import Checked, Renderer, scenario_id, scenario_label
 from ppverify.proofs.render.text import trace_text
 
@@ -47,12 +49,17 @@ def _testcase(r: Result) -> ET.Element:
     props = ET.SubElement(case, "properties")
     for name, value in (("verdict", v.verdict), ("engine", v.engine), ("states", v.states),
                         ("bound", v.bound if isinstance(v, Proved) else None),
+                        ("strength", standing(v).value),
                         ("partner_reached", r.partner_reached)):
         if value is not None:
             ET.SubElement(props, "property", name=name, value=str(value))
     if isinstance(v, Violated):
         f = ET.SubElement(case, "failure", type="violated", message=v.trace.explanation)
         f.text = trace_text(v.trace)
+    elif isinstance(v, Inconclusive) and v.bounded:
+        e = ET.SubElement(case, "error", type="depth-bounded", message=v.reason)
+        e.text = (f"not proved ({v.engine}): no attack within {v.coverage.depth} steps, where the search was "
+                  f"cut ({v.reason}); longer runs are unchecked, so this is not a pass")
     elif isinstance(v, Inconclusive):
         e = ET.SubElement(case, "error", type="inconclusive", message=v.reason)
         e.text = f"inconclusive ({v.engine}): {v.reason}; this is not a pass"

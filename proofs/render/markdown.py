@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Optional, Sequence
 
 from ppverify.proofs.analyses.report import CHANNEL_CLASSES, Bundle
-from ppverify.proofs.core.verdicts import Kind, Trace
+from ppverify.proofs.core.verdicts import Kind, Standing, Trace
 from ppverify.proofs.properties.catalogue import BY_NAME
 from ppverify.proofs.render import extras
-from ppverify.proofs.render.base import Renderer
+from ppverify.proofs.render.base import Renderer, strength_word
 from ppverify.proofs.render.diagrams import sequence_from_actions, trace_sequence
 from ppverify.proofs.render.mermaid import sequence_mermaid, system_mermaid
 from ppverify.proofs.render.queries import (attack_numbers, cell, counts, guarantees, step_parts, threat_rows,
@@ -17,7 +17,9 @@ from ppverify.proofs.render.queries import assumptions as shipped
 
 HONEST_MISSING = ("The honest session does not complete in this scenario, so nothing can be proved "
                   "here: every cell that is not violated is inconclusive (vacuous).")
-MARK = {Kind.PROVED: "✅ proved", Kind.VIOLATED: "❌ **violated**", Kind.INCONCLUSIVE: "⚠️ inconclusive"}
+MARK = {Standing.EVERY_SIZE: "✅ proved (every size)", Standing.SCENARIO: "✅ proved",
+        Standing.DEPTH_BOUNDED: "⚠️ no attack within {depth} steps", Standing.OPEN: "⚠️ inconclusive",
+        Standing.VIOLATED: "❌ **violated**"}
 
 
 def _mermaid(text: str) -> str:
@@ -70,7 +72,7 @@ def matrix_markdown(bundle: Bundle) -> str:
             if r is None:
                 cells.append("–")
                 continue
-            text = MARK[r.verdict.verdict]
+            text = strength_word(r.verdict, MARK)
             if (p, t) in nums:
                 text += f" ([attack {nums[(p, t)]}](#attack-{nums[(p, t)]}))"
             cells.append(text)
@@ -102,7 +104,7 @@ def _honest(bundle: Bundle, seq) -> list[str]:
     if not bundle.honest:
         return [HONEST_MISSING]
     return [f"Derived from the model's honest run ({len(bundle.honest)} steps, no adversary): the "
-            "reachability partner every proof depends on.", "", _mermaid(sequence_mermaid(seq))]
+            "reachability partner a proof depends on (each proof's own search completed such a session).", "", _mermaid(sequence_mermaid(seq))]
 
 
 def bundle_markdown(bundle: Bundle, assumptions: Optional[Sequence[tuple[str, str]]] = None) -> str:
@@ -120,8 +122,10 @@ def bundle_markdown(bundle: Bundle, assumptions: Optional[Sequence[tuple[str, st
            _mermaid(system_mermaid(bundle.system)), "",
            "## The honest session", "", *(_honest(bundle, honest)), "",
            "## Property × threat-model matrix", "", matrix_markdown(bundle), "",
-           "✅ proved within the bounds above · ❌ violated: counterexample found and replayed · "
-           "⚠️ inconclusive: never a pass", ""]
+           "✅ proved: for every run of the scenario (any length, within its clients, sessions, CVMs and "
+           "injections; \"every size\": for any of them) · ⚠️ no attack within N steps: the search was cut "
+           "there, not proved, counted as inconclusive · ⚠️ inconclusive: never a pass · "
+           "❌ violated: counterexample found and replayed", ""]
     for extra in extras.sections(bundle):
         out += [f"## {extra.title}", "", extra.markdown, ""]
     if extras.skipped(bundle):

@@ -12,7 +12,7 @@ from importlib import resources
 from typing import Optional
 
 from ppverify.proofs.analyses.report import Bundle
-from ppverify.proofs.core.verdicts import Inconclusive, Kind, Proved, Result, Trace
+from ppverify.proofs.core.verdicts import Inconclusive, Kind, Proved, Result, Standing, Trace, standing
 from ppverify.proofs.render.diagrams import payload_text
 
 PAYLOAD_LIMIT = 200
@@ -75,19 +75,24 @@ def guarantees(bundle: Bundle) -> tuple[list[str], list[str]]:
              "injections per path")
     yes = ["Every **violated** cell has a trace that was replayed on the symbolic model before this "
            "report was written; the saved JSON re-runs with `ppverify replay`.",
-           "Every **proved** cell had its reachability partner (the honest session completes with the "
-           "right answer) reached in the same scenario."]
-    no = [f"Proofs are bounded by the scenario: {scope}. Nothing is claimed for more clients, "
-          "sessions, CVMs or injections."]
+           "Every **proved** cell covers every run of its scenario, of any length, and had its "
+           "reachability partner (the honest session completes with the right answer) reached by the "
+           "same search that proved it."]
+    no = [f"Proofs cover the scenario only: {scope}. Nothing is claimed for more clients, "
+          "sessions, CVMs or injections (no cell is proved for every size)."]
     for row in threat_rows(bundle):
         if "exhaustive" in row["search"]:
             yes.append(f"Under `{row['threat']}` the search was exhaustive within that scope.")
         elif "state limit" in row["search"]:
             no.append(f"Under `{row['threat']}` the state limit was reached: {row['search']}; "
                       "longer paths are unchecked (raise `--max-states`).")
-    n = counts(bundle)[Kind.INCONCLUSIVE]
+    bounded = sum(standing(r.verdict) == Standing.DEPTH_BOUNDED for r in bundle.results)
+    if bounded:
+        no.append(f"{bounded} cell(s) are **depth-bounded**: no attack within the steps searched, but the "
+                  "search was cut there, so they are not proved and count as inconclusive.")
+    n = counts(bundle)[Kind.INCONCLUSIVE] - bounded
     if n:
-        no.append(f"{n} cell(s) are **inconclusive**: neither proved nor violated, never a pass.")
+        no.append(f"{n} other cell(s) are **inconclusive**: neither proved nor violated, never a pass.")
     no.append("Timing, traffic volume and the real wire formats are not modelled (see below).")
     return yes, no
 

@@ -1,8 +1,10 @@
 """SARIF 2.1.0 for CI, a pure function of `Result`s (DESIGN principle 7).
 
 One rule per property; one result per finding (Violated: kind `fail`, level
-`error`; Inconclusive: kind `open`, level `none`, as SARIF requires for every
-kind but `fail`). A result's message starts with the finding's own sentence,
+`error`; a depth-bounded cell, no attack within N steps where the search was
+cut: kind `fail`, level `warning`, saying it is not proved (SARIF allows a
+level other than `none` only with kind `fail`: the check failed to establish
+the property); other Inconclusive: kind `open`, level `none`). A result's message starts with the finding's own sentence,
 not the rule id (summaries such as sarif-tools' show its first words). Each
 result points at the property's monitor in `proofs/properties/catalogue.py`,
 then at every control the scenario disabled in `protocol/controls.py`;
@@ -112,7 +114,8 @@ def _sarif_result(r: Result, rule_index: int, plines, clines) -> dict:
                                      len(related)))
     out = {"ruleId": r.property, "ruleIndex": rule_index, "locations": locations,
            "relatedLocations": related,
-           "properties": {"threat": r.threat, "scenario": r.scenario, "engine": v.engine, "states": v.states}}
+           "properties": {"threat": r.threat, "scenario": r.scenario, "engine": v.engine, "states": v.states,
+                          "coverage": v.coverage.to_json() if v.coverage is not None else None}}
     if isinstance(v, Violated):
         t = v.trace
         out.update(kind="fail", level="error",
@@ -121,6 +124,10 @@ def _sarif_result(r: Result, rule_index: int, plines, clines) -> dict:
                  **({"state": {"adversary learns": {"text": ", ".join(s.learned)}}} if s.learned else {})}
                 for s in t.steps]
         out["codeFlows"] = [{"message": {"text": t.explanation}, "threadFlows": [{"locations": flow}]}]
+    elif isinstance(v, Inconclusive) and v.bounded:
+        out.update(kind="fail", level="warning",
+                   message={"text": f"Not proved: no attack within {v.coverage.depth} steps, where the search "
+                                     f"was cut ({v.reason}); not a pass ({r.property} depth-bounded under {label})"})
     elif isinstance(v, Inconclusive):
         out.update(kind="open", level="none",
                    message={"text": f"Not established, and not a pass: {v.reason} ({r.property} inconclusive "

@@ -7,10 +7,8 @@ from __future__ import annotations
 
 from ppverify.proofs.analyses.lattice import SINGLE_MAX_STATES, LatticeReport, coalition_order
 from ppverify.proofs.analyses.mutate import NO_ATTACK, MutateReport
-from ppverify.proofs.core.verdicts import Kind, Proved, Result, Trace, Violated
-from ppverify.proofs.render.base import Checked, Renderer
-
-SYMBOL = {Kind.PROVED: "ok", Kind.VIOLATED: "VIOLATED", Kind.INCONCLUSIVE: "??"}
+from ppverify.proofs.core.verdicts import Kind, Proved, Result, Standing, Trace, Violated, standing
+from ppverify.proofs.render.base import MEANING, WORDS, Checked, Renderer, strength_word
 
 
 def matrix_text(results: list[Result], properties, threats) -> str:
@@ -22,11 +20,10 @@ def matrix_text(results: list[Result], properties, threats) -> str:
         row = p.ljust(width)
         for t, c in zip(threats, cols):
             r = cell.get((p, t))
-            row += (SYMBOL[r.verdict.verdict] if r else "-").ljust(c)
+            row += (strength_word(r.verdict) if r else "-").ljust(c)
         lines.append(row)
     lines.append("")
-    lines.append("ok = proved within the bound below; VIOLATED = counterexample found and replayed; "
-                 "?? = inconclusive (never a pass)")
+    lines += [f"{WORDS[s].format(depth='N'):>8} = {meaning}" for s, meaning in MEANING.items()]
     return "\n".join(lines)
 
 
@@ -36,13 +33,13 @@ def bounds_text(results: list[Result]) -> str:
         if r.threat in seen:
             continue
         seen.add(r.threat)
-        # the search's reach, from the proofs under this threat model (the first may be a violation);
-        # the SMT engine's differ per property (inductive invariant, complete, bounded)
+        # the search's reach, from the proofs and depth-bounded cells under this threat model (the first
+        # may be a violation); the SMT engine's differ per property (inductive invariant, complete, bounded)
         notes: dict = {}
         for x in results:
-            if x.threat == r.threat and isinstance(x.verdict, Proved) and x.verdict.note:
-                notes.setdefault(x.verdict.note, []).append(x.property)
-        how = "; ".join(n if len(notes) == 1 else f"{len(ps)} proofs {n}" for n, ps in notes.items())
+            if x.threat == r.threat and (note := reach(x.verdict)):
+                notes.setdefault(note, []).append(x.property)
+        how = "; ".join(n if len(notes) == 1 else f"{len(ps)} cells: {n}" for n, ps in notes.items())
         size = (f"{r.extra.get('states')} states" if r.extra.get("states") is not None
                 else f"{r.extra.get('local_states', '?')} grounded local states")
         lines.append(f"  {r.threat}: {size}, {r.extra.get('transitions')} "
@@ -51,11 +48,21 @@ def bounds_text(results: list[Result]) -> str:
     return "bounds and search:\n" + "\n".join(lines)
 
 
+def reach(v) -> str:
+    """How far a proof or a depth-bounded cell reaches ("" for the others)."""
+    if isinstance(v, Proved):
+        return v.note
+    return v.reason if standing(v) == Standing.DEPTH_BOUNDED else ""
+
+
 def violations_text(results: list[Result]) -> str:
     out = []
     for r in results:
         if isinstance(r.verdict, Violated):
-            out.append(trace_text(r.verdict.trace))
+            where = r.extra.get("found_with")
+            out.append(trace_text(r.verdict.trace) + (
+                f"\n  (found by the search with {where}, below these bounds; replayed in this scenario)"
+                if where else ""))
     return "\n\n".join(out)
 
 
@@ -171,7 +178,8 @@ def lattice_text(rep: LatticeReport) -> str:
     lines += ["", f"{rep.explored} coalitions explored, {rep.saved_coalitions} never explored; "
                   f"{rep.saved} of {total} verdicts carried by monotonicity instead of searched; "
                   f"{rep.seconds:.1f}s",
-              "(bounded) = proved within the state limit only; a bounded proof is never carried to subsets"]
+              "proofs are exhaustive searches, carried down to subsets; a depth-bounded cell (search cut) "
+              "is inconclusive and never carried"]
     if rep.breaches:
         lines += ["", "MONOTONICITY BREACHES (the model is not monotone here):"] + [f"  {b}" for b in rep.breaches]
     return "\n".join(lines)
