@@ -9,6 +9,7 @@ import pytest
 
 from ppverify.proofs.cli.common import Progress
 from ppverify.proofs.cli.main import main, parser
+from ppverify.proofs.render.formats import CHECK
 from ppverify.protocol.controls import CONTROLS
 
 COMMANDS = ("check", "simulate", "export", "replay", "mutate", "lattice", "explain", "report")
@@ -54,10 +55,9 @@ def test_no_name_is_broken_at_a_hyphen(capsys, command):
 
 
 def test_format_choices_come_from_the_registry():
-    from ppverify.proofs.render.formats import CHECK
     check = next(a for a in parser()._subparsers._group_actions[0].choices["check"]._actions
                  if a.dest == "format")
-    assert tuple(check.choices) == tuple(CHECK) == ("text", "json", "junit", "sarif")
+    assert tuple(check.choices) == tuple(CHECK) == ("text", "json", "junit", "sarif", "markdown")
 
 
 class _Stream(io.StringIO):
@@ -114,3 +114,10 @@ def test_check_progress_in_a_log_has_no_carriage_return(capsys):
     assert main(["check", "--threat", "cdn", "--property", "request-secrecy"]) == 0
     err = capsys.readouterr().err   # pytest's capture is not a terminal
     assert "[1/1] checking under cdn (explore) ..." in err and "\r" not in err
+
+
+def test_check_renders_markdown_that_github_reads(capsys):
+    assert main(["check", "--quiet", "--threat", "cdn", "--format", "markdown"]) == 1
+    out = capsys.readouterr().out
+    assert "| `key-consistency` | ❌ **violated** |" in out, "the matrix is a GitHub table"
+    assert "## `key-consistency` violated under `cdn`" in out and "\n1. " in out, "attacks as numbered steps"

@@ -12,7 +12,8 @@ def _by_name(*formats):
     return {f.name: f for f in formats}
 
 
-CHECK: dict[str, Format[Checked]] = _by_name(text.FORMAT, json.FORMAT, junit.FORMAT, sarif.FORMAT)
+CHECK: dict[str, Format[Checked]] = _by_name(text.FORMAT, json.FORMAT, junit.FORMAT, sarif.FORMAT,
+                                              markdown.CHECK_FORMAT)
 SEQUENCE: dict[str, Format[Sequence]] = _by_name(mermaid.FORMAT, dot.FORMAT, svg.FORMAT)
 BUNDLE: dict[str, Format[Bundle]] = _by_name(markdown.FORMAT, html.FORMAT)
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Optional, Sequence
 
 from ppverify.proofs.analyses.report import CHANNEL_CLASSES, Bundle
-from ppverify.proofs.core.verdicts import Kind, Standing, Trace
+from ppverify.proofs.core.verdicts import Kind, Standing, Trace, Violated
 from ppverify.proofs.properties.catalogue import BY_NAME
 from ppverify.proofs.render import extras
-from ppverify.proofs.render.base import Renderer, strength_word
+from ppverify.proofs.render.base import MEANING, Checked, Renderer, strength_word
 from ppverify.proofs.render.diagrams import sequence_from_actions, trace_sequence
 from ppverify.proofs.render.mermaid import sequence_mermaid, system_mermaid
 from ppverify.proofs.render.queries import (attack_numbers, cell, counts, guarantees, step_parts, threat_rows,
                                             trace_file)
 from ppverify.proofs.render.queries import assumptions as shipped
+from ppverify.proofs.render.text import bounds_text
 
 HONEST_MISSING = ("The honest session does not complete in this scenario, so nothing can be proved "
                   "here: every cell that is not violated is inconclusive (vacuous).")
@@ -146,3 +147,26 @@ def bundle_markdown(bundle: Bundle, assumptions: Optional[Sequence[tuple[str, st
 
 FORMAT: Renderer[Bundle] = Renderer("markdown", "the design review as Markdown (GitHub renders it)",
                                     bundle_markdown)
+
+
+def check_markdown(c: Checked) -> str:
+    """`check --format markdown`: the matrix as a GitHub table, the search's
+    bounds, every attack as numbered steps (the report draws them too)."""
+    by = {(r.property, r.threat): r for r in c.results}
+    rows = ["| property | " + " | ".join(f"`{t}`" for t in c.threats) + " |", "|---|" + "---|" * len(c.threats)]
+    for p in c.properties:
+        cells = [strength_word(by[(p, t)].verdict, MARK) if (p, t) in by else "–" for t in c.threats]
+        rows.append(f"| `{p}` | " + " | ".join(cells) + " |")
+    out = ["## Verdicts", "", *rows, "", *[f"- {MARK[s].format(depth='N')}: {MEANING[s]}" for s in Standing],
+           "", "```", bounds_text(list(c.results)), "```"]
+    for r in c.results:
+        if isinstance(r.verdict, Violated):
+            tr = r.verdict.trace
+            out += ["", f"## `{tr.property}` violated under `{tr.threat}`", "",
+                    f"{scenario_line(tr.scenario)}.", "", *[step_markdown(s) for s in tr.steps], "",
+                    f"**Outcome:** {tr.explanation}."]
+    return "\n".join(out)
+
+
+CHECK_FORMAT: Renderer[Checked] = Renderer("markdown", "the matrix, the bounds and every attack as GitHub Markdown",
+                                           check_markdown)
