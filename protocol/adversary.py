@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ppverify.models.templates import Var, candidates, pool
+from ppverify.models import supply
+from ppverify.models.templates import Var, candidates, pool, role
 from ppverify.models.terms import App, Term, const, tup
 from ppverify.protocol import attestation as att
 from ppverify.protocol.messages import Msg
@@ -109,6 +110,14 @@ def _ohttp_resp(model, exp, inner):
     return App("aead", (S.kdf(exp, "ohttp:response"), inner, const("ohttp-resp")))
 
 
+def _routes():
+    """Route ids: the gateway's (known ones), or one of the adversary's. A
+    route id is only looked up by the gateway among its own routes, so every
+    id of the adversary's fails that lookup alike (and a corrupt gateway
+    reads whatever comes): its first nonce stands for all of them."""
+    return (V("route", "nonce", ("route",)), S.fresh(supply.name("nonce", 1), "nonce"))
+
+
 def _answers():
     return (V("ans", "process"), const("adv:answer"))
 
@@ -142,7 +151,8 @@ def client_expectations(model, w, me: str):
         yield "ledger", "ledger-view", base + "ledger", tup(const("ledger-view"), root, es, rev)
     elif s.phase == "hello":
         for sh in _hello_templates(model, w.knowledge, s.cr, s.x, s.view):
-            yield hop, "ohttp-resp1", base + "r1", _ohttp_resp(model, s.exp, tup(V("route", "nonce", ("route", "adv")), sh))
+            for route in _routes():
+                yield hop, "ohttp-resp1", base + "r1", _ohttp_resp(model, s.exp, tup(route, sh))
     elif s.phase == "data":
         conn = base + ("r2" if model.env.on("ra-tls") else "r1")
         for ans in _answers():
@@ -183,8 +193,8 @@ def gateway_expectations(model, w, me: str):
     for rt in REQUEST_TYPES:
         yield src, "ohttp-req1", conn, _sealed(model, tup(const("req1-plain"), token, cred,
                                                          V("f", "const:feature"), V("q", rt)))
-    yield src, "ohttp-req2", conn, _sealed(model, tup(const("req2"), V("route", "nonce", ("route", "adv")),
-                                                     V("rec", "aead")))
+    for route in _routes():
+        yield src, "ohttp-req2", conn, _sealed(model, tup(const("req2"), route, V("rec", "aead")))
     for r in st.routes:
         # The gateway forwards whatever the CVM side sends; only what the
         # client behind this route would accept can matter, so the patterns
@@ -233,10 +243,12 @@ def cvm_expectations(model, w, me: str):
     static = model.setup.static[me]
     is_orch = "predictors" in static
     hello_kind, src = hello_source(model, me)
-    # Replays of hellos seen on the wire (the adversary's own handshakes with
-    # its own randomness happen up front, see `prefetches`).
+    conn = f"adv.{me}.{st.handled + 1}"
+    # Replays of hellos seen on the wire with somebody else's key share...
     for known in pool(w.knowledge, "tup:" + hello_kind):
-        yield src, hello_kind, f"adv.{me}.{st.handled + 1}", known
+        if role(known.args[1].args[2]) != "adv":
+            yield src, hello_kind, conn, known
+    # (hellos of its own: `mitm_hellos`, and the up-front `prefetches`)
     for s in st.sessions:
         if s.phase == "open" and s.k_c2s is not None:
             kind = "tls-record" if is_orch else "peer-record"
@@ -257,6 +269,56 @@ def cvm_expectations(model, w, me: str):
             yield static["gpu"], "gpu-result", s.conn, tpl
 
 
+def _waiting(model, w) -> Iterator[Term]:
+    """The randoms whose owner waits for a server hello: each client's
+    current session in phase hello, each orchestrator peer session before
+    its peer's hello."""
+    for p, st in w.states:
+        r = model.roles.get(p)
+        if r == "client":
+            i = st.current()
+            if i is not None and st.sessions[i].phase == "hello":
+                yield st.sessions[i].cr
+        elif r == "cvm":
+            for s in st.sessions:
+                if s.phase == "peer" and s.peer_k_c2s is None and s.peer_cr is not None:
+                    yield s.peer_cr
+
+
+def mitm_hellos(model, w, me: str) -> Iterator[tuple]:
+    """Hellos of the adversary's own to CVM `me` mid-run: a client random it
+    learnt (a client's or an orchestrator's) with a key share it holds (its
+    own, used ones and the next fresh one, `models.supply`): the man in the
+    middle's half towards the CVM. Restrictions, each losing no attack:
+    - Shares of others come only as replays: with a share whose secret it
+      lacks the session's keys are beyond it, and its evidence helps only the
+      share's owner, who accepts it only for its own random (the session key
+      and every binder but server-key/none cover it), which is the replay;
+      under those two binders the evidence does not depend on the random.
+    - Randoms of its own come only up front (`prefetches`): evidence for a
+      random nobody chose serves only where the binder ignores randoms, and
+      there the up-front evidence serves; another such handshake gives the
+      same evidence under other names. A nonce of another role (a token, a
+      route id) is compared with no random: one more fresh value.
+    - Timing: only while the random's owner waits for its server hello. The
+      evidence is bound to that random, and only its owner checks it, in that
+      phase; the CVM session is of use with what the owner then sends. A CVM
+      answers a hello the same whenever it comes (only its session numbers,
+      names, move), so a run with the hello earlier is a renamed run with it
+      inside the window, with no less knowledge at any check."""
+    k = w.knowledge
+    if k is None or w.state(me).handled >= model.setup.static[me]["max_sessions"]:
+        return
+    kind, src = hello_source(model, me)
+    if not model.adversary_injects(src, me):
+        return
+    conn = f"adv.{me}.{w.state(me).handled + 1}"
+    for cr in _waiting(model, w):
+        if cr in k.known:
+            yield src, me, kind, conn, tup(const(kind), tup(const("client-hello"), cr,
+                                                            V("X", "pk:dh", ("adv",))))
+
+
 def hello_source(model, me: str) -> tuple[str, str]:
     static = model.setup.static[me]
     if "predictors" in static:
@@ -266,9 +328,15 @@ def hello_source(model, me: str) -> tuple[str, str]:
 
 def prefetches(model, w) -> list[Msg]:
     """Before any client acts, the adversary opens one handshake with every
-    CVM it can reach, with its own randomness, and keeps the evidence. Doing
-    this up front, once per CVM, is a canonical choice: evidence only adds to
-    its knowledge, and CVMs keep a session slot for it (scenario bound)."""
+    CVM it can reach, with its own first random and key share, and keeps the
+    evidence. Kept next to the hello injections (`cvm_expectations`) as a
+    free canonical shortcut, not a restriction: it is one instance of that
+    pattern, a CVM answers a hello the same whenever it comes (only its
+    session number, a name, moves), evidence only adds to the adversary's
+    knowledge, and the CVM keeps a slot for it besides those of the later
+    hellos (`setup.ADVERSARY_HELLOS`), so it blocks no other run. Being free,
+    it lets attacks that need one handshake of the adversary's and two more
+    injections be found within the default bound."""
     if w.knowledge is None or not model.threat.actors:
         return []
     out = []
@@ -278,7 +346,8 @@ def prefetches(model, w) -> list[Msg]:
         kind, src = hello_source(model, p)
         if not model.adversary_injects(src, p) or w.state(p).handled:
             continue
-        hello = tup(const("client-hello"), S.fresh("adv.nonce", "nonce"), S.dh_pub(S.fresh("adv.dh", "dh")))
+        hello = tup(const("client-hello"), S.fresh(supply.name("nonce", 1), "nonce"),
+                    S.dh_pub(S.fresh(supply.name("dh", 1), "dh")))
         out.append(Msg(src, p, kind, tup(const(kind), hello), f"adv.{p}.pre"))
     return out
 
@@ -300,6 +369,8 @@ def expectations(model, w, only: str | None = None):
         for src, kind, conn, tpl in gen:
             if model.adversary_injects(src, p):
                 yield src, p, kind, conn, tpl
+        if d.role == "cvm":
+            yield from mitm_hellos(model, w, p)
 
 
 def _own_expectations(model, w, p: str, role: str) -> tuple:
@@ -321,6 +392,7 @@ def _own_expectations(model, w, p: str, role: str) -> tuple:
         hit = memo[key] = tuple(fn(model, w, p))
     fast[(p, id(st), id(k))] = (st, k, hit)
     return hit
+
 
 
 def injections(model, w, expected=None, budget_per_template: int = 4000) -> Iterator[tuple[Msg, bool]]:
