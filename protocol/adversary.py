@@ -7,8 +7,12 @@ known messages (unification) and new messages built from derivable parts.
 Patterns only fix what the receiver itself fixes (its own keys, nonces and
 expected REPORT_DATA), so no derivable message the receiver would accept is
 left out, except where a variable's pool is limited to known terms of its
-type (atoms: complete; compound values: the known ones). A forwarder (the
-gateway on the CVM side) gets the pattern of the client it forwards to.
+type (atoms: complete, with the adversary's fresh values lowest unused
+first, `models.supply`; compound values: the known ones, which include a
+corrupt ledger's own trees and lists, `setup._ledger_views`; each remaining
+restriction is argued where it is made). A forwarder (the gateway on the CVM
+side) gets the pattern of the client it forwards to. Hellos of the
+adversary's own: `prefetches` up front, `hellos.mitm_hellos` mid-run.
 """
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from ppverify.models import supply
 from ppverify.models.templates import Var, candidates, pool, role
 from ppverify.models.terms import App, Term, const, tup
 from ppverify.protocol import attestation as att
+from ppverify.protocol.hellos import hello_source, mitm_hellos
 from ppverify.protocol.messages import Msg
 from ppverify.protocol.parties.client import INFO, response_ad
 from ppverify.protocol.symbolic import SymbolicCrypto
@@ -267,63 +272,6 @@ def cvm_expectations(model, w, me: str):
             res = V("res", "process")
             tpl = App("aead", (gkey, res, const("bounce-out"))) if model.env.on("gpu-confidential-mode") else res
             yield static["gpu"], "gpu-result", s.conn, tpl
-
-
-def _waiting(model, w) -> Iterator[Term]:
-    """The randoms whose owner waits for a server hello: each client's
-    current session in phase hello, each orchestrator peer session before
-    its peer's hello."""
-    for p, st in w.states:
-        r = model.roles.get(p)
-        if r == "client":
-            i = st.current()
-            if i is not None and st.sessions[i].phase == "hello":
-                yield st.sessions[i].cr
-        elif r == "cvm":
-            for s in st.sessions:
-                if s.phase == "peer" and s.peer_k_c2s is None and s.peer_cr is not None:
-                    yield s.peer_cr
-
-
-def mitm_hellos(model, w, me: str) -> Iterator[tuple]:
-    """Hellos of the adversary's own to CVM `me` mid-run: a client random it
-    learnt (a client's or an orchestrator's) with a key share it holds (its
-    own, used ones and the next fresh one, `models.supply`): the man in the
-    middle's half towards the CVM. Restrictions, each losing no attack:
-    - Shares of others come only as replays: with a share whose secret it
-      lacks the session's keys are beyond it, and its evidence helps only the
-      share's owner, who accepts it only for its own random (the session key
-      and every binder but server-key/none cover it), which is the replay;
-      under those two binders the evidence does not depend on the random.
-    - Randoms of its own come only up front (`prefetches`): evidence for a
-      random nobody chose serves only where the binder ignores randoms, and
-      there the up-front evidence serves; another such handshake gives the
-      same evidence under other names. A nonce of another role (a token, a
-      route id) is compared with no random: one more fresh value.
-    - Timing: only while the random's owner waits for its server hello. The
-      evidence is bound to that random, and only its owner checks it, in that
-      phase; the CVM session is of use with what the owner then sends. A CVM
-      answers a hello the same whenever it comes (only its session numbers,
-      names, move), so a run with the hello earlier is a renamed run with it
-      inside the window, with no less knowledge at any check."""
-    k = w.knowledge
-    if k is None or w.state(me).handled >= model.setup.static[me]["max_sessions"]:
-        return
-    kind, src = hello_source(model, me)
-    if not model.adversary_injects(src, me):
-        return
-    conn = f"adv.{me}.{w.state(me).handled + 1}"
-    for cr in _waiting(model, w):
-        if cr in k.known:
-            yield src, me, kind, conn, tup(const(kind), tup(const("client-hello"), cr,
-                                                            V("X", "pk:dh", ("adv",))))
-
-
-def hello_source(model, me: str) -> tuple[str, str]:
-    static = model.setup.static[me]
-    if "predictors" in static:
-        return "tls-hello", "gateway"
-    return "peer-hello", static["callers"][0]
 
 
 def prefetches(model, w) -> list[Msg]:
