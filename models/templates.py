@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Iterator, Mapping
 
+from ppverify.models import supply
 from ppverify.models.deduction import Knowledge
 from ppverify.models.terms import App, Atom, Term
 from ppverify.models.theory import constructible
@@ -31,13 +32,16 @@ class Var:
 
     def __init__(self, name: str, type_: str, roles: tuple[str, ...] = ()):
         self.name, self.type, self.roles = name, type_, tuple(roles)
-        self._hash = hash(("var", name, type_))
+        self._hash = hash(("var", name, type_, self.roles))
 
     def __hash__(self) -> int:
         return self._hash
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Var) and other.name == self.name and other.type == self.type
+        # roles too: templates are hash-consed terms, and two holes of one
+        # name that admit different values must not become one template
+        return (isinstance(other, Var) and other.name == self.name and other.type == self.type
+                and other.roles == self.roles)
 
     def __repr__(self) -> str:
         return f"?{self.name}:{self.type}"
@@ -84,10 +88,16 @@ def _vars(tpl) -> tuple:
 
 
 def _index(k: Knowledge) -> dict:
+    """Known terms by symbol and by type: what pools and unification draw
+    from. The adversary's spare fresh values are left out (lowest unused
+    first, `models.supply`): they stay derivable, only not enumerated."""
     idx = getattr(k, "_index", None)
     if idx is None:
         idx = {}
+        spare = supply.hidden(k.known)
         for t in sorted(k.known, key=repr):
+            if t in spare:
+                continue
             idx.setdefault(t.op if isinstance(t, App) else "", []).append(t)
             idx.setdefault("type:" + type_of(t), []).append(t)
         k._index = idx

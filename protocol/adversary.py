@@ -7,16 +7,22 @@ known messages (unification) and new messages built from derivable parts.
 Patterns only fix what the receiver itself fixes (its own keys, nonces and
 expected REPORT_DATA), so no derivable message the receiver would accept is
 left out, except where a variable's pool is limited to known terms of its
-type (atoms: complete; compound values: the known ones). A forwarder (the
-gateway on the CVM side) gets the pattern of the client it forwards to.
+type (atoms: complete, with the adversary's fresh values lowest unused
+first, `models.supply`; compound values: the known ones, which include a
+corrupt ledger's own trees and lists, `setup._ledger_views`; each remaining
+restriction is argued where it is made). A forwarder (the gateway on the CVM
+side) gets the pattern of the client it forwards to. Hellos of the
+adversary's own: `prefetches` up front, `hellos.mitm_hellos` mid-run.
 """
 from __future__ import annotations
 
 from typing import Iterator
 
-from ppverify.models.templates import Var, candidates, pool
+from ppverify.models import supply
+from ppverify.models.templates import Var, candidates, pool, role
 from ppverify.models.terms import App, Term, const, tup
 from ppverify.protocol import attestation as att
+from ppverify.protocol.hellos import hello_source, mitm_hellos
 from ppverify.protocol.messages import Msg
 from ppverify.protocol.parties.client import INFO, response_ad
 from ppverify.protocol.symbolic import SymbolicCrypto
@@ -109,6 +115,14 @@ def _ohttp_resp(model, exp, inner):
     return App("aead", (S.kdf(exp, "ohttp:response"), inner, const("ohttp-resp")))
 
 
+def _routes():
+    """Route ids: the gateway's (known ones), or one of the adversary's. A
+    route id is only looked up by the gateway among its own routes, so every
+    id of the adversary's fails that lookup alike (and a corrupt gateway
+    reads whatever comes): its first nonce stands for all of them."""
+    return (V("route", "nonce", ("route",)), S.fresh(supply.name("nonce", 1), "nonce"))
+
+
 def _answers():
     return (V("ans", "process"), const("adv:answer"))
 
@@ -142,7 +156,8 @@ def client_expectations(model, w, me: str):
         yield "ledger", "ledger-view", base + "ledger", tup(const("ledger-view"), root, es, rev)
     elif s.phase == "hello":
         for sh in _hello_templates(model, w.knowledge, s.cr, s.x, s.view):
-            yield hop, "ohttp-resp1", base + "r1", _ohttp_resp(model, s.exp, tup(V("route", "nonce", ("route", "adv")), sh))
+            for route in _routes():
+                yield hop, "ohttp-resp1", base + "r1", _ohttp_resp(model, s.exp, tup(route, sh))
     elif s.phase == "data":
         conn = base + ("r2" if model.env.on("ra-tls") else "r1")
         for ans in _answers():
@@ -183,8 +198,8 @@ def gateway_expectations(model, w, me: str):
     for rt in REQUEST_TYPES:
         yield src, "ohttp-req1", conn, _sealed(model, tup(const("req1-plain"), token, cred,
                                                          V("f", "const:feature"), V("q", rt)))
-    yield src, "ohttp-req2", conn, _sealed(model, tup(const("req2"), V("route", "nonce", ("route", "adv")),
-                                                     V("rec", "aead")))
+    for route in _routes():
+        yield src, "ohttp-req2", conn, _sealed(model, tup(const("req2"), route, V("rec", "aead")))
     for r in st.routes:
         # The gateway forwards whatever the CVM side sends; only what the
         # client behind this route would accept can matter, so the patterns
@@ -233,10 +248,12 @@ def cvm_expectations(model, w, me: str):
     static = model.setup.static[me]
     is_orch = "predictors" in static
     hello_kind, src = hello_source(model, me)
-    # Replays of hellos seen on the wire (the adversary's own handshakes with
-    # its own randomness happen up front, see `prefetches`).
+    conn = f"adv.{me}.{st.handled + 1}"
+    # Replays of hellos seen on the wire with somebody else's key share...
     for known in pool(w.knowledge, "tup:" + hello_kind):
-        yield src, hello_kind, f"adv.{me}.{st.handled + 1}", known
+        if role(known.args[1].args[2]) != "adv":
+            yield src, hello_kind, conn, known
+    # (hellos of its own: `mitm_hellos`, and the up-front `prefetches`)
     for s in st.sessions:
         if s.phase == "open" and s.k_c2s is not None:
             kind = "tls-record" if is_orch else "peer-record"
@@ -257,18 +274,17 @@ def cvm_expectations(model, w, me: str):
             yield static["gpu"], "gpu-result", s.conn, tpl
 
 
-def hello_source(model, me: str) -> tuple[str, str]:
-    static = model.setup.static[me]
-    if "predictors" in static:
-        return "tls-hello", "gateway"
-    return "peer-hello", static["callers"][0]
-
-
 def prefetches(model, w) -> list[Msg]:
     """Before any client acts, the adversary opens one handshake with every
-    CVM it can reach, with its own randomness, and keeps the evidence. Doing
-    this up front, once per CVM, is a canonical choice: evidence only adds to
-    its knowledge, and CVMs keep a session slot for it (scenario bound)."""
+    CVM it can reach, with its own first random and key share, and keeps the
+    evidence. Kept next to the hello injections (`cvm_expectations`) as a
+    free canonical shortcut, not a restriction: it is one instance of that
+    pattern, a CVM answers a hello the same whenever it comes (only its
+    session number, a name, moves), evidence only adds to the adversary's
+    knowledge, and the CVM keeps a slot for it besides those of the later
+    hellos (`setup.ADVERSARY_HELLOS`), so it blocks no other run. Being free,
+    it lets attacks that need one handshake of the adversary's and two more
+    injections be found within the default bound."""
     if w.knowledge is None or not model.threat.actors:
         return []
     out = []
@@ -278,7 +294,8 @@ def prefetches(model, w) -> list[Msg]:
         kind, src = hello_source(model, p)
         if not model.adversary_injects(src, p) or w.state(p).handled:
             continue
-        hello = tup(const("client-hello"), S.fresh("adv.nonce", "nonce"), S.dh_pub(S.fresh("adv.dh", "dh")))
+        hello = tup(const("client-hello"), S.fresh(supply.name("nonce", 1), "nonce"),
+                    S.dh_pub(S.fresh(supply.name("dh", 1), "dh")))
         out.append(Msg(src, p, kind, tup(const(kind), hello), f"adv.{p}.pre"))
     return out
 
@@ -300,6 +317,8 @@ def expectations(model, w, only: str | None = None):
         for src, kind, conn, tpl in gen:
             if model.adversary_injects(src, p):
                 yield src, p, kind, conn, tpl
+        if d.role == "cvm":
+            yield from mitm_hellos(model, w, p)
 
 
 def _own_expectations(model, w, p: str, role: str) -> tuple:
@@ -321,6 +340,7 @@ def _own_expectations(model, w, p: str, role: str) -> tuple:
         hit = memo[key] = tuple(fn(model, w, p))
     fast[(p, id(st), id(k))] = (st, k, hit)
     return hit
+
 
 
 def injections(model, w, expected=None, budget_per_template: int = 4000) -> Iterator[tuple[Msg, bool]]:

@@ -14,8 +14,10 @@ orch-config (v2 with an unmeasured verbose-logging configuration), pred-evil.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import combinations
 from typing import Any, Callable
 
+from ppverify.models import supply
 from ppverify.models.scenario import Scenario
 from ppverify.protocol.controls import CONTROLLED_PARTIES
 from ppverify.protocol.crypto import Crypto
@@ -65,6 +67,73 @@ def _chip(c: Crypto, name: str, tcb: str, ask, ark) -> dict:
                 ask_pub=c.sig_pub(ask), ask_sig=c.sign(ark, c.tup(c.const("ask"), c.sig_pub(ask))))
 
 
+# Hellos the adversary may open with one CVM after its up-front one (the
+# default --max-moves: each costs an injection).
+ADVERSARY_HELLOS = 2
+# Fresh values of each kind. Where two of them can be told apart (a
+# gateway compares tokens; properties compare the keys handed to clients:
+# configs, issuer keys) the up-front handshakes share member 1 and an
+# injection uses at most two new ones (a token and a client random), so
+# 1 + 2 * ADVERSARY_HELLOS covers every run within the default bound; the
+# explorer reports a search that uses a family up as bounded (`supply`).
+# One is enough of the others: a key share of its own is only ever combined
+# with an honest party's fresh secret (sessions with one share have
+# unrelated keys), nobody compares its signing keys with each other (a
+# chain is checked up to the pinned ARK), nobody sees its blinding factors.
+FRESH_SUPPLY = 1 + 2 * ADVERSARY_HELLOS
+SUPPLY = {"nonce": FRESH_SUPPLY, "hpke": FRESH_SUPPLY, "cred": FRESH_SUPPLY,
+          "dh": 1, "sig": 1, "blind": 1}
+OTHER_DIGESTS = UNPUBLISHED + ("img:orch-v2+cfg:verbose",)
+
+
+def _own_values(c: Crypto) -> list:
+    """The adversary's own values: SUPPLY fresh atoms of each kind
+    (`models.supply`: named adv.<kind>, adv.<kind>.2, ...) with their public
+    keys, and a wrong answer."""
+    # each public key from its own scheme (symbolically all are pk(v))
+    pubs = {"dh": c.dh_pub, "sig": c.sig_pub, "hpke": c.hpke_pub, "cred": c.cred_pub}
+    out = []
+    for i in range(1, FRESH_SUPPLY + 1):
+        for kind in ("dh", "sig", "hpke", "cred", "nonce", "blind"):
+            if i > SUPPLY[kind]:
+                continue
+            v = c.fresh(supply.name(kind, i), kind)
+            out.append(v)
+            if kind in pubs:
+                out.append(pubs[kind](v))
+    out.append(c.const("adv:answer"))
+    return out
+
+
+def _ledger_views(c: Crypto, leaves: list) -> list:
+    """What a corrupt ledger serves: trees over the digests it knows and
+    revocation lists, within a bound. Trees: the published set plus any
+    subset of the other known digests (8), and the published set less any
+    one leaf (3); lists: the empty one and any single known digest (7). A
+    client checks one evidence per view (the predictor is checked by the
+    orchestrator against its own provisioned view), so what a view does to
+    it is whether that one digest is a leaf and whether it is listed: a
+    tree with one extra leaf, or one missing, and a list of at most one
+    digest cover every such outcome; larger trees and lists only change
+    which other digests are in, which no check of that session reads (the
+    supersets with two extra leaves keep the earlier model's split view).
+    With the proofs of their leaves, for evidence it forges."""
+    pub = [c.const(d) for d in PUBLISHED]
+    other = [c.const(d) for d in OTHER_DIGESTS]
+    out = []
+    for n in range(len(other) + 1):
+        for extra in combinations(other, n):
+            tree = leaves + list(extra)
+            if extra:
+                out.append(c.merkle_root(tree))
+                out += [c.merkle_proof(tree, i) for i in range(len(tree))]
+    for i in range(len(pub)):
+        out.append(c.merkle_root(pub[:i] + pub[i + 1:]))
+    out.append(c.tup(c.const("revoked")))
+    out += [c.tup(c.const("revoked"), c.const(d)) for d in PUBLISHED + OTHER_DIGESTS if d not in REVOKED]
+    return out
+
+
 def build(c: Crypto, sc: Scenario, chats: dict = CHATS) -> Setup:
     t = sc.threat
     meta = "meta-insider" in t
@@ -91,7 +160,11 @@ def build(c: Crypto, sc: Scenario, chats: dict = CHATS) -> Setup:
     static: dict[str, dict] = {}
     b = sc.bounds
     active = bool({"network", "meta-insider", "relay", "hw-vendor"} & t.actors)
-    max_sessions = b.clients * b.sessions + (1 if active else 0)
+    # Session slots: the honest ones, the adversary's up-front handshake and
+    # one per hello it may inject later (ADVERSARY_HELLOS, the default
+    # injection bound: with more injections allowed this slot bound, not the
+    # move bound, is what stops further handshakes with one CVM).
+    max_sessions = b.clients * b.sessions + (1 + ADVERSARY_HELLOS if active else 0)
 
     # CVMs: honest orchestrators and predictor, then what a meta-insider launches.
     predictors = ["pred1"] + (["pred-evil"] if meta else [])
@@ -166,22 +239,13 @@ def build(c: Crypto, sc: Scenario, chats: dict = CHATS) -> Setup:
         public += [c.sig_pub(chip["vcek"]), chip["vcek_body"], chip["vcek_sig"], chip["ask_sig"]]
     adversary = []
     if t.actors:
-        # each public key from its own scheme (symbolically all are pk(v))
-        pubs = {"dh": c.dh_pub, "sig": c.sig_pub, "hpke": c.hpke_pub, "cred": c.cred_pub}
-        for kind in ("dh", "sig", "hpke", "cred", "nonce", "blind"):
-            v = c.fresh(f"adv.{kind}", kind)
-            adversary.append(v)
-            if kind in pubs:
-                adversary.append(pubs[kind](v))
-        adversary.append(c.const("adv:answer"))
+        adversary += _own_values(c)
     if meta:
         adversary.append(chip_old["vcek"])
     if "hw-vendor" in t:
         adversary += [ark, ask]
-    if "ledger" in t:  # a split view: the published tree plus unpublished images
-        alt = leaves + [c.const(d) for d in UNPUBLISHED]
-        adversary += [c.merkle_root(alt), c.tup(c.const("revoked"))]
-        adversary += [c.merkle_proof(alt, i) for i in range(len(alt))]
+    if "ledger" in t:
+        adversary += _ledger_views(c, leaves)
     for p in sorted(corrupt):
         adversary += [v for v in static.get(p, {}).values() if not isinstance(v, (dict, tuple, bool, int, str))]
         if p == "gateway":

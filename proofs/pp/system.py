@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Iterator, Optional
 
+from ppverify.models import supply
 from ppverify.proofs.core.encodings import SmtEncoding
 from ppverify.proofs.core.system import BUDGET_HIT, Monitor
 from ppverify.proofs.pp.encodings import Encodings
@@ -86,6 +87,8 @@ class PPSystem:
         yield from model.invocations(w)
         yield from model.deliveries(w)
         yield from self._injections(w, expected, max_moves)
+        if w.moves < max_moves and supply.exhausted(w.knowledge.known):
+            yield BUDGET_HIT  # a fresh value may be wanted that the supply lacks
 
     def enabled(self, w: World, max_moves: int = 2, party: Optional[str] = None) -> Iterator:
         """Every enabled action (of `party` only, if given), unreduced."""

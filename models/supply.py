@@ -1,0 +1,99 @@
+"""The adversary's supply of fresh values, and the canonical choice among them.
+
+The adversary holds several fresh atoms of each kind, a family per kind:
+`adv.nonce`, `adv.nonce.2`, `adv.nonce.3`, ... (index 1 keeps the plain name,
+so traces that need one value read as before). Each is known with its public
+key and nothing else until the adversary first puts it in a message.
+
+Canonical choice (symmetry reduction): members of a family that no message
+has used yet are interchangeable. Every receiver and property sees only
+names, the adversary knows each of them in the same way, and a renaming of
+unused members maps a run onto a run. So an enumeration offers every used
+member and only the lowest-numbered unused one; choosing a higher unused one
+would only explore a renamed copy of a run already explored. One exception
+is by construction, not by symmetry: under `meta-insider` the gateway also
+accepts credentials under `adv.cred` (index 1), which is then strictly more
+useful than the others and is offered first anyway.
+
+A member is "used" once it occurs in a known term other than itself and its
+own public key: an injected message is learned by the adversary, so every
+value it sent is in its knowledge (`World._observe`).
+"""
+from __future__ import annotations
+
+from ppverify.models.terms import App, Atom, Term
+
+LABEL = "adv"
+
+_INSIDE: dict = {}   # term -> the supply atoms occurring in it (terms are hash-consed)
+
+
+def name(kind: str, i: int) -> str:
+    """The name of member `i` (from 1) of the family of `kind`."""
+    return f"{LABEL}.{kind}" if i == 1 else f"{LABEL}.{kind}.{i}"
+
+
+def index(t: Term) -> int | None:
+    """The member number of a supply atom; None for any other term."""
+    if not isinstance(t, Atom) or not t.name.startswith(LABEL + "."):
+        return None
+    base = f"{LABEL}.{t.kind}"
+    if t.name == base:
+        return 1
+    rest = t.name[len(base) + 1:] if t.name.startswith(base + ".") else ""
+    return int(rest) if rest.isdigit() and int(rest) > 1 else None
+
+
+def _inside(t: Term) -> frozenset:
+    if isinstance(t, Atom):
+        return frozenset((t,)) if index(t) is not None else frozenset()
+    hit = _INSIDE.get(t)
+    if hit is None:
+        hit = _INSIDE[t] = frozenset().union(*(_inside(a) for a in t.args))
+    return hit
+
+
+def _own_key(t: Term) -> bool:
+    return isinstance(t, App) and t.op == "pk" and index(t.args[0]) is not None
+
+
+def used(known) -> frozenset:
+    """The supply atoms some known term other than themselves and their
+    public keys contains."""
+    out: set = set()
+    for t in known:
+        if isinstance(t, App) and not _own_key(t):
+            out |= _inside(t)
+    return frozenset(out)
+
+
+def families(known) -> dict[str, list[Atom]]:
+    """kind -> the known members of its family, by member number."""
+    fam: dict[str, list] = {}
+    for t in known:
+        if index(t) is not None:
+            fam.setdefault(t.kind, []).append(t)
+    return {k: sorted(v, key=index) for k, v in fam.items()}
+
+
+def hidden(known) -> frozenset:
+    """What an enumeration leaves out: every unused member but the lowest of
+    its family, and their public keys."""
+    u = used(known)
+    out: set = set()
+    for members in families(known).values():
+        spare = [a for a in members if a not in u]
+        for a in spare[1:]:
+            out.add(a)
+            out.add(App("pk", (a,)))
+    return frozenset(out)
+
+
+def exhausted(known) -> bool:
+    """Some family is used up: a further injection could want a fresh value
+    the supply no longer has (the caller reports the search as bounded). A
+    family of one is one by argument (its one member stands for every
+    value of the kind), not a supply that runs out."""
+    u = used(known)
+    return any(len(members) > 1 and all(a in u for a in members)
+               for members in families(known).values())

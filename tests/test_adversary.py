@@ -1,0 +1,104 @@
+"""The Dolev-Yao adversary's capabilities (issue 14): each is explored on a
+scenario where it matters. Fresh values of each kind, lowest unused first;
+hellos of its own mid-run with a learnt client random and its own share
+(two man-in-the-middle handshakes in one run); a corrupt ledger's own trees
+and revocation lists in fields a disabled check leaves unsigned."""
+import pytest
+
+from ppverify.models import supply
+from ppverify.models.scenario import Bounds
+from ppverify.models.templates import pool, role
+from ppverify.models.terms import App, Atom
+from ppverify.proofs.engines.explore import explore
+from ppverify.proofs.pp.model import symbolic_model
+from ppverify.proofs.pp.system import PPSystem
+from ppverify.protocol.controls import scenario
+from ppverify.protocol.world import Inject
+
+ADV_DH = App("pk", (Atom("adv.dh", "dh"),))
+
+
+def _explore(threat, disable=(), params=(), bounds=Bounds(), max_states=20_000):
+    m = symbolic_model(scenario(threat, disable, params, bounds))
+    return m, explore(PPSystem(m), ("token-single-use",), max_states=max_states)
+
+
+def _injections(ex):
+    return [d["action"] for _, _, d in ex.graph.edges(data=True) if isinstance(d["action"], Inject)]
+
+
+@pytest.fixture(scope="module")
+def network():
+    return _explore("network", params=("binder=client-random",))
+
+
+def test_supply_offers_the_lowest_unused_member_only():
+    m = symbolic_model(scenario("cdn"))
+    k = m.initial().knowledge
+    hpke = pool(k, "pk:hpke")
+    assert App("pk", (Atom("adv.hpke", "hpke"),)) in hpke
+    assert App("pk", (Atom("adv.hpke.2", "hpke"),)) not in hpke, "a spare unused member is not enumerated"
+    assert k.derivable(Atom("adv.hpke.2", "hpke")), "only left out of enumerations, still derivable"
+    assert supply.index(Atom("adv.nonce.3", "nonce")) == 3 and supply.index(Atom("adv.nonce", "nonce")) == 1
+
+
+def test_two_clients_get_two_different_forged_keys():
+    """cdn, two clients: the second config can carry a second fresh key of
+    the adversary's (the first is used by then), not only the first again:
+    a key per client is the targeting attack."""
+    m, ex = _explore("cdn", bounds=Bounds(clients=2))
+    keys = {(w.state("client1").sessions[0].gw_pub, w.state("client2").sessions[0].gw_pub)
+            for w in ex.worlds}
+    a1, a2 = (App("pk", (Atom(n, "hpke"),)) for n in ("adv.hpke", "adv.hpke.2"))
+    assert (a1, a2) in keys and (a2, a1) in keys and (a1, a1) in keys
+    assert (a2, a2) not in keys, "a second key only once the first is used (lowest unused first)"
+    assert ex.exhaustive
+
+
+def test_mid_run_hello_with_the_clients_random_and_an_own_share(network):
+    _, ex = network
+    mitm = [a for a in _injections(ex) if a.msg.kind == "tls-hello"
+            and role(a.msg.payload.args[1].args[1]) == "cr" and a.msg.payload.args[1].args[2] == ADV_DH]
+    assert mitm, "the adversary sends (client's random, its own key share) to the orchestrator"
+    assert all(a.msg.conn.startswith("adv.orch1.") and not a.msg.conn.endswith(".pre") for a in mitm)
+
+
+def test_two_concurrent_man_in_the_middle_handshakes(network):
+    """Both halves substituted in one run: the client's random to the
+    orchestrator and the orchestrator's peer random to the predictor, each
+    with the adversary's share."""
+    _, ex = network
+
+    def mitm(w, cvm, label):
+        return any(s.conn.startswith("adv.") and role(s.cr) == label and s.X == ADV_DH
+                   for s in w.state(cvm).sessions)
+    assert any(mitm(w, "orch1", "cr") and mitm(w, "pred1", "pcr") for w in ex.worlds)
+    assert ex.exhaustive
+
+
+@pytest.fixture(scope="module")
+def ledger():
+    return _explore("ledger", disable=("ledger-consistency",))
+
+
+def _views(ex):
+    return [a.msg.payload for a in _injections(ex) if a.msg.kind == "ledger-view"]
+
+
+def test_corrupt_ledger_serves_a_tree_of_its_own(ledger):
+    """ledger-consistency off, nothing signs the root: a tree the ledger
+    built over digests it knows (here with the unmeasured-configuration
+    image, which the earlier single alternative tree lacked)."""
+    _, ex = ledger
+    leaves = {tuple(x.name for x in v.args[1].args[0].args) for v in _views(ex)}
+    assert any("img:orch-v2+cfg:verbose" in ls for ls in leaves)
+    assert any(len(ls) == 2 for ls in leaves), "a tree with a published leaf left out"
+    assert len(leaves) == 11
+
+
+def test_corrupt_ledger_serves_a_revocation_list_of_its_own(ledger):
+    _, ex = ledger
+    lists = {tuple(x.name for x in v.args[3].args[1:]) for v in _views(ex)}
+    assert () in lists and ("img:orch-v1",) in lists
+    assert ("img:orch-v2",) in lists and ("img:orch-evil",) in lists
+    assert len(lists) == 7
