@@ -72,14 +72,14 @@ class World:
         h = self._hash
         if h is None:
             h = self._hash = hash((self.states, self.inflight, self.knowledge, self.sightings,
-                                   self.events, self.moves))
+                                   self.wire, self.events, self.moves))
         return h
 
     def __eq__(self, other: object) -> bool:
         return self is other or (isinstance(other, World) and hash(self) == hash(other)
                 and self.states == other.states and self.inflight == other.inflight
                 and self.knowledge == other.knowledge and self.sightings == other.sightings
-                and self.events == other.events and self.moves == other.moves)
+                and self.wire == other.wire and self.events == other.events and self.moves == other.moves)
 
     def state(self, party: str) -> Any:
         for p, s in self.states:
