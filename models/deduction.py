@@ -33,13 +33,14 @@ def _derivable(t: Term, known: frozenset | set, memo: dict) -> bool:
 
 class Knowledge:
     __slots__ = ("known", "blocked", "_memo", "_index", "_derived")
+    memo = dict  # the memos' type (the differential tests switch them off with one that keeps nothing)
 
     def __init__(self, known: frozenset = frozenset(), blocked: frozenset = frozenset()):
         self.known = known
         self.blocked = blocked
-        self._memo: dict = {}
+        self._memo: dict = self.memo()
         self._index = None  # built by models.templates on first use
-        self._derived: dict = {}  # memos of functions of this knowledge (templates.candidates, links.parts)
+        self._derived: dict = self.memo()  # memos of functions of this knowledge (templates.candidates, links.parts)
 
     @classmethod
     def of(cls, terms: Iterable[Term]) -> "Knowledge":
