@@ -61,7 +61,8 @@ def _search(sc, reduced: bool, memos: bool):
         if not memos:
             for name in ("_expect_memo", "_expect_fast", "_hello_memo"):
                 model.__dict__[name] = NoMemo()          # protocol.adversary's
-            model._learned, model._knowledge, model.links._sees = NoMemo(), NoMemo(), NoMemo()
+            model._learned, model._knowledge, model._party_states = NoMemo(), NoMemo(), NoMemo()
+            model.links._sees = NoMemo()
             mp.setattr(Knowledge, "memo", NoMemo)      # derivability, templates', links'
             mp.setattr(Knowledge, "_index", property(lambda k: None, lambda k, v: None))
             mp.setattr(explore_mod, "fingerprint", lambda w: w)   # exact keys
