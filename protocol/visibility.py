@@ -27,7 +27,7 @@ replay pairs the two glimpses of a step (`proofs.replay.lockstep`).
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, is_dataclass
-from typing import Any, Iterable, Optional
+from typing import Any, Optional
 
 from ppverify.models.terms import App, Atom
 from ppverify.models.threats import ThreatModel
@@ -128,16 +128,24 @@ class Glimpse:
     seized: tuple               # at a compromised teardown: memory and long-term keys
 
 
-def terms_in(x: Any) -> Iterable[Any]:
-    """Every term held in a party state (for memory reads and compromise)."""
-    if isinstance(x, (Atom, App, bytes)):
-        yield x
-    elif is_dataclass(x):
-        for f in fields(x):
-            yield from terms_in(getattr(x, f.name))
-    elif isinstance(x, (tuple, list)):
-        for v in x:
-            yield from terms_in(v)
-    elif isinstance(x, dict):
-        for v in x.values():
-            yield from terms_in(v)
+_FIELDS: dict[type, tuple[str, ...]] = {}   # a dataclass type -> its field names (asked every step)
+
+
+def terms_in(x: Any) -> list:
+    """Every term held in a party state (for memory reads and compromise), in
+    order (depth first, fields in declaration order)."""
+    out, stack = [], [x]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, (Atom, App, bytes)):
+            out.append(x)
+        elif isinstance(x, (tuple, list)):
+            stack.extend(reversed(x))
+        elif isinstance(x, dict):
+            stack.extend(reversed(list(x.values())))
+        else:
+            names = _FIELDS.get(type(x))
+            if names is None:
+                names = _FIELDS[type(x)] = tuple(f.name for f in fields(x)) if is_dataclass(x) else ()
+            stack.extend(getattr(x, n) for n in reversed(names))
+    return out
