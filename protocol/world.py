@@ -208,7 +208,7 @@ class Model:
             inflight = inflight - {action.msg}
         if self.symbolic:  # one object per party state: equal worlds compare them by identity
             new_st = self._party_states.setdefault(new_st, new_st)
-        states = tuple((p, new_st if p == party else s) for p, s in w.states)
+        states = tuple((party, new_st) if ps[0] == party else ps for ps in w.states)
         # Answers to the adversary's own exchanges (connections it opened) go to
         # it alone: it is the peer, and the nominal recipient has no such session.
         to_adv = [m for m in out.sends if m.conn.startswith("adv.")] if self.symbolic else []
@@ -217,8 +217,8 @@ class Model:
         received = action.msg if not isinstance(action, Invoke) else None
         knowledge, sightings, wire, obs = self._observe(w, new_st, party, received, out,
                                                         isinstance(action, Inject))
-        w2 = World(states, inflight | sends, knowledge, sightings, wire, w.events | frozenset(out.events),
-                   obs, moves)
+        w2 = World(states, _union(inflight, sends), knowledge, sightings, wire,
+                   _union(w.events, out.events), obs, moves)
         hs = w._hs
         if hs is not None:
             w2._hs = tuple(hash(new_st) if p == party else h for (p, _), h in zip(w.states, hs))
@@ -239,7 +239,7 @@ class Model:
         learn += g.seized
         sightings = set((meta, m.payload) for meta, m in g.sighted)
         k = self._learn(w.knowledge, learn) if learn else w.knowledge
-        return k, w.sightings | sightings, w.wire | wire, w.obs
+        return k, _union(w.sightings, sightings), _union(w.wire, wire), w.obs
 
     def _learn(self, k: Knowledge, learn: list) -> Knowledge:
         """`k.add(learn)`, memoized, and one object per knowledge set: the
@@ -266,6 +266,11 @@ class Model:
             obs[HOST] = obs[HOST] + tuple(out.learned) + tuple(
                 v for v in terms_in(st) if isinstance(v, bytes))
         return obs
+
+
+def _union(a: frozenset, b) -> frozenset:
+    """`a | b`, and `a` itself when nothing is new (worlds share their sets)."""
+    return a.union(b) if b and not a.issuperset(b) else a
 
 
 def _msg_key(m: Msg) -> tuple:
