@@ -55,6 +55,9 @@ class Visibility:
         self.spies = frozenset(w for a, (w, _) in WATCHERS.items() if a in threat)
         self.forgers = frozenset(w for a, (w, forges) in WATCHERS.items() if a in threat and forges)
         self._sees: dict[tuple[str, str], bool] = {}   # (src, dst) -> sees: asked on every step
+        # id(state) -> (state, its terms): a readable party's memory is read on
+        # every step it takes, and party states are few (`Model.step` interns them)
+        self._held: dict[int, tuple[Any, list]] = {}
 
     def network_link(self, a: str, b: str) -> bool:
         roles = {self.roles.get(a), self.roles.get(b)}
@@ -91,6 +94,12 @@ class Visibility:
                 return st["identity"] if self.roles.get(other) == "acs" else st["address"]
         return None
 
+    def _terms_in(self, state: Any) -> list:
+        hit = self._held.get(id(state))
+        if hit is None or hit[0] is not state:
+            hit = self._held[id(state)] = (state, terms_in(state))
+        return hit[1]
+
     def glimpse(self, state: Any, party: str, received: Optional[Msg], out: Out,
                 injected: bool) -> "Glimpse":
         """What the adversary takes from a step `party` took (`state`: its
@@ -102,7 +111,7 @@ class Visibility:
         if party in self.corrupt:
             held += out.learned
         if setup.parties[party].readable and HOST in self.spies:
-            held += list(out.learned) + list(terms_in(state))
+            held += list(out.learned) + self._terms_in(state)
         compromised = "cvm-compromise-after" in self.threat
         if compromised:
             for e in out.events:

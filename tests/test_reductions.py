@@ -62,7 +62,7 @@ def _search(sc, reduced: bool, memos: bool):
             for name in ("_expect_memo", "_expect_fast", "_hello_memo"):
                 model.__dict__[name] = NoMemo()          # protocol.adversary's
             model._learned, model._knowledge, model._party_states = NoMemo(), NoMemo(), NoMemo()
-            model.links._sees = NoMemo()
+            model.links._sees, model.links._held = NoMemo(), NoMemo()
             mp.setattr(Knowledge, "memo", NoMemo)      # derivability, templates', links'
             mp.setattr(Knowledge, "_index", property(lambda k: None, lambda k, v: None))
             mp.setattr(explore_mod, "fingerprint", lambda w: w)   # exact keys

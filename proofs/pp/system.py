@@ -102,13 +102,14 @@ class PPSystem:
         # The differential test (tests/test_reductions.py) checks the verdicts
         # against the unreduced stream. `expectations(model, w, p)` are the
         # entries whose receiver is p, so the others are computed only when needed.
-        for d in model.deliveries(w):
+        deliveries = model.deliveries(w)
+        for d in deliveries:
             p = d.msg.dst
             if model.invisible(w, d.msg) and not any(True for _ in expectations(model, w, p)):
                 yield d
                 return
         yield from model.invocations(w)
-        yield from model.deliveries(w)
+        yield from deliveries
         yield from self._injections(w, list(expectations(model, w)), max_moves)
 
     def enabled(self, w: World, max_moves: int = 2, party: Optional[str] = None) -> Iterator:
