@@ -110,7 +110,7 @@ class PPSystem:
                 return
         yield from model.invocations(w)
         yield from deliveries
-        yield from self._injections(w, list(expectations(model, w)), max_moves)
+        yield from self._injections(w, None, max_moves)  # None: expectations computed there, if moves remain
 
     def enabled(self, w: World, max_moves: int = 2, party: Optional[str] = None) -> Iterator:
         """Every enabled action (of `party` only, if given), unreduced."""
