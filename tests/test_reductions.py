@@ -103,3 +103,25 @@ def test_partial_order_reduction_keeps_verdicts(sc):
         assert set(red.violations) == set(full.violations), sc.describe()
         assert (red.partner is None) == (full.partner is None)
         assert red.budget_hit == full.budget_hit
+
+
+def test_a_fingerprint_clash_with_a_frontier_world_is_caught():
+    """Every world gets the same fingerprint: one still on the frontier is
+    compared exactly, so a clash adds a state instead of merging two."""
+    w0 = symbolic_model(scenario("network")).initial()
+    w1 = w0.replace(wire=frozenset({const("recorded")}))
+    seen = explore_mod._Visited(lambda w: 0)
+    seen.add(w0, 0)
+    assert seen.find(w1) is None
+    seen.add(w1, 1)
+    assert seen.find(w1) == 1 and seen.find(w0) == 0 and seen.find(w0.replace()) == 0
+
+
+def test_worlds_rebuilt_by_replay_are_the_visited_ones():
+    model = symbolic_model(scenario("cdn"))
+    ex = explore(PPSystem(model), PROPERTY_NAMES, max_states=LIMIT)
+    worlds = list(ex.worlds)
+    assert len(worlds) == len(set(worlds)) == ex.stats["states"]
+    assert ex.worlds[-1] == worlds[-1] and ex.worlds[3:5] == worlds[3:5]
+    for p, found in ex.violations.items():
+        assert len(ex.path(found.node)) == found.depth - 1
