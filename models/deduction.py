@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ppverify.models.terms import Atom, Term
+from ppverify.models.terms import Atom, Term, TermSet
 from ppverify.models.theory import analyse, constructible
 
 
-def _derivable(t: Term, known: frozenset | set, memo: dict) -> bool:
+def _derivable(t: Term, known, memo: dict) -> bool:
     if t in known:
         return True
     hit = memo.get(t)
@@ -33,13 +33,14 @@ def _derivable(t: Term, known: frozenset | set, memo: dict) -> bool:
 
 class Knowledge:
     __slots__ = ("known", "blocked", "_memo", "_index", "_derived")
+    memo = dict  # the memos' type (the differential tests switch them off with one that keeps nothing)
 
-    def __init__(self, known: frozenset = frozenset(), blocked: frozenset = frozenset()):
-        self.known = known
+    def __init__(self, known: Iterable[Term] = TermSet(), blocked: frozenset = frozenset()):
+        self.known = known if isinstance(known, TermSet) else TermSet(known)
         self.blocked = blocked
-        self._memo: dict = {}
+        self._memo: dict = self.memo()
         self._index = None  # built by models.templates on first use
-        self._derived: dict = {}  # memos of functions of this knowledge (templates.candidates, links.parts)
+        self._derived: dict = self.memo()  # memos of functions of this knowledge (templates.candidates, links.parts)
 
     @classmethod
     def of(cls, terms: Iterable[Term]) -> "Knowledge":
@@ -64,7 +65,7 @@ class Knowledge:
         terms = [t for t in terms if t not in self.known]
         if not terms:
             return self
-        known = set(self.known)
+        known = _Growing(self.known)
         blocked = set(self.blocked)
         queue = terms
         while queue:
@@ -91,7 +92,7 @@ class Knowledge:
                 if not more:
                     blocked.discard(t)
                 queue.extend(new)
-        return Knowledge(frozenset(known), frozenset(blocked))
+        return Knowledge(TermSet.union(self.known, known.added), frozenset(blocked))
 
     def derivation(self, t: Term) -> list[str]:
         """A short human explanation of how `t` is derived (for traces)."""
@@ -102,3 +103,17 @@ class Knowledge:
         if self.derivable(t):
             return [f"{t!r} built by {t.op} from derivable parts"]
         return []
+
+
+class _Growing:
+    """A knowledge set during closure: the set it started from and what was added."""
+    __slots__ = ("base", "added")
+
+    def __init__(self, base: TermSet):
+        self.base, self.added = base, set()
+
+    def __contains__(self, t: Term) -> bool:
+        return t in self.added or t in self.base
+
+    def add(self, t: Term) -> None:
+        self.added.add(t)

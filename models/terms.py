@@ -7,7 +7,8 @@ arguments; the meaning of each symbol is in `models.theory`.
 """
 from __future__ import annotations
 
-from typing import Iterator, Union
+from collections.abc import Set
+from typing import Iterable, Iterator, Union
 
 
 # Hash-consing: equal terms are one object, so equality is mostly identity
@@ -19,7 +20,7 @@ _APPS: dict = {}
 
 
 class Atom:
-    __slots__ = ("name", "kind", "_hash")
+    __slots__ = ("name", "kind", "_hash", "_ix")
 
     def __new__(cls, name: str, kind: str) -> "Atom":
         key = (name, kind)
@@ -29,6 +30,7 @@ class Atom:
             t.name = name
             t.kind = kind
             t._hash = hash(("atom", name, kind))
+            t._ix = -1  # its bit in a `TermSet`, given when it first enters one
             _ATOMS[key] = t
         return t
 
@@ -50,7 +52,7 @@ class Atom:
 
 
 class App:
-    __slots__ = ("op", "args", "_hash", "_size", "_repr")
+    __slots__ = ("op", "args", "_hash", "_size", "_repr", "_ix")
 
     def __new__(cls, op: str, args: tuple["Term", ...]) -> "App":
         key = (op, args)
@@ -62,6 +64,7 @@ class App:
             t._hash = hash(key)
             t._size = 1 + sum(a._size if isinstance(a, App) else 1 for a in args)
             t._repr = None  # computed on first use: canonical orders sort by it
+            t._ix = -1
             _APPS[key] = t
         return t
 
@@ -125,3 +128,88 @@ def atoms(t: Term) -> Iterator[Atom]:
 
 def contains(t: Term, needle: Term) -> bool:
     return any(x == needle for x in subterms(t))
+
+
+# The terms that ever entered a `TermSet`, by bit: numbered in this process
+# only (a pickled set travels as its terms).
+_NUMBERED: list = []
+
+
+def _bit(t: Term) -> int:
+    ix = t._ix
+    if ix < 0:
+        ix = t._ix = len(_NUMBERED)
+        _NUMBERED.append(t)
+    return 1 << ix
+
+
+class TermSet(Set):
+    """An immutable set of terms as a bitmask: a knowledge set of a few
+    hundred terms takes a few hundred bytes, not a hash table's 8 KB, and
+    compares and hashes as one integer. Iterates in numbering order."""
+    __slots__ = ("bits", "_len", "_hash")
+
+    def __init__(self, terms: Iterable[Term] = ()):
+        bits = 0
+        for t in terms:
+            bits |= _bit(t)
+        self._set(bits)
+
+    def _set(self, bits: int) -> None:
+        self.bits, self._len, self._hash = bits, bits.bit_count(), None
+
+    @classmethod
+    def union(cls, base: "TermSet", terms: Iterable[Term]) -> "TermSet":
+        bits = base.bits
+        for t in terms:
+            bits |= _bit(t)
+        s = cls.__new__(cls)
+        s._set(bits)
+        return s
+
+    @classmethod
+    def _from_iterable(cls, it) -> frozenset:
+        return frozenset(it)
+
+    def __contains__(self, t: object) -> bool:
+        ix = getattr(t, "_ix", -1)
+        return ix >= 0 and (self.bits >> ix) & 1 == 1
+
+    def __iter__(self) -> Iterator[Term]:
+        digits, terms = bin(self.bits)[:1:-1], _NUMBERED
+        i = digits.find("1")
+        while i >= 0:
+            yield terms[i]
+            i = digits.find("1", i + 1)
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __hash__(self) -> int:
+        h = self._hash
+        if h is None:
+            h = self._hash = hash(self.bits)
+        return h
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, TermSet):
+            return self.bits == other.bits
+        return Set.__eq__(self, other)
+
+    def __le__(self, other) -> bool:
+        if isinstance(other, TermSet):
+            return self.bits & ~other.bits == 0
+        return Set.__le__(self, other)
+
+    def __sub__(self, other):
+        if isinstance(other, TermSet):
+            s = TermSet.__new__(TermSet)
+            s._set(self.bits & ~other.bits)
+            return s
+        return Set.__sub__(self, other)
+
+    def __repr__(self) -> str:
+        return "TermSet({" + ", ".join(sorted(map(repr, self))) + "})"
+
+    def __reduce__(self):
+        return (TermSet, (tuple(self),))

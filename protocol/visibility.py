@@ -27,7 +27,7 @@ replay pairs the two glimpses of a step (`proofs.replay.lockstep`).
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, is_dataclass
-from typing import Any, Iterable, Optional
+from typing import Any, Optional
 
 from ppverify.models.terms import App, Atom
 from ppverify.models.threats import ThreatModel
@@ -55,6 +55,9 @@ class Visibility:
         self.spies = frozenset(w for a, (w, _) in WATCHERS.items() if a in threat)
         self.forgers = frozenset(w for a, (w, forges) in WATCHERS.items() if a in threat and forges)
         self._sees: dict[tuple[str, str], bool] = {}   # (src, dst) -> sees: asked on every step
+        # id(state) -> (state, its terms): a readable party's memory is read on
+        # every step it takes, and party states are few (`Model.step` interns them)
+        self._held: dict[int, tuple[Any, list]] = {}
 
     def network_link(self, a: str, b: str) -> bool:
         roles = {self.roles.get(a), self.roles.get(b)}
@@ -91,6 +94,12 @@ class Visibility:
                 return st["identity"] if self.roles.get(other) == "acs" else st["address"]
         return None
 
+    def _terms_in(self, state: Any) -> list:
+        hit = self._held.get(id(state))
+        if hit is None or hit[0] is not state:
+            hit = self._held[id(state)] = (state, terms_in(state))
+        return hit[1]
+
     def glimpse(self, state: Any, party: str, received: Optional[Msg], out: Out,
                 injected: bool) -> "Glimpse":
         """What the adversary takes from a step `party` took (`state`: its
@@ -102,7 +111,7 @@ class Visibility:
         if party in self.corrupt:
             held += out.learned
         if setup.parties[party].readable and HOST in self.spies:
-            held += list(out.learned) + list(terms_in(state))
+            held += list(out.learned) + self._terms_in(state)
         compromised = "cvm-compromise-after" in self.threat
         if compromised:
             for e in out.events:
@@ -128,16 +137,24 @@ class Glimpse:
     seized: tuple               # at a compromised teardown: memory and long-term keys
 
 
-def terms_in(x: Any) -> Iterable[Any]:
-    """Every term held in a party state (for memory reads and compromise)."""
-    if isinstance(x, (Atom, App, bytes)):
-        yield x
-    elif is_dataclass(x):
-        for f in fields(x):
-            yield from terms_in(getattr(x, f.name))
-    elif isinstance(x, (tuple, list)):
-        for v in x:
-            yield from terms_in(v)
-    elif isinstance(x, dict):
-        for v in x.values():
-            yield from terms_in(v)
+_FIELDS: dict[type, tuple[str, ...]] = {}   # a dataclass type -> its field names (asked every step)
+
+
+def terms_in(x: Any) -> list:
+    """Every term held in a party state (for memory reads and compromise), in
+    order (depth first, fields in declaration order)."""
+    out, stack = [], [x]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, (Atom, App, bytes)):
+            out.append(x)
+        elif isinstance(x, (tuple, list)):
+            stack.extend(reversed(x))
+        elif isinstance(x, dict):
+            stack.extend(reversed(list(x.values())))
+        else:
+            names = _FIELDS.get(type(x))
+            if names is None:
+                names = _FIELDS[type(x)] = tuple(f.name for f in fields(x)) if is_dataclass(x) else ()
+            stack.extend(getattr(x, n) for n in reversed(names))
+    return out

@@ -55,7 +55,7 @@ Action = Invoke | Deliver | Inject
 
 class World:
     __slots__ = ("states", "inflight", "knowledge", "sightings", "wire", "events", "obs", "moves",
-                 "_hash")
+                 "_hash", "_hs")
 
     def __init__(self, states, inflight, knowledge, sightings, wire, events, obs, moves=0):
         self.states = states            # tuple of (party, state), sorted
@@ -67,19 +67,29 @@ class World:
         self.obs = obs                  # concrete: dict party -> tuple of values; else None
         self.moves = moves              # adversary injections so far (a scenario bound)
         self._hash = None               # on first use: intermediate worlds are never hashed
+        self._hs = None                 # the party states' hashes: a step rehashes only its party's
+
+    # Identity: every field a monitor or the action stream reads (`obs`, the
+    # concrete backend's, is read by neither). The frozensets cache their own
+    # hashes; party states (dataclasses) do not, hence `_hs`.
+    def _state_hashes(self) -> tuple:
+        hs = self._hs
+        if hs is None:
+            hs = self._hs = tuple(hash(st) for _, st in self.states)
+        return hs
 
     def __hash__(self) -> int:
         h = self._hash
         if h is None:
-            h = self._hash = hash((self.states, self.inflight, self.knowledge, self.sightings,
-                                   self.events, self.moves))
+            h = self._hash = hash((self._state_hashes(), self.inflight, self.knowledge, self.sightings,
+                                   self.wire, self.events, self.moves))
         return h
 
     def __eq__(self, other: object) -> bool:
         return self is other or (isinstance(other, World) and hash(self) == hash(other)
                 and self.states == other.states and self.inflight == other.inflight
                 and self.knowledge == other.knowledge and self.sightings == other.sightings
-                and self.events == other.events and self.moves == other.moves)
+                and self.wire == other.wire and self.events == other.events and self.moves == other.moves)
 
     def state(self, party: str) -> Any:
         for p, s in self.states:
@@ -88,10 +98,13 @@ class World:
         raise KeyError(party)
 
     def replace(self, **kw) -> "World":
-        vals = {k: getattr(self, k) for k in ("states", "inflight", "knowledge", "sightings",
-                                                "wire", "events", "obs", "moves")}
-        vals.update(kw)
-        return World(**vals)
+        g = kw.get
+        w = World(g("states", self.states), g("inflight", self.inflight), g("knowledge", self.knowledge),
+                  g("sightings", self.sightings), g("wire", self.wire), g("events", self.events),
+                  g("obs", self.obs), g("moves", self.moves))
+        if "states" not in kw:
+            w._hs = self._hs
+        return w
 
 
 class Model:
@@ -104,6 +117,7 @@ class Model:
         self.links = Visibility(setup, self.threat)
         self._learned: dict = {}     # (knowledge, terms learned) -> knowledge after (`_learn`)
         self._knowledge: dict = {}   # knowledge set -> its one object
+        self._party_states: dict = {}  # party state -> its one object (`step`)
 
     # --- initial state ------------------------------------------------------
     def initial(self) -> World:
@@ -192,21 +206,31 @@ class Model:
         inflight = w.inflight
         if isinstance(action, Deliver):
             inflight = inflight - {action.msg}
-        states = tuple((p, new_st if p == party else s) for p, s in w.states)
+        if self.symbolic:  # one object per party state: equal worlds compare them by identity
+            new_st = self._party_states.setdefault(new_st, new_st)
+        states = tuple((party, new_st) if ps[0] == party else ps for ps in w.states)
         # Answers to the adversary's own exchanges (connections it opened) go to
         # it alone: it is the peer, and the nominal recipient has no such session.
         to_adv = [m for m in out.sends if m.conn.startswith("adv.")] if self.symbolic else []
         sends = frozenset(m for m in out.sends if m not in to_adv)
-        w2 = w.replace(states=states, inflight=inflight | sends,
-                       events=w.events | frozenset(out.events),
-                       moves=w.moves + (1 if isinstance(action, Inject) and not action.msg.conn.endswith(".pre") else 0))
+        moves = w.moves + (1 if isinstance(action, Inject) and not action.msg.conn.endswith(".pre") else 0)
         received = action.msg if not isinstance(action, Invoke) else None
-        return self._observe(w2, party, received, out, isinstance(action, Inject)), out, None
+        knowledge, sightings, wire, obs = self._observe(w, new_st, party, received, out,
+                                                        isinstance(action, Inject))
+        w2 = World(states, _union(inflight, sends), knowledge, sightings, wire,
+                   _union(w.events, out.events), obs, moves)
+        hs = w._hs
+        if hs is not None:
+            w2._hs = tuple(hash(new_st) if p == party else h for (p, _), h in zip(w.states, hs))
+        return w2, out, None
 
-    def _observe(self, w: World, party: str, received: Optional[Msg], out: Out, injected: bool) -> World:
+    def _observe(self, w: World, st: Any, party: str, received: Optional[Msg], out: Out,
+                 injected: bool) -> tuple:
+        """What the step adds to the adversary's knowledge, sightings and
+        recorded traffic (symbolic), or to the observations (concrete)."""
         if not self.symbolic:
-            return self._record(w, party, received, out)
-        g = self.links.glimpse(w.state(party), party, received, out, injected)
+            return w.knowledge, w.sightings, w.wire, self._record(w, st, party, received, out)
+        g = self.links.glimpse(st, party, received, out, injected)
         learn = [m.payload for m in g.own + g.seen] + list(g.held)
         wire = set(m.payload for m in g.wire)
         if g.recorded:
@@ -215,7 +239,7 @@ class Model:
         learn += g.seized
         sightings = set((meta, m.payload) for meta, m in g.sighted)
         k = self._learn(w.knowledge, learn) if learn else w.knowledge
-        return w.replace(knowledge=k, sightings=w.sightings | sightings, wire=w.wire | wire)
+        return k, _union(w.sightings, sightings), _union(w.wire, wire), w.obs
 
     def _learn(self, k: Knowledge, learn: list) -> Knowledge:
         """`k.add(learn)`, memoized, and one object per knowledge set: the
@@ -229,7 +253,7 @@ class Model:
         # nothing new: `k` itself, as `add` gives (monitors skip on `is`)
         return k if len(hit) == len(k) else hit
 
-    def _record(self, w: World, party: str, received: Optional[Msg], out: Out) -> World:
+    def _record(self, w: World, st: Any, party: str, received: Optional[Msg], out: Out) -> dict:
         """Every party's and watcher's own observations (concrete backend)."""
         obs = dict(w.obs)
         if received is not None:
@@ -240,8 +264,13 @@ class Model:
                 obs[who] = obs[who] + (m.payload,)
         if self.setup.parties[party].readable:
             obs[HOST] = obs[HOST] + tuple(out.learned) + tuple(
-                v for v in terms_in(w.state(party)) if isinstance(v, bytes))
-        return w.replace(obs=obs)
+                v for v in terms_in(st) if isinstance(v, bytes))
+        return obs
+
+
+def _union(a: frozenset, b) -> frozenset:
+    """`a | b`, and `a` itself when nothing is new (worlds share their sets)."""
+    return a.union(b) if b and not a.issuperset(b) else a
 
 
 def _msg_key(m: Msg) -> tuple:

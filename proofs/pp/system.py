@@ -78,15 +78,40 @@ class PPSystem:
             if pre:
                 yield Inject(pre[0])
                 return
-        expected = list(expectations(model, w))
-        reachable = {dst for _, dst, _, _, _ in expected}
-        for d in model.deliveries(w):
-            if d.msg.dst not in reachable and model.invisible(w, d.msg):
+        # Why an invisible delivery `a` (`Model.invisible`) may be explored alone:
+        # a message the adversary neither reads nor forges, to an honest
+        # non-gateway party p with no other message in flight, no routing
+        # choice, and (checked here) no injection the adversary could make to p.
+        # - a stays enabled until taken: only p consumes it and nothing drops it.
+        # - a is independent of every other enabled action b: b is no delivery
+        #   or injection to p (p has one message, none reaches it), and no
+        #   invocation of p (a client with a message in flight is mid-session,
+        #   and sessions run one after another, `client.can_invoke`; a message
+        #   for an ended session is rejected without changing p). So b leaves
+        #   p's state and the message alone, a's effect is the same before or
+        #   after b, and the effects compose: party states of different parties,
+        #   unions of messages, events, sightings and wire, and the knowledge
+        #   closure of a union of observations, which does not depend on order.
+        #   b stays enabled after a: knowledge only grows, other parties'
+        #   states are untouched, and a is no injection (the move bound).
+        # - monitors: each interleaving with b before a has a reduced twin
+        #   reaching the same world after both. A monitor that fires on b before
+        #   a fires on b after a too, if it is monotone in what a adds (knowledge,
+        #   wire, events, p's progress): the assumption the differential test
+        #   checks. Routing choices, whose monitors read the knowledge at that
+        #   very moment, are excluded by `invisible`.
+        # The differential test (tests/test_reductions.py) checks the verdicts
+        # against the unreduced stream. `expectations(model, w, p)` are the
+        # entries whose receiver is p, so the others are computed only when needed.
+        deliveries = model.deliveries(w)
+        for d in deliveries:
+            p = d.msg.dst
+            if model.invisible(w, d.msg) and not any(True for _ in expectations(model, w, p)):
                 yield d
                 return
         yield from model.invocations(w)
-        yield from model.deliveries(w)
-        yield from self._injections(w, expected, max_moves)
+        yield from deliveries
+        yield from self._injections(w, None, max_moves)  # None: expectations computed there, if moves remain
         if w.moves < max_moves and supply.exhausted(w.knowledge.known):
             yield BUDGET_HIT  # a fresh value may be wanted that the supply lacks
 

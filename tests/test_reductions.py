@@ -1,0 +1,127 @@
+"""The explorer's reductions are checked, not trusted: world identity covers
+every field a monitor reads, and the partial-order reduction (`PPSystem.actions`
+against the unreduced `enabled`), the memos (the adversary's, the templates'
+and links' memos on knowledge, the world's learning memo, the visibility table's)
+and the visited set's fingerprints change no verdict on small random scenarios."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from ppverify.models.deduction import Knowledge
+from ppverify.models.terms import const
+from ppverify.proofs.engines import explore as explore_mod
+from ppverify.proofs.engines.explore import explore
+from ppverify.proofs.pp.model import symbolic_model
+from ppverify.proofs.pp.system import PPSystem
+from ppverify.proofs.properties.catalogue import PROPERTY_NAMES
+from ppverify.protocol.controls import CONTROLS, PARAMETERS, scenario
+
+from tests.conftest import budget
+
+CHEAP = ("cdn", "relay", "ledger", "chat-member", "cvm-compromise-after", "network")
+LIMIT = 600  # states: the cheap threats are exhaustive below it, reduced or not; network is not
+
+
+class NoMemo(dict):
+    """A memo whose every lookup misses (`get`, `in`, `setdefault`): each
+    value is computed afresh. It still stores, for callers that read back
+    what they have just written (`memo[key] = f(); return memo[key]`)."""
+
+    def get(self, key, default=None):
+        return default
+
+    def setdefault(self, key, default=None):
+        return default
+
+    def __contains__(self, key) -> bool:
+        return False
+
+
+class Unreduced(PPSystem):
+    """The explorer's stream without the partial-order reduction: every enabled action."""
+
+    def actions(self, w, max_moves: int = 2):
+        return self.enabled(w, max_moves)
+
+
+def test_worlds_differing_only_in_wire_are_distinct():
+    """`forward-secrecy` reads the recorded traffic: merging two such worlds
+    would lose one's future (the identity once left `wire` out)."""
+    w = symbolic_model(scenario("network")).initial()
+    w2 = w.replace(wire=w.wire | {const("recorded")})
+    assert w != w2 and len({w, w2}) == 2
+    assert explore_mod.fingerprint(w) != explore_mod.fingerprint(w2)
+    assert w == w.replace() and hash(w) == hash(w.replace())
+
+
+def _search(sc, reduced: bool, memos: bool):
+    model = symbolic_model(sc)
+    with pytest.MonkeyPatch.context() as mp:
+        if not memos:
+            for name in ("_expect_memo", "_expect_fast", "_hello_memo"):
+                model.__dict__[name] = NoMemo()          # protocol.adversary's
+            model._learned, model._knowledge, model._party_states = NoMemo(), NoMemo(), NoMemo()
+            model.links._sees, model.links._held = NoMemo(), NoMemo()
+            mp.setattr(Knowledge, "memo", NoMemo)      # derivability, templates', links'
+            mp.setattr(Knowledge, "_index", property(lambda k: None, lambda k, v: None))
+            mp.setattr(explore_mod, "fingerprint", lambda w: w)   # exact keys
+        system = (PPSystem if reduced else Unreduced)(model)
+        return explore(system, PROPERTY_NAMES, max_states=LIMIT)
+
+
+def _summary(ex) -> tuple:
+    found = {p: (f.depth, str(f.action), f.why) for p, f in ex.violations.items()}
+    return found, ex.stats, ex.exhaustive, ex.depth, ex.budget_hit, ex.partner is not None
+
+
+scenarios = st.builds(
+    lambda threat, disabled, param: scenario(threat, disabled, param),
+    st.sampled_from(CHEAP),
+    st.lists(st.sampled_from(CONTROLS), max_size=2, unique=True),
+    st.sampled_from([()] + [(f"{n}={v}",) for n, vs in PARAMETERS.items() for v in vs]))
+
+
+@settings(max_examples=budget(8))
+@given(sc=scenarios)
+def test_memos_and_fingerprints_change_nothing(sc):
+    """The same stream with and without every memo and with exact keys: the
+    same search, state for state (counts, depths, counterexamples)."""
+    assert _summary(_search(sc, True, True)) == _summary(_search(sc, True, False))
+
+
+@settings(max_examples=budget(8))
+@given(sc=scenarios)
+def test_partial_order_reduction_keeps_verdicts(sc):
+    """Reduced (memos on) against unreduced (memos off, exact keys): where both
+    searches are exhaustive, the same properties are violated, the same honest
+    completion is met and the same budget note is raised."""
+    red = _search(sc, True, True)
+    full = _search(sc, False, False)
+    if red.exhaustive and full.exhaustive:
+        assert red.stats["states"] <= full.stats["states"]
+        assert set(red.violations) == set(full.violations), sc.describe()
+        assert (red.partner is None) == (full.partner is None)
+        assert red.budget_hit == full.budget_hit
+
+
+def test_a_fingerprint_clash_with_a_frontier_world_is_caught():
+    """Every world gets the same fingerprint: one still on the frontier is
+    compared exactly, so a clash adds a state instead of merging two."""
+    w0 = symbolic_model(scenario("network")).initial()
+    w1 = w0.replace(wire=frozenset({const("recorded")}))
+    seen = explore_mod._Visited(lambda w: 0)
+    seen.add(w0, 0)
+    assert seen.find(w1) is None
+    seen.add(w1, 1)
+    assert seen.find(w1) == 1 and seen.find(w0) == 0 and seen.find(w0.replace()) == 0
+
+
+def test_worlds_rebuilt_by_replay_are_the_visited_ones():
+    model = symbolic_model(scenario("cdn"))
+    ex = explore(PPSystem(model), PROPERTY_NAMES, max_states=LIMIT)
+    worlds = list(ex.worlds)
+    assert len(worlds) == len(set(worlds)) == ex.stats["states"]
+    assert ex.worlds[-1] == worlds[-1] and ex.worlds[3:5] == worlds[3:5]
+    for p, found in ex.violations.items():
+        assert len(ex.path(found.node)) == found.depth - 1
