@@ -193,7 +193,7 @@ def test_rounds_find_lowe_attack_and_agree_with_the_explorer():
     assert standing(res["initiator-secrecy"]) == Standing.DEPTH_BOUNDED and res["initiator-secrecy"].coverage.depth == 4
     out = check_threat(scenario("network"), ("request-secrecy", "response-integrity", "genuine-tee",
                                              "token-single-use"),
-                       engine="both", bound=20, rounds=True, max_states=5_000)
+                       engine="both", bound=20, rounds=True, max_states=20_000)  # network: 16,164 states, exhaustive
     by = {r.property: r for r in out}
     assert by["request-secrecy"].extra["engines"] == {"explore": "violated", "smt": "violated"}
     assert by["genuine-tee"].extra["engines"] == {"explore": "proved", "smt": "proved"}
