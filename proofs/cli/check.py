@@ -43,9 +43,10 @@ def add_parser(sub) -> None:
     c.add_argument("--threat", action="append", default=[], metavar="ACTORS",
                    help="threat model, actors joined with '+' (repeatable; default each single actor "
                         "of the stated trust model: " + ", ".join(STATED_THREATS) + ")")
-    c.add_argument("--engine", choices=("explore", "smt", "both"), default="explore",
+    c.add_argument("--engine", choices=("explore", "smt", "both", "horn"), default="explore",
                    help="explore: explicit-state search; smt: bounded model checking in z3; "
-                        "both: run both, a disagreement is an error (exit 2)")
+                        "both: run both, a disagreement is an error (exit 2); horn: the monotone "
+                        "fixpoint checked in z3 (any number of injections; candidates confirmed by explore)")
     c.add_argument("--bound", type=at_least(1), default=40, metavar="K",
                    help="SMT unrolling depth in steps (an honest session takes about 30)")
     c.add_argument("--rounds", action="store_true",

@@ -1,0 +1,49 @@
+"""The unbounded engine (`--engine horn`): ProVerif's method on the same
+party handlers the explorer and the SMT engine run.
+
+What it computes. The grounding (`engines.ground`) gives each unit's local
+states and transitions, found by saturation on synthetic worlds where every
+message ever sent to the unit is in flight and the adversary knows all it
+could ever learn. `fixpoint.saturate` grounds with no injection bound and
+runs the relaxed reachability pass (`smt.state._levels`) to its least
+fixpoint under monotone semantics: a local state once reached stays reached
+(a new session repeats it from the unit's initial state), messages in flight
+and the adversary's knowledge only grow (nothing is consumed), injections
+are free (any derivable instance, any number of times) and a rejection only
+drops a message, so a negative guard never blocks what a later session may
+do. `invariant.check` then asks z3, independently, whether that set is an
+inductive invariant: it contains the initial state, no transition enabled
+from inside it (a reached pre-state, a reached message, a payload derivable
+in z3's own Dolev-Yao encoding) and no analysis step leads out of it, and
+no state inside it violates the property. A proof stands only then.
+
+Why it is sound. Every concrete run maps into the fixpoint when the unit a
+session runs in has a renaming `h` of the names a session creates, such
+that each concrete transition of a session, renamed, is a grounded abstract
+transition. Renaming commutes with the handlers when they test names only
+for equality (a positive guard true concretely is true after renaming; a
+merged pair may make a false test true: more abstract runs, never fewer)
+and when everything a session reads is its own state, its input and static
+data. Monotone semantics then covers interleavings, repeats and any number
+of sessions: their abstract states are all in the one reached set.
+
+Where it is (so far). `refine.PeerRefined` abstracts the textbook protocols
+(`engines.textbook`): each agent runs any number of sessions, the nonce a
+session creates is named by its creation point and the session's peer
+(ProVerif's names as functions of the inputs before them, cut to the peer),
+so the single-session agents of `Textbook` stand for every number of
+sessions. Private Processing's parties carry session indices in labels,
+connection ids, slot keys and counters that no renaming covers yet; there
+the engine runs the scenario's own units and reports the scenario's bounds
+(clients, sessions, CVMs) with any number of injections and any depth, never
+"any" sessions. What it loses is precision: merged names and non-consumed
+messages admit runs no concrete system has, so a violation in the fixpoint
+is only a candidate (confirmed by a bounded search, or inconclusive). Token
+counting (`token-single-use`: a spent token is a negative guard) and the
+correspondences (events before knowledge are not tracked) are not settled.
+"""
+from ppverify.proofs.engines.horn.engine import Outcome, horn_outcomes, horn_verdicts
+from ppverify.proofs.engines.horn.fixpoint import Fixpoint, saturate
+from ppverify.proofs.engines.horn.invariant import InvariantCheck, check
+
+__all__ = ["Fixpoint", "InvariantCheck", "Outcome", "check", "horn_outcomes", "horn_verdicts", "saturate"]

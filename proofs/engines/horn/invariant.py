@@ -1,0 +1,146 @@
+"""The fixpoint checked in z3 as an inductive invariant, and each property
+checked against it.
+
+The invariant is the set of abstract states whose facts all lie in the
+fixpoint: each (unit, local state), message and known term outside it is
+the constant False, each inside it a free Boolean. z3 answers three
+questions, with its own Dolev-Yao encoding of derivability
+(`smt.logic._derivable`) instead of the `Knowledge` class that built the
+fixpoint:
+- the initial state lies inside;
+- closure: no grounded transition is enabled inside (its pre-state and
+  consumed message inside, its slot's predecessor ready, its injected
+  payload derivable) while it reaches a fact outside, and no analysis rule
+  (a term inside, its key derivable) yields a term outside;
+- exclusion, per property: no state inside violates it.
+Monotone semantics make one step from the invariant the whole question: a
+state inside stays inside, so every run of every length stays inside.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, assert_never
+
+import z3
+
+from ppverify.proofs.core.encodings import (AfterSession, Claim, Correspondence, Count, Local, Never, Secrecy,
+                                            SmtEncoding, Unsettled)
+from ppverify.proofs.engines.horn.fixpoint import Fixpoint
+from ppverify.proofs.engines.smt.logic import _derivable, all_of, any_of, producers
+
+SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class InvariantCheck:
+    """What z3 said: the invariant holds (`closed`), or why not; per property
+    whether a state inside violates it (True: a candidate), or None where
+    the encoding is not one this engine settles (`unsettled[p]` says why)."""
+    closed: bool
+    why: str
+    violated: dict
+    unsettled: dict
+
+
+class _Inv:
+    """The invariant's variables: one Boolean per fact inside, False outside."""
+
+    def __init__(self, fix: Fixpoint, drop: frozenset):
+        g = fix.g
+        false = z3.BoolVal(False)
+        self.fix = fix
+        self.r = {(u, s): (z3.Bool(f"r_{u}_{s}") if (u, s) in fix.reached and (u, s) not in drop else false)
+                  for u in g.parties for s in range(len(g.states[u]))}
+        self.f = [z3.Bool(f"f_{m}") if m in fix.flying and ("msg", m) not in drop else false
+                  for m in range(len(g.messages))]
+        universe = set(g.kmax.known) | set(g.k0.known)
+        self.k = {x: (z3.Bool(f"k_{i}") if x in fix.terms and ("term", x) not in drop else false)
+                  for i, x in enumerate(sorted(universe, key=repr))}
+        self.memo: dict = {}
+
+    def D(self, x):
+        return _derivable(self.k, self.memo, x)
+
+    def enabled(self, t):
+        g = self.fix.g
+        parts = [self.r[(t.party, t.pre)]]
+        if t.consumes is not None:
+            parts.append(self.f[t.consumes])
+        if t.after_unit is not None:
+            parts.append(any_of(self.r[(t.after_unit, s)] for s in sorted(g.ready.get(t.after_unit, ()))))
+        if t.inject is not None:
+            parts.append(self.D(t.inject))
+        return all_of(parts)
+
+    def outside(self, t) -> bool:
+        """Does `t` reach a fact outside the invariant?"""
+        return (z3.is_false(self.r[(t.party, t.post)]) or any(z3.is_false(self.f[m]) for m in t.sends)
+                or any(z3.is_false(self.k.get(x, z3.BoolVal(False))) for x in t.learned))
+
+
+def check(fix: Fixpoint, encodings: dict, drop: frozenset = frozenset(),
+          seconds: float = SECONDS) -> InvariantCheck:
+    """Check the fixpoint (less the facts in `drop`: ("msg", i), ("term", x)
+    or (unit, state), for the test that a corrupted invariant is rejected)
+    and every property's encoding against it."""
+    g = fix.g
+    inv = _Inv(fix, drop)
+    s = z3.Solver()
+    s.set("timeout", int(seconds * 1000))
+
+    def sat(q) -> Optional[bool]:
+        r = s.check(q)
+        return None if r == z3.unknown else r == z3.sat
+
+    initial = [inv.r[(u, g.initial[u])] for u in g.parties] + [inv.f[m] for m in g.in_flight] + \
+        [inv.k[x] for x in g.k0.known]
+    if any(z3.is_false(b) for b in initial):
+        return InvariantCheck(False, "the initial state lies outside the invariant", {}, {})
+    leaving = [inv.enabled(t) for t in g.transitions if inv.outside(t)]
+    for child, rules in producers(frozenset(inv.k)).items():
+        if z3.is_false(inv.k[child]):
+            leaving += [z3.And(inv.k[p], inv.D(key) if key is not None else z3.BoolVal(True)) for p, key in rules]
+    answer = sat(any_of(leaving))
+    if answer is None:
+        return InvariantCheck(False, f"z3 gave up on the closure check ({s.reason_unknown()})", {}, {})
+    if answer:
+        return InvariantCheck(False, "not closed: a step from inside the invariant leaves it", {}, {})
+    violated, unsettled = {}, {}
+    for p, e in encodings.items():
+        bad, why = _bad(inv, e)
+        if bad is None:
+            unsettled[p] = why
+            continue
+        answer = sat(bad)
+        if answer is None:
+            unsettled[p] = f"z3 gave up ({s.reason_unknown()})"
+        else:
+            violated[p] = answer
+    return InvariantCheck(True, "", violated, unsettled)
+
+
+def _bad(inv: _Inv, e: Optional[SmtEncoding]):
+    """A state inside the invariant violates `e` (None, why: not settled here)."""
+    g = inv.fix.g
+    match e:
+        case None:
+            return None, "not encoded for this scenario"
+        case Never():
+            return z3.BoolVal(False), ""
+        case Secrecy(terms, derivable):
+            return any_of(inv.D(x) if derivable else inv.k.get(x, z3.BoolVal(False)) for x in terms), ""
+        case Claim(party, claims):
+            return any_of(z3.And(inv.r[(u, si)], inv.D(x)) for u in g.parties if g.party(u) == party
+                          for si, st in enumerate(g.states[u]) if (x := claims(st)) is not None), ""
+        case Local(bad):
+            return any_of(inv.enabled(t) for t in g.transitions if bad(t.before, t.after, t.out)), ""
+        case Correspondence():
+            return None, "a correspondence: events before knowledge are not tracked by this abstraction"
+        case AfterSession():
+            return None, "forward secrecy needs a second phase (the compromise), not built yet"
+        case Count():
+            return None, "token counting: a spent token is a negative guard the abstraction passes"
+        case Unsettled():
+            return None, "unsettled link fact"
+        case _:
+            assert_never(e)
