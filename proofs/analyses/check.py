@@ -224,8 +224,11 @@ class EngineDisagreement(RuntimeError):
 
 
 ENGINES = ("explore", "smt", "both", "horn")
-# what a horn proof covers on Private Processing: session identity is not abstracted there yet
-HORN_COVERS = "every run of the scenario's clients, sessions and CVMs, with any number of injections"
+# What a horn proof covers on Private Processing: session identity is not abstracted there yet, and
+# although the grounding has no injection bound, the adversary's supply of fresh values is sized and
+# argued for `max_moves` injections (models/supply.py), so no more injections are claimed than that.
+HORN_COVERS = ("every run of any length of the scenario's clients, sessions and CVMs, with the injections "
+               "the adversary's fresh-value supply is argued for")
 
 
 def check_threat(sc: Scenario, properties: Iterable[str], max_states: int = 20_000,
@@ -240,7 +243,7 @@ def check_threat(sc: Scenario, properties: Iterable[str], max_states: int = 20_0
     model = symbolic_model(sc)
     props, threat, desc = tuple(properties), str(sc.threat), sc.describe()
     if engine == "horn":   # candidates are confirmed by the explorer on the same scenario
-        return horn_verdicts(PPSystem(model), props, threat, desc, Coverage.of(desc, ANY, ANY), lambda ps: explore_verdicts(
+        return horn_verdicts(PPSystem(model), props, threat, desc, Coverage.of(desc, max_moves, ANY), lambda ps: explore_verdicts(
             PPSystem(model), ps, threat, desc, max_states, max_moves, None, replay_trace), HORN_COVERS)
     ex = sm = None
     if engine in ("explore", "both"):

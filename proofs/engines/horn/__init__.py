@@ -35,7 +35,8 @@ so the single-session agents of `Textbook` stand for every number of
 sessions. Private Processing's parties carry session indices in labels,
 connection ids, slot keys and counters that no renaming covers yet; there
 the engine runs the scenario's own units and reports the scenario's bounds
-(clients, sessions, CVMs) with any number of injections and any depth, never
+(clients, sessions, CVMs) and any depth, and only the injections the
+adversary's fresh-value supply is argued for (`models/supply.py`), never
 "any" sessions. What it loses is precision: merged names and non-consumed
 messages admit runs no concrete system has, so a violation in the fixpoint
 is only a candidate (confirmed by a bounded search, or inconclusive). Token
