@@ -87,6 +87,16 @@ def _vars(tpl) -> tuple:
     return hit
 
 
+_KEYS: dict = {}   # term -> (its symbol key, its type key) in an `_index`
+
+
+def _keys(t: Term) -> tuple[str, str]:
+    hit = _KEYS.get(t)
+    if hit is None:
+        hit = _KEYS[t] = (t.op if isinstance(t, App) else "", "type:" + type_of(t))
+    return hit
+
+
 def _index(k: Knowledge) -> dict:
     """Known terms by symbol and by type: what pools and unification draw
     from. The adversary's spare fresh values are left out (lowest unused
@@ -95,11 +105,13 @@ def _index(k: Knowledge) -> dict:
     if idx is None:
         idx = {}
         spare = supply.hidden(k.known)
+        keys = _KEYS
         for t in sorted(k.known, key=repr):
             if t in spare:
                 continue
-            idx.setdefault(t.op if isinstance(t, App) else "", []).append(t)
-            idx.setdefault("type:" + type_of(t), []).append(t)
+            ks = keys.get(t) or _keys(t)
+            idx.setdefault(ks[0], []).append(t)
+            idx.setdefault(ks[1], []).append(t)
         k._index = idx
     return idx
 

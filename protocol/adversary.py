@@ -323,24 +323,26 @@ def expectations(model, w, only: str | None = None):
 
 def _own_expectations(model, w, p: str, role: str) -> tuple:
     """A client's or CVM's patterns depend only on its own state and the
-    adversary's knowledge, so they are memoized on those."""
+    adversary's knowledge, so they are memoized on the knowledge object: the
+    memo dies with the last world holding that knowledge (a memo on the model
+    kept every knowledge set of the search, and its templates' memos, alive)."""
     st, k = w.state(p), w.knowledge
-    # First by identity (successor worlds share most party states and the
-    # knowledge object), which spares hashing a whole party state; the entry
-    # holds both objects, so their ids cannot be reused while it exists.
-    fast = model.__dict__.setdefault("_expect_fast", {})
-    e = fast.get((p, id(st), id(k)))
-    if e is not None and e[0] is st and e[1] is k:
-        return e[2]
-    memo = model.__dict__.setdefault("_expect_memo", {})
-    key = (p, st, k)
+    fn = client_expectations if role == "client" else cvm_expectations
+    if k is None:   # no adversary: nothing to memoize on
+        return tuple(fn(model, w, p))
+    memo = k._derived
+    # First by identity (successor worlds share most party states), which
+    # spares hashing a whole party state; the entry holds the state, so its
+    # id cannot be reused while the entry exists.
+    e = memo.get(("expect-id", p, id(st)))
+    if e is not None and e[0] is st:
+        return e[1]
+    key = ("expect", p, st)
     hit = memo.get(key)
     if hit is None:
-        fn = client_expectations if role == "client" else cvm_expectations
         hit = memo[key] = tuple(fn(model, w, p))
-    fast[(p, id(st), id(k))] = (st, k, hit)
+    memo[("expect-id", p, id(st))] = (st, hit)
     return hit
-
 
 
 def injections(model, w, expected=None, budget_per_template: int = 4000) -> Iterator[tuple[Msg, bool]]:
