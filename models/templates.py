@@ -103,7 +103,7 @@ def _keys(t: Term) -> tuple[str, str]:
 # search would keep about 7 KB per set of every set ever reached, while the
 # explorer asks about the sets its frontier holds. An evicted set's memos are
 # rebuilt on demand (deterministic functions: the same results).
-MEMO_SETS = 4096
+MEMO_SETS = 1024
 _MEMOS: OrderedDict = OrderedDict()
 
 
