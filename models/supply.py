@@ -33,15 +33,24 @@ def name(kind: str, i: int) -> str:
     return f"{LABEL}.{kind}" if i == 1 else f"{LABEL}.{kind}.{i}"
 
 
+_INDEX: dict = {}    # atom -> its member number, or None
+
+
 def index(t: Term) -> int | None:
     """The member number of a supply atom; None for any other term."""
-    if not isinstance(t, Atom) or not t.name.startswith(LABEL + "."):
+    if not isinstance(t, Atom):
         return None
-    base = f"{LABEL}.{t.kind}"
-    if t.name == base:
-        return 1
-    rest = t.name[len(base) + 1:] if t.name.startswith(base + ".") else ""
-    return int(rest) if rest.isdigit() and int(rest) > 1 else None
+    try:
+        return _INDEX[t]
+    except KeyError:
+        pass
+    ix = None
+    if t.name.startswith(LABEL + "."):
+        base = f"{LABEL}.{t.kind}"
+        rest = t.name[len(base) + 1:] if t.name.startswith(base + ".") else ""
+        ix = 1 if t.name == base else (int(rest) if rest.isdigit() and int(rest) > 1 else None)
+    _INDEX[t] = ix
+    return ix
 
 
 def _inside(t: Term) -> frozenset:
@@ -53,17 +62,28 @@ def _inside(t: Term) -> frozenset:
     return hit
 
 
-def _own_key(t: Term) -> bool:
-    return isinstance(t, App) and t.op == "pk" and index(t.args[0]) is not None
+_USES: dict = {}   # term -> the supply atoms its being known marks used
+
+
+def _uses(t: Term) -> frozenset:
+    hit = _USES.get(t)
+    if hit is None:
+        own_key = isinstance(t, App) and t.op == "pk" and index(t.args[0]) is not None
+        hit = _USES[t] = _inside(t) if isinstance(t, App) and not own_key else frozenset()
+    return hit
 
 
 def used(known) -> frozenset:
     """The supply atoms some known term other than themselves and their
     public keys contains."""
     out: set = set()
+    uses = _USES
     for t in known:
-        if isinstance(t, App) and not _own_key(t):
-            out |= _inside(t)
+        u = uses.get(t)
+        if u is None:
+            u = _uses(t)
+        if u:
+            out |= u
     return frozenset(out)
 
 
@@ -71,7 +91,7 @@ def families(known) -> dict[str, list[Atom]]:
     """kind -> the known members of its family, by member number."""
     fam: dict[str, list] = {}
     for t in known:
-        if index(t) is not None:
+        if isinstance(t, Atom) and index(t) is not None:
             fam.setdefault(t.kind, []).append(t)
     return {k: sorted(v, key=index) for k, v in fam.items()}
 
@@ -97,3 +117,12 @@ def exhausted(known) -> bool:
     u = used(known)
     return any(len(members) > 1 and all(a in u for a in members)
                for members in families(known).values())
+
+
+def exhausted_in(k) -> bool:
+    """`exhausted` of a knowledge object's terms, memoized on it (the
+    explorer asks in every world that holds it)."""
+    hit = k._derived.get(("supply-exhausted",))
+    if hit is None:
+        hit = k._derived[("supply-exhausted",)] = exhausted(k.known)
+    return hit

@@ -15,6 +15,7 @@ values: `sig` is both a key kind and the signature symbol).
 """
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Iterator, Mapping
 
 from ppverify.models import supply
@@ -87,20 +88,55 @@ def _vars(tpl) -> tuple:
     return hit
 
 
-def _index(k: Knowledge) -> dict:
+_KEYS: dict = {}   # term -> (its symbol key, its type key) in an `_index`
+
+
+def _keys(t: Term) -> tuple[str, str]:
+    hit = _KEYS.get(t)
+    if hit is None:
+        hit = _KEYS[t] = (t.op if isinstance(t, App) else "", "type:" + type_of(t))
+    return hit
+
+
+# Memos of functions of a knowledge set (pools, index, instances, link
+# facts), for the most recently used sets only: a memo per set for the whole
+# search would keep about 7 KB per set of every set ever reached, while the
+# explorer asks about the sets its frontier holds. An evicted set's memos are
+# rebuilt on demand (deterministic functions: the same results).
+MEMO_SETS = 1024
+_MEMOS: OrderedDict = OrderedDict()
+
+
+def derived(k: Knowledge) -> dict:
+    """The memo dict of knowledge set `k` (equal sets share one)."""
+    memos = _MEMOS
+    hit = memos.get(k)
+    if hit is None:
+        hit = memos[k] = k.memo()
+        if len(memos) > MEMO_SETS:
+            memos.popitem(last=False)
+    else:
+        memos.move_to_end(k)
+    return hit
+
+
+def _index(k: Knowledge, memo: dict | None = None) -> dict:
     """Known terms by symbol and by type: what pools and unification draw
     from. The adversary's spare fresh values are left out (lowest unused
     first, `models.supply`): they stay derivable, only not enumerated."""
-    idx = getattr(k, "_index", None)
+    memo = derived(k) if memo is None else memo
+    idx = memo.get(("index",))
     if idx is None:
         idx = {}
         spare = supply.hidden(k.known)
+        keys = _KEYS
         for t in sorted(k.known, key=repr):
             if t in spare:
                 continue
-            idx.setdefault(t.op if isinstance(t, App) else "", []).append(t)
-            idx.setdefault("type:" + type_of(t), []).append(t)
-        k._index = idx
+            ks = keys.get(t) or _keys(t)
+            idx.setdefault(ks[0], []).append(t)
+            idx.setdefault(ks[1], []).append(t)
+        memo[("index",)] = idx
     return idx
 
 
@@ -115,13 +151,14 @@ def pool(k: Knowledge, type_: str, roles: tuple[str, ...] = ()) -> list[Term]:
     if not roles and not type_.startswith("atom:"):
         return _index(k).get("type:" + type_, [])
     key = ("pool", type_, roles)
-    hit = k._derived.get(key)
+    memo = derived(k)
+    hit = memo.get(key)
     if hit is None:
         if type_.startswith("atom:"):  # atoms only: a key, where any compound value would do no better
-            items = [t for t in _index(k).get("type:" + type_[5:], []) if isinstance(t, Atom)]
+            items = [t for t in _index(k, memo).get("type:" + type_[5:], []) if isinstance(t, Atom)]
         else:
-            items = _index(k).get("type:" + type_, [])
-        hit = k._derived[key] = [t for t in items if role(t) in roles] if roles else items
+            items = _index(k, memo).get("type:" + type_, [])
+        hit = memo[key] = [t for t in items if role(t) in roles] if roles else items
     return hit
 
 
@@ -215,12 +252,13 @@ def _replay(tpl: App, k: Knowledge, env: dict, budget: Budget):
     budget runs out mid-way, so it gives up then (`_Exhausted`)."""
     vs = _vars(tpl)
     key = ("inst", tpl, tuple(env.get(v) for v in vs))
-    events = k._derived.get(key)
+    memo = derived(k)
+    events = memo.get(key)
     if events is None:
         rec = _Recording(budget.left)
         for t, e2 in _instances(tpl, k, env, rec):
             rec.events.append((t, tuple((v, e2[v]) for v in vs if v not in env and v in e2)))
-        events = k._derived[key] = tuple(rec.events)
+        events = memo[key] = tuple(rec.events)
     for ev in events:
         if type(ev) is int:
             if not budget.spend(ev):
@@ -281,14 +319,15 @@ def _known_matches(tpl: App, k: Knowledge, env: dict) -> tuple:
     choice of the other fields."""
     vs = _vars(tpl)
     key = ("known", tpl, tuple(env.get(v) for v in vs))
-    hit = k._derived.get(key)
+    memo = derived(k)
+    hit = memo.get(key)
     if hit is None:
         out = []
-        for t in _index(k).get(tpl.op, ()):
+        for t in _index(k, memo).get(tpl.op, ()):
             e2 = unify(tpl, t, env)
             if e2 is not None:
                 out.append((t, tuple((v, e2[v]) for v in vs if v not in env)))
-        hit = k._derived[key] = tuple(out)
+        hit = memo[key] = tuple(out)
     return hit
 
 
@@ -298,7 +337,7 @@ def candidates(tpl, k: Knowledge, limit: int) -> tuple[tuple[tuple[Term, bool], 
     whether it ran out in the end. Memoized on the knowledge object: the
     explorer asks for the same pattern against the same knowledge in many
     worlds, and the enumeration is deterministic."""
-    memo = k._derived
+    memo = derived(k)
     key = ("candidates", tpl, limit)
     hit = memo.get(key)
     if hit is None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ppverify.models import supply
-from ppverify.models.templates import Var, candidates, pool, role
+from ppverify.models.templates import Var, candidates, derived, pool, role
 from ppverify.models.terms import App, Term, const, tup
 from ppverify.protocol import attestation as att
 from ppverify.protocol.hellos import hello_source, mitm_hellos
@@ -322,25 +322,28 @@ def expectations(model, w, only: str | None = None):
 
 
 def _own_expectations(model, w, p: str, role: str) -> tuple:
-    """A client's or CVM's patterns depend only on its own state and the
-    adversary's knowledge, so they are memoized on those."""
+    """A client's or CVM's patterns depend only on the model, its own state
+    and the adversary's knowledge, so they are memoized with the knowledge
+    set's memos (`templates.derived`, kept for recently used sets only: a
+    memo for the whole search kept every knowledge set and party state)."""
     st, k = w.state(p), w.knowledge
-    # First by identity (successor worlds share most party states and the
-    # knowledge object), which spares hashing a whole party state; the entry
-    # holds both objects, so their ids cannot be reused while it exists.
-    fast = model.__dict__.setdefault("_expect_fast", {})
-    e = fast.get((p, id(st), id(k)))
-    if e is not None and e[0] is st and e[1] is k:
+    fn = client_expectations if role == "client" else cvm_expectations
+    if k is None:   # no adversary: nothing to memoize on
+        return tuple(fn(model, w, p))
+    memo = derived(k)
+    # First by identity (successor worlds share most party states), which
+    # spares hashing a whole party state. The memos are shared by every
+    # model, so entries name theirs; an entry holds the objects whose ids
+    # it is keyed on, so those ids cannot be reused while it exists.
+    e = memo.get(("expect-id", id(model), p, id(st)))
+    if e is not None and e[0] is model and e[1] is st:
         return e[2]
-    memo = model.__dict__.setdefault("_expect_memo", {})
-    key = (p, st, k)
-    hit = memo.get(key)
-    if hit is None:
-        fn = client_expectations if role == "client" else cvm_expectations
-        hit = memo[key] = tuple(fn(model, w, p))
-    fast[(p, id(st), id(k))] = (st, k, hit)
-    return hit
-
+    key = ("expect", id(model), p, st)
+    e = memo.get(key)
+    if e is None or e[0] is not model:
+        e = memo[key] = (model, tuple(fn(model, w, p)))
+    memo[("expect-id", id(model), p, id(st))] = (model, st, e[1])
+    return e[1]
 
 
 def injections(model, w, expected=None, budget_per_template: int = 4000) -> Iterator[tuple[Msg, bool]]:

@@ -6,7 +6,7 @@ import pickle
 
 import pytest
 
-from ppverify.models.templates import Budget, Var, candidates, has_type, instances, pool
+from ppverify.models.templates import Budget, Var, candidates, derived, has_type, instances, pool
 from ppverify.models.terms import App, Atom, const, tup
 from ppverify.proofs.pp.model import symbolic_model
 from ppverify.proofs.engines.explore import explore
@@ -70,7 +70,7 @@ def test_memoized_candidates_equal_a_fresh_enumeration(network_worlds, limit):
             exhausted |= got[1]
     assert exhausted, "some enumeration runs out of budget (the flag is part of what is compared)"
     if limit >= 4000:   # smaller budgets cut recordings short: those are not kept
-        assert any(isinstance(key, tuple) and key[0] == "inst" for k in ks for key in k._derived), \
+        assert any(isinstance(key, tuple) and key[0] == "inst" for k in ks for key in derived(k)), \
             "sub-patterns were recorded for replay"
 
 

@@ -112,7 +112,7 @@ class PPSystem:
         yield from model.invocations(w)
         yield from deliveries
         yield from self._injections(w, None, max_moves)  # None: expectations computed there, if moves remain
-        if w.moves < max_moves and supply.exhausted(w.knowledge.known):
+        if w.moves < max_moves and supply.exhausted_in(w.knowledge):
             yield BUDGET_HIT  # a fresh value may be wanted that the supply lacks
 
     def enabled(self, w: World, max_moves: int = 2, party: Optional[str] = None) -> Iterator:

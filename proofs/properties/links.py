@@ -11,17 +11,19 @@ values only; timing, volume and anonymity-set size are not modelled.
 """
 from __future__ import annotations
 
+from ppverify.models.templates import derived
 from ppverify.models.terms import App, Term
 from ppverify.models.theory import analyse
 
 
 def parts(payload: Term, k) -> set:
     """Every part of `payload` the adversary opens with `k` (memoized on the
-    knowledge object: the monitors ask again at every transition)."""
+    knowledge set, `templates.derived`: the monitors ask at every transition)."""
     key = ("parts", payload)
-    hit = k._derived.get(key)
+    memo = derived(k)
+    hit = memo.get(key)
     if hit is None:
-        hit = k._derived[key] = frozenset(_parts(payload, k))
+        hit = memo[key] = frozenset(_parts(payload, k))
     return hit
 
 
@@ -65,9 +67,9 @@ def linked(model, w, client: str, i: int, handles: frozenset, identity_only: boo
     st = model.setup.static[client]
     metas = (st["identity"],) if identity_only else (st["identity"], st["address"])
     # a function of the sightings, the knowledge and the handles: memoized on
-    # the knowledge object (monitors ask at every transition)
+    # the knowledge set (monitors ask at every transition)
     key = ("linked", w.sightings, handles, metas)
-    memo = w.knowledge._derived
+    memo = derived(w.knowledge)
     if key not in memo:
         memo[key] = _linked(w, handles, metas)
     return memo[key]
