@@ -40,8 +40,8 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     props = properties(args.property)
-    writable_dir(args.output)
     scs = [make_scenario(args, str(threat(t))) for t in (args.threat or STATED_THREATS)]
+    writable_dir(args.output)   # last of the checks: it creates the folder
     paths = export_smtlib(scs, list(props), args.bound, args.max_moves, Path(args.output), solve=args.solve)
     print(f"wrote {len(paths)} SMT-LIB files to {args.output}", file=sys.stderr)
     return exits.OK
