@@ -111,10 +111,15 @@ CHEAP = ("none", "cdn", "ledger", "relay", "chat-member", "cvm-compromise-after"
 
 
 def _agree(sc, props=ENCODED, rounds=False):
-    """`both` raises EngineDisagreement when one engine proves what the other refutes."""
+    """`both` raises EngineDisagreement when one engine proves what the other
+    refutes. An encoded property the SMT engine does not settle must at least
+    be depth-bounded (no attack within the bound: the stronger adversary's
+    extra CVM slots make some cheap scenarios' runs longer than 40 steps, so
+    z3 no longer proves them complete), never vacuous or unknown."""
     res = check_threat(sc, props, engine="both", bound=40, rounds=rounds)
     for r in res:
-        assert r.extra["engines"]["smt"] != Kind.INCONCLUSIVE or smt_encoding(r.property) is None, r
+        if smt_encoding(r.property) is not None:
+            assert r.extra["standings"]["smt"] != Standing.OPEN, r
     return {r.property: r.verdict.verdict for r in res}
 
 

@@ -281,5 +281,6 @@ def combine(a: Result, b: Result) -> Result:
         pick = b
     extra = dict(pick.extra)
     extra["engines"] = {"explore": va, "smt": vb}
+    extra["standings"] = {"explore": sa, "smt": sb}   # how strong each engine's own verdict was
     return Result(pick.property, pick.threat, pick.scenario, pick.verdict,
                   a.partner_reached or b.partner_reached, a.seconds + b.seconds, extra)
