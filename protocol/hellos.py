@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ppverify.models import supply
-from ppverify.models.templates import Var
+from ppverify.models.templates import Var, role
 from ppverify.models.terms import Atom, Term, const, tup
 
 
@@ -27,17 +26,20 @@ def _waiting(model, w) -> Iterator[Term]:
                     yield s.peer_cr
 
 
+RANDOMS = ("cr", "pcr")   # the labels of a client's random and an orchestrator's peer random
+
+
 def _randoms(model, w) -> Iterator[Term]:
     """The randoms a mid-run hello may carry. Under `model.timeless_hellos`
     (the unbounded engine's monotone semantics, where a hello's timing
-    gains nothing) every nonce the adversary knows that is not its own,
-    whoever waits: a superset, read without the other parties' states,
-    which the grounding does not show a unit."""
+    gains nothing) every random of the kinds `_waiting` yields that the
+    adversary knows, a client's or an orchestrator's, whoever waits: a
+    superset, read without the other parties' states, which the grounding
+    does not show a unit."""
     if not model.timeless_hellos:
         yield from _waiting(model, w)
         return
-    yield from sorted(t for t in w.knowledge.known
-                      if isinstance(t, Atom) and t.kind == "nonce" and supply.index(t) is None)
+    yield from sorted(t for t in w.knowledge.known if isinstance(t, Atom) and role(t) in RANDOMS)
 
 
 def mitm_hellos(model, w, me: str) -> Iterator[tuple]:

@@ -15,6 +15,7 @@ from ppverify.proofs.core.verdicts import (ANY, Coverage, Inconclusive, Kind, Pr
 from ppverify.proofs.engines.explore import explore
 from ppverify.proofs.engines.ground import ground
 from ppverify.proofs.engines.horn import horn_verdicts
+from ppverify.proofs.pp.abstraction import horn_system
 from ppverify.proofs.analyses.monotone import smaller_violations
 from ppverify.proofs.engines.smt import BmcResult, CyclicKnowledge, bmc, invariant_proofs
 from ppverify.proofs.pp.model import symbolic_model
@@ -224,11 +225,6 @@ class EngineDisagreement(RuntimeError):
 
 
 ENGINES = ("explore", "smt", "both", "horn")
-# What a horn proof covers on Private Processing: session identity is not abstracted there yet, and
-# although the grounding has no injection bound, the adversary's supply of fresh values is sized and
-# argued for `max_moves` injections (models/supply.py), so no more injections are claimed than that.
-HORN_COVERS = ("every run of any length of the scenario's clients, sessions and CVMs, with the injections "
-               "the adversary's fresh-value supply is argued for")
 
 
 def check_threat(sc: Scenario, properties: Iterable[str], max_states: int = 20_000,
@@ -242,9 +238,10 @@ def check_threat(sc: Scenario, properties: Iterable[str], max_states: int = 20_0
         raise ValueError(f"unknown engine {engine!r}; valid: {', '.join(ENGINES)}")
     model = symbolic_model(sc)
     props, threat, desc = tuple(properties), str(sc.threat), sc.describe()
-    if engine == "horn":   # candidates are confirmed by the explorer on the same scenario
-        return horn_verdicts(PPSystem(model), props, threat, desc, Coverage.of(desc, max_moves, ANY), lambda ps: explore_verdicts(
-            PPSystem(model), ps, threat, desc, max_states, max_moves, None, replay_trace), HORN_COVERS)
+    if engine == "horn":   # candidates are confirmed by the explorer on the scenario
+        system, coverage, covers = horn_system(sc, max_moves)
+        return horn_verdicts(system, props, threat, desc, coverage, lambda ps: explore_verdicts(
+            PPSystem(model), ps, threat, desc, max_states, max_moves, None, replay_trace), covers)
     ex = sm = None
     if engine in ("explore", "both"):
         ex = explore_verdicts(PPSystem(model), props, threat, desc, max_states, max_moves, progress,

@@ -43,13 +43,15 @@ What it loses is precision, and two things it cannot say:
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 
 from ppverify.models import supply
 from ppverify.models.scenario import Bounds, Scenario
-from ppverify.models.terms import atoms
+from ppverify.models.terms import App, Atom, atoms
 from ppverify.proofs.core.verdicts import ANY, Coverage
 from ppverify.proofs.pp.model import symbolic_model
+from ppverify.proofs.pp.renaming import exact, second_slot_share
 from ppverify.proofs.pp.slots import Slots
 from ppverify.proofs.pp.system import PPSystem
 from ppverify.protocol.messages import Event
@@ -84,6 +86,7 @@ def _own_supply_only(setup) -> None:
 class AbstractPP(PPSystem):
     """Private Processing with session identity abstracted (see the module docstring)."""
     name = "private-processing-abstract"
+    budget = 40_000   # a one-off grounding: room for the forged evidence a meta-insider can build
 
     def __init__(self, sc: Scenario):
         if not applicable(sc):
@@ -100,6 +103,27 @@ class AbstractPP(PPSystem):
             w2, out = _first_issuance(w2, out)
         return w2, out, rej
 
+    # --- correspondences (`engines.horn.correspond`) --------------------------------------
+    def distinguished(self, e) -> bool:
+        """The session under check is client1's slot 0 (any concrete session
+        can be chosen as it, `pp.renaming`). An accept whose key share a CVM
+        made in slot 1 is not checked: the session that made it can be
+        chosen as that CVM's slot 0 too (another party: no conflict), which
+        turns the concrete event into one with a share of slot 0."""
+        if e.party.startswith("client") and e.args and isinstance(e.args[0], int):
+            if e.party != "client1" or e.args[0] != 0:
+                return False
+        return not (e.name == "accept" and second_slot_share(e.args[2]))
+
+    def mark(self, e):
+        """Names, parties and session indices that stand for several
+        concrete ones replaced by values of their own."""
+        own = itertools.count()
+        index = e.args and isinstance(e.args[0], int) and e.party.startswith("client")
+        args = ((e.args[0] if e.party == "client1" and e.args[0] == 0 else -1 - next(own),) if index else ()) + \
+            tuple(_marked(a, own) for a in (e.args[1:] if index else e.args))
+        return Event(e.name, e.party if exact(e.party) else f"#{next(own)}", args)
+
 
 def _first_issuance(w, out):
     """The issuer's counter back to 0 and its issue events numbered 1: the
@@ -109,6 +133,18 @@ def _first_issuance(w, out):
     states = tuple((p, 0 if p == ISSUER else st) for p, st in w.states)
     events = frozenset(one(e) for e in w.events)
     return w.replace(states=states, events=events), replace(out, events=tuple(one(e) for e in out.events))
+
+
+def _marked(v, own):
+    if isinstance(v, Atom):
+        return v if not supply.index(v) and exact(v.name) else Atom(f"#{next(own)}", v.kind)
+    if isinstance(v, App):
+        return App(v.op, tuple(_marked(a, own) for a in v.args))
+    if isinstance(v, str):
+        return v if exact(v) else f"#{next(own)}"
+    if isinstance(v, tuple):
+        return tuple(_marked(a, own) for a in v)
+    return v
 
 
 def applicable(sc: Scenario) -> bool:
