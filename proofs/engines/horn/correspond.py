@@ -24,8 +24,9 @@ removed, and E stays reachable (a candidate, or inconclusive).
 Anchored correspondences (`Correspondence.anchor`, e.g. an answer needs the
 session's accept and a response agreeing with it): a violating run either
 has no anchor before E (every anchor of the session removed), or has the
-session's one anchor a and no witness agreeing with it (those removed; a
-must still be reachable with E). Each case is checked apart.
+session's one anchor a and no witness agreeing with it (those removed, and
+the session's other anchors, which are then not its one; a must still be
+reachable with E). Each case is checked apart.
 """
 from __future__ import annotations
 
@@ -78,8 +79,9 @@ def _cases(system, enc: Correspondence, e, me, happened, ev):
         if not system.distinguished(ev[a]):
             continue
         ma = mark(ev[a])
-        yield frozenset(k for k in happened if enc.holds(e, [ev[a], ev[k]])
-                        and enc.holds(me, [ma, mark(ev[k])])), (a,)
+        others = frozenset(anchors) - {a}   # the session's one anchor is a: the others never happen before E
+        yield others | frozenset(k for k in happened if enc.holds(e, [ev[a], ev[k]])
+                                 and enc.holds(me, [ma, mark(ev[k])])), (a,)
 
 
 def _reachable(g, fix: Fixpoint, removed: frozenset, events: tuple, seconds: float):
