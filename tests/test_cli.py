@@ -119,5 +119,6 @@ def test_check_progress_in_a_log_has_no_carriage_return(capsys):
 def test_check_renders_markdown_that_github_reads(capsys):
     assert main(["check", "--quiet", "--threat", "cdn", "--format", "markdown"]) == 1
     out = capsys.readouterr().out
-    assert "| `key-consistency` | ❌ **violated** |" in out, "the matrix is a GitHub table"
+    assert "| `key-consistency` | ❌ **violated** <sup>c1</sup> |" in out, "the matrix is a GitHub table"
+    assert "- <sup>c1</sup> clients 1, sessions 1, CVMs 1, injections 2, depth any" in out, "each cell's coverage"
     assert "## `key-consistency` violated under `cdn`" in out and "\n1. " in out, "attacks as numbered steps"
