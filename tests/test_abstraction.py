@@ -30,15 +30,12 @@ class Inside:
         fix = saturate(system)
         g = fix.g
         self.system = system
-        static = system.model.setup.static
-        self.predictors = {p for p, r in system.model.roles.items() if r == "cvm" and "predictors" not in static[p]}
         self.states = {(u, g.states[u][i]) for u, i in fix.reached}
         self.messages = {g.messages[i] for i in fix.flying}
         self.knowledge = Knowledge(fix.terms)
         self.events = {g.events[j] for i in fix.fired for j in g.transitions[i].events}
 
     def outside(self, w, h: Renaming) -> list[str]:
-        h.learn(w, self.predictors)
         out = []
         for p, st in w.states:
             out += [f"state {u}: {s}" for u, s in h.local_states(self.system, p, st) if (u, s) not in self.states]

@@ -16,10 +16,7 @@ parameters and threat model with
 - the adversary's mid-run hellos at any time, with any random it knows
   (`protocol.hellos`): the grounding shows a unit no other party's state,
   so the explorer's window (while the random's owner waits) is not read;
-- the issuer's counter forgotten (each issuance is its first);
-- a CVM session's fresh values named by the random it was opened with
-  (`pp.heard`), so restarts of a slot that answered different clients
-  keep apart.
+- the issuer's counter forgotten (each issuance is its first).
 
 Why every concrete run maps into its fixpoint: `pp.renaming.Renaming` is
 the map `h` from a run of any size to this system. It sends the first
@@ -53,14 +50,11 @@ from ppverify.models import supply
 from ppverify.models.scenario import Bounds, Scenario
 from ppverify.models.terms import App, Atom, atoms
 from ppverify.proofs.core.verdicts import ANY, Coverage
-from ppverify.proofs.pp import heard
 from ppverify.proofs.pp.model import symbolic_model
 from ppverify.proofs.pp.renaming import exact, second_slot_share
 from ppverify.proofs.pp.slots import Slots
 from ppverify.proofs.pp.system import PPSystem
-from ppverify.protocol.messages import Env, Event
-from ppverify.protocol.setup import build
-from ppverify.protocol.world import Model
+from ppverify.protocol.messages import Event
 
 ABSTRACT = Bounds(clients=2, sessions=2, cvms=1)
 SLOTS = (0, 1)     # slot 0: the distinguished session; slot 1: every other
@@ -97,10 +91,7 @@ class AbstractPP(PPSystem):
     def __init__(self, sc: Scenario):
         if not applicable(sc):
             raise ValueError("cvm-compromise-after: a CVM's sessions cannot be split into slots")
-        small = replace(sc, bounds=ABSTRACT)
-        self.crypto = heard.HeardCrypto()
-        setup = build(self.crypto, small)
-        model = Model(setup, Env(self.crypto, small, setup.static), symbolic=True)
+        model = symbolic_model(replace(sc, bounds=ABSTRACT))
         _own_supply_only(model.setup)
         model.timeless_hellos = True
         super().__init__(model)
@@ -108,17 +99,6 @@ class AbstractPP(PPSystem):
 
     def step(self, w, action):
         w2, out, rej = self.model.step(w, action)
-        p = getattr(action, "msg", None) and action.msg.dst
-        pred = self.model.roles.get(p) == "cvm" and "predictors" not in self.model.setup.static[p]
-        cr = heard.opened_with(w.state(p), w2.state(p), pred) if rej is None and p else None
-        if cr is not None:   # the same step, its fresh names named by the random (`pp.heard`)
-            self.crypto.suffix = heard.suffix(cr)
-            try:
-                w2, out, rej = self.model.step(w, action)
-            finally:
-                self.crypto.suffix = ""
-            if rej is not None or heard.opened_with(w.state(p), w2.state(p), pred) != cr:
-                raise RuntimeError(f"{p}: naming its fresh values by the random changed the step")
         if rej is None and w2.state(ISSUER) != w.state(ISSUER):
             w2, out = _first_issuance(w2, out)
         return w2, out, rej
@@ -138,7 +118,7 @@ class AbstractPP(PPSystem):
     def mark(self, e):
         """Names, parties and session indices that stand for several
         concrete ones replaced by values of their own."""
-        own = _MARKS
+        own = itertools.count()
         index = e.args and isinstance(e.args[0], int) and e.party.startswith("client")
         args = ((e.args[0] if e.party == "client1" and e.args[0] == 0 else -1 - next(own),) if index else ()) + \
             tuple(_marked(a, own) for a in (e.args[1:] if index else e.args))
@@ -153,9 +133,6 @@ def _first_issuance(w, out):
     states = tuple((p, 0 if p == ISSUER else st) for p, st in w.states)
     events = frozenset(one(e) for e in w.events)
     return w.replace(states=states, events=events), replace(out, events=tuple(one(e) for e in out.events))
-
-
-_MARKS = itertools.count()   # one counter for every mark: two marked values are never equal
 
 
 def _marked(v, own):

@@ -22,7 +22,6 @@ import re
 
 from ppverify.models import supply
 from ppverify.models.terms import App, Atom
-from ppverify.proofs.pp import heard
 from ppverify.protocol.messages import Event
 from ppverify.protocol.parties.client import ClientState
 from ppverify.protocol.parties.cvm import CvmState
@@ -50,9 +49,7 @@ def party(p: str) -> str:
 
 
 def exact(s: str) -> bool:
-    """Does the abstract name (atom or string) `s` stand for one concrete one?
-    (A name refined by its input, `pp.heard`, stands for fewer.)"""
-    s = heard.base(s)
+    """Does the abstract name (atom or string) `s` stand for one concrete one?"""
     if s in MERGED:
         return False
     if m := _SESSION.match(s):
@@ -72,12 +69,6 @@ class Renaming:
         self.chosen = chosen or {}
         self._names: dict = {}
         self._terms: dict = {}
-        self._heard: dict = {}   # a CVM session's fresh name -> the random it is named after
-
-    def learn(self, w, predictors) -> None:
-        """Note which random each CVM session's fresh names are named after."""
-        for p, st in w.states:
-            self._heard.update(heard.names_of(st, p in predictors))
 
     def slot(self, p: str, n: int) -> int:
         """Slot `n` (from 0) of concrete party `p` -> 0 or 1."""
@@ -109,8 +100,6 @@ class Renaming:
         if hit is None:
             if isinstance(t, Atom):
                 hit = Atom(supply.name(t.kind, 1) if supply.index(t) else self.name(t.name), t.kind)
-                if t in self._heard:
-                    hit = Atom(hit.name + heard.suffix(self.term(self._heard[t])), t.kind)
             else:
                 hit = App(t.op, tuple(self.term(a) for a in t.args))
             self._terms[t] = hit
@@ -161,5 +150,5 @@ def second_slot_share(t) -> bool:
     """Is `t` a key share a CVM made in slot 1 (a session not chosen)?"""
     if not (isinstance(t, App) and t.op == "pk" and isinstance(t.args[0], Atom)):
         return False
-    m = _CVM.match(heard.base(t.args[0].name))
+    m = _CVM.match(t.args[0].name)
     return bool(m) and m.group("pre") == "y." and m.group("n") == "2"
