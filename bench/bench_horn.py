@@ -1,23 +1,42 @@
-"""The horn engine's time beside the explorer's, per threat model and design
-(the published binder and binder=handshake-key), with what each settled.
-Horn: the unbounded grounding, its fixpoint and the z3 invariant check
-(candidates not confirmed here); explore: the default check's search.
-Each measurement runs in a fresh process (term tables start cold for both).
-Prints figures and the machine's load; asserts nothing.
-Run: python bench/bench_horn.py [THREAT ...]"""
+"""The unbounded engine beside the bounded ones, with the issue's targets.
+
+1. Per design (the published binder and each other binder value) and threat
+   model of the stated trust model: the horn engine's CPU time (grounding of
+   `pp.abstraction`'s system, fixpoint, z3 checks, correspondences), its
+   cells proved for every size and its candidates, and its peak memory;
+   beside it the explorer's CPU time and proofs (the default check's search)
+   and, with --smt, the SMT engine's.
+2. The default matrix (19 properties x 7 threat models) on the unbounded
+   engine, with 2 worker processes: wall time and the largest peak memory
+   (target 5 s and 500 MB).
+3. The four-property question under meta-insider with binder=handshake-key
+   (request-secrecy, response-secrecy, evidence-freshness, response-integrity):
+   CPU time in the process (target 1 s).
+4. Growth: the horn system is the same for every number of clients, sessions
+   and CVMs (its size is printed once); the explorer's states at 1 and 2
+   sessions beside it.
+Each measurement runs in a fresh process. Prints figures and the machine's
+load; asserts nothing.
+
+    python bench/bench_horn.py                 # everything
+    python bench/bench_horn.py --quick         # published and handshake-key only, no growth
+    python bench/bench_horn.py --smt           # also the SMT engine (slow)
+"""
+import argparse
 import multiprocessing
 import os
 import resource
-import sys
 import time
 
+from ppverify.models.scenario import Bounds
 from ppverify.proofs.analyses.check import check_threat
-from ppverify.proofs.core.verdicts import Proved, Violated
+from ppverify.proofs.core.verdicts import Proved, Standing, Violated, standing
 from ppverify.proofs.engines.horn.engine import Candidate, Settled, horn_outcomes
-from ppverify.proofs.pp.model import symbolic_model
-from ppverify.proofs.pp.system import PPSystem
+from ppverify.proofs.pp.abstraction import horn_system
 from ppverify.proofs.properties.catalogue import PROPERTY_NAMES
-from ppverify.protocol.controls import STATED_THREATS, scenario
+from ppverify.protocol.controls import DEFAULTS, PARAMETERS, STATED_THREATS, scenario
+
+FOUR = ("request-secrecy", "response-secrecy", "evidence-freshness", "response-integrity")
 
 
 def _cpu() -> float:
@@ -25,44 +44,87 @@ def _cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def _horn(sc):
-    c0 = _cpu()
-    outcomes, _ = horn_outcomes(PPSystem(symbolic_model(sc)), PROPERTY_NAMES)
-    return (_cpu() - c0, sum(isinstance(o, Settled) for o in outcomes.values()),
-            sum(isinstance(o, Candidate) for o in outcomes.values()), _peak())
-
-
-def _explore(sc):
-    c0 = _cpu()
-    ex = check_threat(sc, PROPERTY_NAMES)
-    return (_cpu() - c0, sum(isinstance(r.verdict, Proved) for r in ex),
-            sum(isinstance(r.verdict, Violated) for r in ex), _peak())
-
-
 def _peak() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _fresh(fn, sc):
+def _horn(args):
+    sc, props = args
+    c0 = _cpu()
+    outcomes, stats = horn_outcomes(horn_system(sc, 2)[0], props)
+    return (_cpu() - c0, sum(isinstance(o, Settled) for o in outcomes.values()),
+            sum(isinstance(o, Candidate) for o in outcomes.values()), _peak(), stats.get("transitions"))
+
+
+def _bounded(args):
+    sc, engine = args
+    c0 = _cpu()
+    res = check_threat(sc, PROPERTY_NAMES, engine=engine)
+    return (_cpu() - c0, sum(isinstance(r.verdict, Proved) and standing(r.verdict) != Standing.DEPTH_BOUNDED
+                             for r in res), sum(isinstance(r.verdict, Violated) for r in res))
+
+
+def _fresh(fn, arg):
     with multiprocessing.get_context("fork").Pool(1) as pool:
-        return pool.apply(fn, (sc,))
+        return pool.apply(fn, (arg,))
 
 
-def main(threats) -> None:
+def table(designs, smt: bool) -> None:
+    print(f"{'design':<34}{'threat':<22}{'horn s':>8}{'any':>5}{'cand':>5}{'MB':>6}{'explore s':>10}{'proved':>7}"
+          + (f"{'smt s':>8}{'proved':>7}" if smt else ""))
+    for design in designs:
+        for t in STATED_THREATS:
+            sc = scenario(t, [], [design] if design != "published" else [])
+            hs, hp, hc, hm, _ = _fresh(_horn, (sc, PROPERTY_NAMES))
+            es, ep, _ = _fresh(_bounded, (sc, "explore"))
+            line = f"{design:<34}{t:<22}{hs:>8.2f}{hp:>5}{hc:>5}{hm:>6.0f}{es:>10.2f}{ep:>7}"
+            if smt:
+                ss, sp, _ = _fresh(_bounded, (sc, "smt"))
+                line += f"{ss:>8.2f}{sp:>7}"
+            print(line, flush=True)
+
+
+def matrix() -> None:
+    start = time.perf_counter()
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        out = pool.map(_horn, [(scenario(t), PROPERTY_NAMES) for t in STATED_THREATS])
+    wall = time.perf_counter() - start
+    print(f"default matrix on the unbounded engine, 2 workers: {wall:.1f} s wall (target 5 s), "
+          f"largest peak {max(o[3] for o in out):.0f} MB (target 500 MB), "
+          f"{sum(o[1] for o in out)} cells proved for every size, {sum(o[2] for o in out)} candidates")
+
+
+def four() -> None:
+    sc = scenario("meta-insider", [], ["binder=handshake-key"])
+    s, proved, cand, mb, n = _fresh(_horn, (sc, FOUR))
+    print(f"meta-insider, binder=handshake-key, {', '.join(FOUR)}: {s:.2f} s CPU (target 1 s), "
+          f"{proved} proved for every size, {cand} candidates, {n} grounded transitions, {mb:.0f} MB")
+
+
+def growth() -> None:
+    _, _, _, _, n = _fresh(_horn, (scenario("network", [], ["binder=handshake-key"]), PROPERTY_NAMES))
+    print(f"horn system for every size (network, binder=handshake-key): {n} grounded transitions")
+    for sessions in (1, 2):
+        sc = scenario("network", [], ["binder=handshake-key"], bounds=Bounds(sessions=sessions))
+        es, ep, _ = _fresh(_bounded, (sc, "explore"))
+        print(f"  explorer at {sessions} session(s): {es:.2f} s CPU, {ep} proved for that scenario")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--smt", action="store_true")
+    a = ap.parse_args()
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
-    print(f"{'design':<22}{'threat':<22}{'horn s':>8}{'proved':>8}{'cand.':>7}{'explore s':>11}{'proved':>8}"
-          f"{'violated':>9}")
-    for design, params in (("published", []), ("binder=handshake-key", ["binder=handshake-key"])):
-        for t in threats:
-            sc = scenario(t, [], params)
-            hs, hp, hc, hm = _fresh(_horn, sc)
-            es, ep, ev, em = _fresh(_explore, sc)
-            print(f"{design:<22}{t:<22}{hs:>8.2f}{hp:>8}{hc:>7}{es:>11.2f}{ep:>8}{ev:>9}"
-                  f"   peak MB horn {hm:.0f} explore {em:.0f}", flush=True)
-    print("CPU seconds per threat model, each in its own process")
+    binders = [f"binder={v}" for v in PARAMETERS["binder"] if v != DEFAULTS["binder"]]
+    table(["published", "binder=handshake-key"] if a.quick else ["published"] + binders, a.smt)
+    matrix()
+    four()
+    if not a.quick:
+        growth()
 
 
 if __name__ == "__main__":
     start = time.perf_counter()
-    main(tuple(sys.argv[1:]) or STATED_THREATS)
+    main()
     print(f"wall {time.perf_counter() - start:.1f}s")

@@ -89,7 +89,7 @@ def test_cvm_compromise_after_keeps_the_scenarios_bounds():
         assert r.verdict.coverage.sessions == 1 and r.verdict.coverage.injections == 2
 
 
-THREATS = ("network", "cdn", "relay", "ledger", "chat-member", "relay+cdn", "network+ledger", "none")
+THREATS = ("network", "cdn", "ledger", "chat-member", "cdn+ledger", "chat-member+ledger", "none")
 CONTROLS = ("ra-tls", "attestation-binding", "ledger-inclusion", "revocation-check", "ohttp-encapsulation",
             "advanced-chat-privacy", "data-minimization", "user-opt-in", "response-authentication")
 PROPS = ("request-secrecy", "response-secrecy", "attested-peer", "evidence-freshness", "genuine-tee",
@@ -98,9 +98,9 @@ PROPS = ("request-secrecy", "response-secrecy", "attested-peer", "evidence-fresh
 _OUTCOMES: dict = {}   # the unbounded engine's outcome depends on controls, parameters and threat only
 
 
-@settings(max_examples=budget(10), deadline=None)
+@settings(max_examples=budget(6), deadline=None)
 @given(st.sampled_from(THREATS), st.lists(st.sampled_from(CONTROLS), max_size=1, unique=True),
-       st.sampled_from(((), ("binder=handshake-key",), ("binder=none",))),
+       st.sampled_from(((), ("binder=handshake-key",))),
        st.integers(1, 2), st.integers(1, 2), st.integers(1, 2), st.integers(1, 3))
 def test_horn_never_proves_what_the_explorer_refutes(threat, disabled, params, clients, sessions, cvms, moves):
     """Whatever the bounded scenario, an attack the explorer finds (replayed)
@@ -109,7 +109,7 @@ def test_horn_never_proves_what_the_explorer_refutes(threat, disabled, params, c
     if key not in _OUTCOMES:
         _OUTCOMES[key] = horn_outcomes(horn_system(scenario(threat, disabled, list(params)), 2)[0], PROPS)[0]
     sc = scenario(threat, disabled, list(params), bounds=Bounds(clients, sessions, cvms))
-    for r in check_threat(sc, PROPS, max_states=budget(1500), max_moves=moves):
+    for r in check_threat(sc, PROPS, max_states=budget(600), max_moves=moves):
         if isinstance(r.verdict, Violated):
             assert not isinstance(_OUTCOMES[key][r.property], Settled), (r.property, key, clients, sessions, cvms)
 

@@ -19,11 +19,12 @@ from ppverify.proofs.core.verdicts import Proved, Result, Standing, Violated, st
 # which of two verdicts on one property is kept: the strongest (`combine`, `settle`)
 RANK = (Standing.OPEN, Standing.DEPTH_BOUNDED, Standing.SCENARIO, Standing.EVERY_SIZE, Standing.VIOLATED)
 
-# Model steps the unbounded engine's grounding may take under `auto` (about 70 microseconds each on
-# Private Processing). The published design's groundings that complete take 151 (ledger) to 52,994
-# (network); meta-insider's exceeds its transition limit only after 4.1 million (about 90 s). Past the
-# budget the cell is left to the bounded engines: a budget never proves anything.
-HORN_STEPS = 100_000
+# Model steps the unbounded engine's grounding may take under `auto` (about 80 microseconds each on
+# Private Processing). Measured on the abstraction (`pp.abstraction`), published design: ledger 20,450,
+# cdn 21,774, chat-member 20,446, network 156,946 (13.5 s), relay 469,114 (17.7 s); meta-insider fails
+# its transition limit later still. Past the budget the cell is left to the bounded engines: a budget
+# never proves anything. `--engine horn` has no budget.
+HORN_STEPS = 200_000
 
 
 class UnsoundProof(RuntimeError):

@@ -239,6 +239,27 @@ def _horn(sc: Scenario, props: tuple, threat: str, desc: dict, max_moves: int, c
                          confirm, covers)
 
 
+def _confirm_growing(sc: Scenario, confirm: Callable, max_states: int, max_moves: int) -> Callable:
+    """`confirm` on the scenario, then, for candidates it does not confirm, the
+    explorer on the scenario with one more client and with one more session
+    (an attack that needs two concurrent sessions), each replayed on its own
+    model; a violation found there is reported with the larger scenario."""
+    def run(ps: tuple) -> list[Result]:
+        found = {r.property: r for r in confirm(ps)}
+        for bigger in (replace(sc.bounds, clients=sc.bounds.clients + 1),
+                       replace(sc.bounds, sessions=sc.bounds.sessions + 1)):
+            left = tuple(p for p in ps if p not in found or not isinstance(found[p].verdict, Violated))
+            if not left:
+                break
+            big = replace(sc, bounds=bigger)
+            for r in explore_verdicts(PPSystem(symbolic_model(big)), left, str(big.threat), big.describe(),
+                                      max_states, max_moves, None, replay_trace):
+                if isinstance(r.verdict, Violated):
+                    found[r.property] = r
+        return list(found.values())
+    return run
+
+
 def _explored(sc: Scenario, model, props: tuple, threat: str, desc: dict, max_states: int, max_moves: int,
               progress: Optional[Callable]) -> list[Result]:
     """The default bounded path: the explorer, and when it is cut the attacks of smaller bounds."""
@@ -260,8 +281,8 @@ def check_threat(sc: Scenario, properties: Iterable[str], max_states: int = 20_0
     model = symbolic_model(sc)
     props, threat, desc = tuple(properties), str(sc.threat), sc.describe()
     if engine == "horn":   # candidates are confirmed by the explorer on the scenario
-        return _horn(sc, props, threat, desc, max_moves, lambda ps: explore_verdicts(
-            PPSystem(model), ps, threat, desc, max_states, max_moves, None, replay_trace))
+        return _horn(sc, props, threat, desc, max_moves, _confirm_growing(sc, lambda ps: explore_verdicts(
+            PPSystem(model), ps, threat, desc, max_states, max_moves, None, replay_trace), max_states, max_moves))
     ex = sm = None
     if engine in ("explore", "both"):
         ex = _explored(sc, model, props, threat, desc, max_states, max_moves, progress)
