@@ -12,6 +12,8 @@ from typing import Callable, Optional, Sequence, TextIO
 
 from ppverify.models.scenario import Bounds
 from ppverify.models.threats import UnknownName
+from ppverify.proofs.analyses.check import ENGINES
+from ppverify.proofs.analyses.checks import DEFAULT_ENGINE
 from ppverify.proofs.cli.exits import UsageError
 from ppverify.proofs.properties.catalogue import PROPERTY_NAMES
 from ppverify.protocol.controls import CONTROLS, PARAMETERS, scenario
@@ -97,6 +99,17 @@ def scenario_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--clients", type=at_least(1), default=1, help="clients in the scenario")
     p.add_argument("--sessions", type=at_least(1), default=1, help="sessions per client")
     p.add_argument("--cvms", type=at_least(1), default=1, help="honest orchestrator CVMs")
+
+
+ENGINE_HELP = ("explore: explicit-state search; smt: bounded model checking in z3; both: run both, a "
+               "disagreement is an error (exit 2); horn: the monotone fixpoint checked in z3 (any number of "
+               "injections; candidates confirmed by explore)")
+
+
+def engine_arg(p: argparse.ArgumentParser, what: str = "") -> None:
+    """`--engine`, the same choices and default for every command that checks (`check` lists the engines)."""
+    p.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
+                   help=what or "the engine every check of this command runs: " + ENGINE_HELP)
 
 
 def make_scenario(args, threat_text: str = "none"):
