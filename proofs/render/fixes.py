@@ -94,8 +94,7 @@ def summary_rows(rem: Remediation) -> list[dict]:
     """One row per finding, the summary that leads the report."""
     rows = []
     for i, f in enumerate(rem.findings, 1):
-        fix = (" or ".join(f"`{t.change.options()}`" for t in f.fixes) if f.fixes else
-               "none found: no single change of a parameter or a switched-off control removes it")
+        fix = " or ".join(f"`{t.change.options()}`" for t in f.fixes) if f.fixes else "none found"
         evidence = (f"after `{f.fixes[0].change.options()}`: {after_text(f, f.fixes[0])}; breaks nothing else"
                     if f.fixes else "the same attack replays under every change tried")
         rows.append({"n": i, "cells": cells_text(f.cells), "count": len(f.cells), "cause": f.cause,

@@ -14,6 +14,7 @@ from ppverify.proofs.analyses.hardened import Derivation
 from ppverify.proofs.analyses.mutate import MutateReport, Stopped
 from ppverify.proofs.render.base import COVERAGE_LEGEND, coverage_word, depth_bounded, strength_word
 from ppverify.proofs.render.text import trace_text
+from ppverify.protocol.controls import STATED_THREATS
 
 TAGS = {"defence-in-depth": "defence in depth", "coalition": "needs a coalition", "modelling-gap": "MODELLING GAP",
         "masked": "masked by a finding of the published design", "undecided": "UNDECIDED",
@@ -49,6 +50,9 @@ def silent_reason(name: str, rep: MutateReport, reasons: dict,
                           f"shortest on {s.property} under {s.threat} ({s.steps} steps)")
     if name in reasons:
         return reasons[name].kind, reasons[name].text
+    if set(rep.threats) != set(STATED_THREATS):
+        return "unexplained", (f"no reason recorded: {REASONS_FILE} explains what breaks nothing under the whole "
+                               f"stated trust model, this run covers {', '.join(rep.threats)}")
     return "unexplained", f"no reason recorded in {REASONS_FILE}"
 
 
