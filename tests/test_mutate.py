@@ -142,3 +142,14 @@ def test_every_attack_found_replays_with_real_cryptography(cdn_report):
                     f"{a.property}: no plaintext bytes in the adversary's hands"
             n += 1
     assert n >= len(_cells_under(PINNED["published"], "cdn"))
+
+
+def test_the_engine_is_a_parameter(capsys):
+    """`--engine` reaches every check: the baseline's, the derivation's and the mutants'."""
+    assert main(["mutate", "--quiet", "--jobs", "1", "--threat", "cdn", "--mutation", "ra-tls", "--baseline", "both",
+                 "--engine", "horn", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert [b["engine"] for b in doc["baselines"]] == ["horn", "horn"]
+    reps = mu.run_baselines(("hardened",), ("cdn",), ("ra-tls",), engine="horn")
+    engines = {r.verdict.engine for rs in reps[0].baseline.values() for r in rs}
+    assert "horn" in engines and engines <= {"horn", "explore"}, "horn's proofs; its candidates confirmed by explore"
