@@ -252,7 +252,7 @@ def test_mutation_section_renders_the_necessity_matrix():
     assert "`request-secrecy`" not in md.split("| mutation |")[1].split("\n")[0], \
         "columns only for properties some mutation breaks"
     assert "under cdn:\n\n- `log-filtering off` (modelling-gap): logs are not modelled" in md
-    assert "<td class='stops'>cdn ✅ 4 steps [1/1/1/2/any]</td>" in html
+    assert "<td class='stops'>cdn ✔ 4 steps [1/1/1/2/any]</td>" in html
 
 
 def test_lattice_section_renders_weakest_and_strongest_coalitions():

@@ -103,8 +103,8 @@ class Checks:
     for one job), memoized for the life of the object. Use as a context
     manager: leaving it ends the workers."""
 
-    def __init__(self, jobs: int = 1, done: Optional[Callable[[Ask, Answer], None]] = None):
-        self.jobs, self.done = max(1, jobs), done
+    def __init__(self, jobs: int = 1):
+        self.jobs = max(1, jobs)
         self.memo: dict[Ask, Future] = {}
         self.ran = 0
         self._pool = None
@@ -127,9 +127,6 @@ class Checks:
             fut.set_result(answer(ask))
         else:
             fut = self._pool.submit(answer, ask)
-        if self.done is not None:
-            fut.add_done_callback(lambda f, a=ask: self.done(a, f.result()) if not f.cancelled()
-                                  and f.exception() is None else None)
         self.memo[ask] = fut
         return fut
 

@@ -76,7 +76,8 @@ def of_report(rep: MutateReport) -> Expected:
     search = {"max_states": rep.max_states, "baseline_max_states": rep.baseline_states,
               "max_moves": rep.max_moves, "engine": rep.engine}
     return Expected(rep.name, search, rep.threats, tuple(rep.attacks), rep.change.parts, cells,
-                    tuple(rep.silent()), {m: [f"{p} under {t}" for p, t, _ in u] for m, u in rep.undecided.items() if u})
+                    tuple(rep.silent()),
+                    {m: [f"{p} under {t}" for p, t, _ in u] for m, u in rep.undecided.items() if u})
 
 
 def dumps(e: Expected) -> str:

@@ -16,7 +16,10 @@ from ppverify.proofs.render.base import COVERAGE_LEGEND, coverage_word, depth_bo
 from ppverify.proofs.render.necessity import baseline_title, cut_note, mutation_label, silent_reason
 
 MUTATION, LATTICE = "Control-necessity matrix", "Threat lattice"
+# how the baseline keeps a cell: Markdown's marks (as its matrix), and HTML's (as html.py's, which render in
+# a browser without an emoji font)
 KEPT = {"proved": "✅", "bounded": "⚠️ ≤{depth}"}
+KEPT_HTML = {"proved": "✔", "bounded": "? ≤{depth}"}
 
 
 @dataclass(frozen=True)
@@ -66,10 +69,10 @@ def lattice_section(rep: LatticeReport) -> Section:
     return Section(LATTICE, "\n".join(md), "\n".join(html))
 
 
-def cell_word(a: Stopped) -> str:
+def cell_word(a: Stopped, marks: dict = KEPT) -> str:
     """One attack of a cell: threat, how the baseline keeps the cell, length, the search's coverage."""
-    mark = (KEPT["bounded"].format(depth=a.kept.coverage.depth) if depth_bounded(a.kept)
-            else KEPT["proved"] if a.kept is not None else "?")
+    mark = (marks["bounded"].format(depth=a.kept.coverage.depth) if depth_bounded(a.kept)
+            else marks["proved"] if a.kept is not None else "?")
     return f"{a.threat} {mark} {a.steps} steps [{coverage_word(a.coverage)}]"
 
 
@@ -105,7 +108,7 @@ def mutation_section(rep: MutateReport, reasons: dict, other: MutateReport | Non
     for m in rows:
         md.append(f"| `{mutation_label(m)}` | " + " | ".join(
             "<br>".join(cell_word(a) for a in cells.get((m, p), [])) or "·" for p in props) + " |")
-    html = [f"<p>{escape(intro)}</p>"]
+    html = [f"<p>{escape(intro.replace('✅', KEPT_HTML['proved']).replace('⚠️ ≤N', '? ≤N'))}</p>"]
     if rep.derivation is not None:
         d = rep.derivation
         html.append(f"<p>{escape(derivation_markdown(d)[0])}</p><table><thead><tr><th>candidate</th><th>violated"
@@ -117,7 +120,7 @@ def mutation_section(rep: MutateReport, reasons: dict, other: MutateReport | Non
     html.append("<table><thead><tr><th>mutation</th>"
                 + "".join(f"<th><code>{escape(p)}</code></th>" for p in props) + "</tr></thead><tbody>")
     for m in rows:
-        tds = "".join(f"<td class='stops'>{'<br>'.join(escape(cell_word(a)) for a in cells[(m, p)])}</td>"
+        tds = "".join(f"<td class='stops'>{'<br>'.join(escape(cell_word(a, KEPT_HTML)) for a in cells[(m, p)])}</td>"
                       if (m, p) in cells else "<td></td>" for p in props)
         html.append(f"<tr><th><code>{escape(mutation_label(m))}</code></th>{tds}</tr>")
     html.append("</tbody></table>")

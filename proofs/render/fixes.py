@@ -20,7 +20,8 @@ def cells_text(cells: Sequence[Cell]) -> str:
 
 
 def after_text(f: Finding, trial: Trial) -> str:
-    """The finding's cells after the change, by strength: `5 proved (network); 6 no attack within 30 steps, not proved (meta-insider)`."""
+    """The finding's cells after the change, by strength:
+    `5 proved (network); 6 no attack within 30 steps, not proved (meta-insider)`."""
     parts = []
     for s, cells in f.after(trial).items():
         threats = ", ".join(dict.fromkeys(t for _, t in cells))
