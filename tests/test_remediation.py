@@ -72,7 +72,7 @@ def test_check_prints_and_exports_the_fixes(capsys):
     argv = ["check", "--quiet", "--threat", "cdn", "--disable", "ra-tls"]
     assert main(argv) == 1
     out = capsys.readouterr().out
-    fix = out.split("\nfix (")[1]
+    fix = out.split("\nfix: ")[1]
     assert "fix: without --disable ra-tls" in fix and "breaks nothing else" in fix
     assert "key-consistency under cdn\n    cause: no single change" in fix
     assert main(argv + ["--format", "json"]) == 1
@@ -82,4 +82,4 @@ def test_check_prints_and_exports_the_fixes(capsys):
     assert ra["fixes"][0]["change"] == ["ra-tls on"] and ra["fixes"][0]["proved"]
     assert {c["verdict"] for c in ra["fixes"][0]["after"]} == {"proved"}
     assert main(argv + ["--no-fix"]) == 1
-    assert "\nfix (" not in capsys.readouterr().out
+    assert "\nfix: " not in capsys.readouterr().out

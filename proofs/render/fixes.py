@@ -44,15 +44,17 @@ def evidence_word(f: Finding, trial: Trial) -> str:
 
 
 def _tried(rem: Remediation) -> str:
-    return (f"{len(rem.trials)} single changes tried (each other parameter value, each switched-off control back "
-            f"on); {rem.checked} checked in full, the others leave every attack running (its trace replays)")
+    rest = len(rem.trials) - rem.checked
+    return (f"{len(rem.trials)} single changes tried, each other parameter value and each switched-off control "
+            f"back on: {rem.checked} checked again in full" + (f", under the other {rest} every attack's trace "
+                                                                 "still replays" if rest else ""))
 
 
 def fixes_text(rem: Remediation) -> str:
     """`check`'s `fix:` section."""
     if not rem.findings:
         return ""
-    lines = [f"fix ({_tried(rem)}):"]
+    lines = [f"fix: {_tried(rem)}"]
     for i, f in enumerate(rem.findings, 1):
         lines.append(f"  finding {i}: {len(f.cells)} cell(s): {cells_text(f.cells)}")
         lines.append(f"    cause: {f.cause}")
