@@ -20,6 +20,7 @@ threat model has the base's verdicts there (the same exploration, step for
 step), so it is not re-run (`Candidate.reused`)."""
 from __future__ import annotations
 
+from concurrent.futures import as_completed
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -111,10 +112,12 @@ def derive(checks: Checks, threats: Sequence[str], properties: Sequence[str], se
     """Check `base` and each single parameter change over it; choose by `RULE`."""
     threats, props = tuple(threats), tuple(properties)
     base_f = {t: checks.submit(Ask(base, t, props, search)) for t in threats}
-    read = {t: f.result().read for t, f in base_f.items()}
     tries = [NONE] + list(parameter_changes(base))
-    asks = {(c, t): checks.submit(Ask(c.over(base), t, props, search))
-            for c in tries[1:] for t in threats if c.touched & read[t]}
+    asks = {}
+    for f in as_completed(list(base_f.values())):   # a threat model's candidates start once its base is in
+        t = next(t for t, g in base_f.items() if g is f)
+        asks.update({(c, t): checks.submit(Ask(c.over(base), t, props, search))
+                     for c in tries[1:] if c.touched & f.result().read})
     found = []
     for c in tries:
         by_threat, reused = {}, []
