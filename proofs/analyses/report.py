@@ -188,7 +188,8 @@ def gather(design: Change, bounds: Bounds, threats: Sequence[str], properties: S
             mutations = tuple(run_baselines(BASELINES, threats, max_moves=search.max_moves, checks=checks,
                                             engine=search.engine, engine_options=dict(search.options)))
             actors = tuple(a for a in ACTORS if any(a in t.split("+") for t in threats))
-            lattice = run_lattice(actors, max_moves=search.max_moves, jobs=jobs) if actors else None
+            lattice = (run_lattice(actors, max_moves=search.max_moves, jobs=jobs, engine=search.engine)
+                       if actors else None)
     base = design.scenario("none", bounds=bounds)
     model = symbolic_model(base)
     honest = tuple(action_to_json(a) for a in honest_run(model) or [])
