@@ -13,7 +13,7 @@ from ppverify.proofs.analyses.lattice import LatticeReport
 from ppverify.proofs.analyses.mutate import MutateReport, Stopped
 from ppverify.proofs.analyses.report import Bundle
 from ppverify.proofs.render.base import COVERAGE_LEGEND, coverage_word, depth_bounded
-from ppverify.proofs.render.necessity import baseline_title, cut_note, mutation_label, silent_reason
+from ppverify.proofs.render.necessity import baseline_title, mutation_label, silent_reason, with_cut
 
 MUTATION, LATTICE = "Control-necessity matrix", "Threat lattice"
 # how the baseline keeps a cell: Markdown's marks (as its matrix), and HTML's (as html.py's, which render in
@@ -130,7 +130,7 @@ def mutation_section(rep: MutateReport, reasons: dict, other: MutateReport | Non
         html.append(f"<p>{escape(none)}</p><ul>")
         for m in silent:
             kind, why = silent_reason(m, rep, reasons, other)
-            why += cut_note(rep, m)
+            why = with_cut(why, rep, m)
             md.append(f"- `{mutation_label(m)}` ({kind}): {why}")
             html.append(f"<li><code>{escape(mutation_label(m))}</code> ({escape(kind)}): {escape(why)}</li>")
         html.append("</ul>")

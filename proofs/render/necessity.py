@@ -62,6 +62,12 @@ def cut_note(rep: MutateReport, name: str) -> str:
             if cut else "")
 
 
+def with_cut(why: str, rep: MutateReport, name: str) -> str:
+    """A reason, and where the mutant's search was cut (so "stops none" is only "found none so far")."""
+    note = cut_note(rep, name)
+    return why.rstrip(".") + note + "." if note else why
+
+
 def derivation_text(d: Derivation) -> str:
     search = dict(d.search)
     lines = [f"hardened baseline, derived over {', '.join(d.threats)} ({search.get('engine')}, state limit "
@@ -102,8 +108,8 @@ def mutate_details_text(rep: MutateReport, reasons: dict, other: Optional[Mutate
     for n, attacks in rep.attacks.items():
         if not attacks:
             kind, why = silent_reason(n, rep, reasons, other)
-            out.append(f"{mutation_label(n)}: no attack in this model [{TAGS.get(kind, kind)}] {why}"
-                       + cut_note(rep, n))
+            out.append(f"{mutation_label(n)}: no attack in this model [{TAGS.get(kind, kind)}] "
+                       + with_cut(why, rep, n))
             continue
         out.append(f"{mutation_label(n)}: stops {len(attacks)} attack(s)")
         by_prop: dict = {}
@@ -131,7 +137,7 @@ def closing_text(rep: MutateReport, reasons: dict, other: Optional[MutateReport]
                          + (f" (and {len(rep.attacks[n]) - 1} more)" if len(rep.attacks[n]) > 1 else ""))
         else:
             kind, why = silent_reason(n, rep, reasons, other)
-            lines.append(f"  {mutation_label(n):<{w}}none [{TAGS.get(kind, kind)}]: {why}" + cut_note(rep, n))
+            lines.append(f"  {mutation_label(n):<{w}}none [{TAGS.get(kind, kind)}]: " + with_cut(why, rep, n))
     return "\n".join(lines)
 
 
