@@ -60,7 +60,8 @@ def add_parser(sub) -> None:
     m.add_argument("--output", help="write the report here instead of stdout")
     m.add_argument("--expect", action="append", default=[], metavar="FILE",
                    help="run what a pinned matrix names (its baseline, threat models, mutations and search, "
-                        "e.g. manifest/mutate-hardened.json; repeatable) and compare; exit 1 on drift")
+                        "e.g. manifest/mutate-hardened.json, in place of --baseline, --threat, --mutation and the "
+                        "limits; repeatable) and compare; exit 1 on drift")
     m.add_argument("--update-expect", action="store_true",
                    help="with --expect: rewrite the files from this run (review the diff)")
     m.add_argument("--reasons", default=ex.REASONS_PATH, metavar="FILE",
@@ -79,6 +80,8 @@ def _write(args, text: str) -> None:
 def run(args) -> int:
     if args.update_expect and not args.expect:
         raise exits.UsageError("--update-expect needs --expect FILE (the file to rewrite)")
+    if args.expect and (args.threat or args.mutation):
+        raise exits.UsageError("--expect runs what its file names: leave out --threat and --mutation")
     writable_file(args.output)
     for path in args.expect if args.update_expect else ():
         writable_file(path, "--expect")
