@@ -292,8 +292,8 @@ def prefetches(model, w) -> list[Msg]:
         if d.role != "cvm":
             continue
         kind, src = hello_source(model, p)
-        if not model.adversary_injects(src, p) or w.state(p).handled:
-            continue
+        if not model.adversary_injects(src, p) or (w.state(p).handled and not model.timeless_hellos):
+            continue   # (timeless: the grounding's later slots stand for other CVMs' first sessions too)
         hello = tup(const("client-hello"), S.fresh(supply.name("nonce", 1), "nonce"),
                     S.dh_pub(S.fresh(supply.name("dh", 1), "dh")))
         out.append(Msg(src, p, kind, tup(const(kind), hello), f"adv.{p}.pre"))

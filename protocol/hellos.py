@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ppverify.models.templates import Var
-from ppverify.models.terms import Term, const, tup
+from ppverify.models.templates import Var, role
+from ppverify.models.terms import Atom, Term, const, tup
 
 
 def _waiting(model, w) -> Iterator[Term]:
@@ -24,6 +24,22 @@ def _waiting(model, w) -> Iterator[Term]:
             for s in st.sessions:
                 if s.phase == "peer" and s.peer_k_c2s is None and s.peer_cr is not None:
                     yield s.peer_cr
+
+
+RANDOMS = ("cr", "pcr")   # the labels of a client's random and an orchestrator's peer random
+
+
+def _randoms(model, w) -> Iterator[Term]:
+    """The randoms a mid-run hello may carry. Under `model.timeless_hellos`
+    (the unbounded engine's monotone semantics, where a hello's timing
+    gains nothing) every random of the kinds `_waiting` yields that the
+    adversary knows, a client's or an orchestrator's, whoever waits: a
+    superset, read without the other parties' states, which the grounding
+    does not show a unit."""
+    if not model.timeless_hellos:
+        yield from _waiting(model, w)
+        return
+    yield from sorted(t for t in w.knowledge.known if isinstance(t, Atom) and role(t) in RANDOMS)
 
 
 def mitm_hellos(model, w, me: str) -> Iterator[tuple]:
@@ -54,7 +70,7 @@ def mitm_hellos(model, w, me: str) -> Iterator[tuple]:
     if not model.adversary_injects(src, me):
         return
     conn = f"adv.{me}.{w.state(me).handled + 1}"
-    for cr in _waiting(model, w):
+    for cr in _randoms(model, w):
         if cr in k.known:
             yield src, me, kind, conn, tup(const(kind), tup(const("client-hello"), cr,
                                                             Var("X", "pk:dh", ("adv",))))

@@ -118,6 +118,7 @@ class Model:
         self._learned: dict = {}     # (knowledge, terms learned) -> knowledge after (`_learn`)
         self._knowledge: dict = {}   # knowledge set -> its one object
         self._party_states: dict = {}  # party state -> its one object (`step`)
+        self.timeless_hellos = False   # `hellos.mitm_hellos`: set for the unbounded engine's grounding
 
     # --- initial state ------------------------------------------------------
     def initial(self) -> World:

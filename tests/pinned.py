@@ -77,9 +77,12 @@ class ScenarioNode(pytest.Collector):
     def result(self, prop: str):
         """Explore once, for every selected item of this scenario."""
         if self._results is None:
+            from ppverify.proofs.analyses.check import DEFAULT_ENGINE
             from ppverify.proofs.analyses.runner import run_jobs
             wanted = [i.name for i in self.session.items if i.parent is self]
-            (rs,) = run_jobs([self.pinned.job(wanted)], self.manifest.max_states, self.manifest.max_moves)
+            # the engine `check --expect` pins with
+            (rs,) = run_jobs([self.pinned.job(wanted)], self.manifest.max_states, self.manifest.max_moves,
+                             engine=DEFAULT_ENGINE)
             self._results = {r.property: r for r in rs}
         return self._results[prop]
 

@@ -87,9 +87,10 @@ def test_html_is_self_contained_and_colours_verdicts():
     for external in ("<script", "<link", "src=", "@import", "url(http"):
         assert external not in html, f"the page must open offline, found {external!r}"
     assert html.count("<svg") >= 3, "system, honest session and attack diagrams must be inline SVG"
-    assert re.search(r"<td class='violated'><a href='#attack-1'>", html), "violated cell links its attack"
-    assert "<td class='inconclusive'>? inconclusive</td>" in html
-    assert "<td class='proved'>✔ proved</td>" in html
+    assert re.search(r"<td class='violated' title='[^']*'><a href='#attack-1'>", html), "violated cell links its attack"
+    assert re.search(r"<td class='inconclusive' title='inconclusive \(explore\); coverage: [^']*'>\? inconclusive "
+                     r"<sup>c2</sup></td>", html)
+    assert re.search(r"<td class='proved' title='[^']*'>✔ proved, this scenario <sup>c1</sup></td>", html)
     assert "<section class='attack' id='attack-1'>" in html
     import xml.dom.minidom
     from ppverify.proofs.render.svg import sequence_svg
@@ -177,7 +178,7 @@ def test_real_bundle_files_and_replayable_traces(real_bundle):
     findings = md.split("## Findings and their fixes")[1].split("\n## ")[0]
     assert "1. **1 cell(s): key-consistency under cdn**" in findings
     assert "fix: none found" in findings, "no single change fixes the CDN's key consistency: said, not hidden"
-    assert "| `key-consistency` | ❌ **violated** ([attack 1](#attack-1)) |" in md
+    assert "| `key-consistency` | ❌ **violated** <sup>c1</sup> ([attack 1](#attack-1)) |" in md
     assert md.count("```mermaid") == 3, "system, honest session, one attack"
     results = json.loads((real_bundle / "results.json").read_text())
     assert len(results["results"]) == 19
@@ -231,7 +232,7 @@ def test_html_renders_in_headless_chromium(real_bundle, tmp_path):
              "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}"]
     dom = subprocess.run(flags + ["--dump-dom", page], capture_output=True, text=True, timeout=180).stdout
     assert dom.count("<svg") >= 3, "the diagrams (system, honest session, attack) must be in the rendered DOM"
-    assert len(re.findall(r"<td class=\"(?:proved|violated|inconclusive)\"", dom)) == 19, \
+    assert len(re.findall(r"<td class=\"(?:proved|proved-any|violated|inconclusive|bounded)\"", dom)) == 19, \
         "the matrix must render one coloured cell per property"
     assert "<h2 id=\"matrix\">" in dom and "<table>" in dom
     shot = tmp_path / "report.png"

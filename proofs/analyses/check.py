@@ -3,6 +3,7 @@ per property, every counterexample replayed before it is reported."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Callable, Iterable, Optional
 
 from ppverify.models.scenario import Scenario
@@ -15,6 +16,8 @@ from ppverify.proofs.core.verdicts import (ANY, Coverage, Inconclusive, Kind, Pr
 from ppverify.proofs.engines.explore import explore
 from ppverify.proofs.engines.ground import ground
 from ppverify.proofs.engines.horn import horn_verdicts
+from ppverify.proofs.analyses.auto import HORN_STEPS, RANK, StepBudget, settle
+from ppverify.proofs.pp.abstraction import horn_system
 from ppverify.proofs.analyses.monotone import smaller_violations
 from ppverify.proofs.engines.smt import BmcResult, CyclicKnowledge, bmc, invariant_proofs
 from ppverify.proofs.pp.model import symbolic_model
@@ -223,32 +226,45 @@ class EngineDisagreement(RuntimeError):
     """The explorer and the SMT engine gave opposite definite verdicts."""
 
 
-ENGINES = ("explore", "smt", "both", "horn")
-# What a horn proof covers on Private Processing: session identity is not abstracted there yet, and
-# although the grounding has no injection bound, the adversary's supply of fresh values is sized and
-# argued for `max_moves` injections (models/supply.py), so no more injections are claimed than that.
-HORN_COVERS = ("every run of any length of the scenario's clients, sessions and CVMs, with the injections "
-               "the adversary's fresh-value supply is argued for")
+ENGINES = ("auto", "explore", "smt", "both", "horn")
+DEFAULT_ENGINE = "auto"   # of `ppverify check` and its pinned verdicts
+
+
+def _horn(sc: Scenario, props: tuple, threat: str, desc: dict, max_moves: int, confirm: Callable,
+          steps: Optional[int] = None) -> list[Result]:
+    """The unbounded engine on the system `pp.abstraction` gives for `sc`
+    (within `steps` model steps, if given), with what its proofs cover."""
+    system, coverage, covers = horn_system(sc, max_moves)
+    return horn_verdicts(system if steps is None else StepBudget(system, steps), props, threat, desc, coverage,
+                         confirm, covers)
+
+
+def _explored(sc: Scenario, model, props: tuple, threat: str, desc: dict, max_states: int, max_moves: int,
+              progress: Optional[Callable]) -> list[Result]:
+    """The default bounded path: the explorer, and when it is cut the attacks of smaller bounds."""
+    return explore_verdicts(PPSystem(model), props, threat, desc, max_states, max_moves, progress, replay_trace,
+                            lambda missing: smaller_violations(sc, missing, max_states, max_moves))
 
 
 def check_threat(sc: Scenario, properties: Iterable[str], max_states: int = 20_000,
                  progress: Optional[Callable] = None, max_moves: int = 2, engine: str = "explore",
                  bound: int = 40, timeout: Optional[float] = None, seed: int = 0,
-                 rounds: bool = False) -> list[Result]:
+                 rounds: bool = False, horn_steps: int = HORN_STEPS) -> list[Result]:
     """One verdict per property under `sc`, from the explorer, the SMT engine,
-    or both (`both` raises EngineDisagreement when one proves what the other
-    refutes)."""
+    both (`both` raises EngineDisagreement when one proves what the other
+    refutes), the unbounded engine, or `auto` (see `auto_verdicts`)."""
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; valid: {', '.join(ENGINES)}")
+    if engine == "auto":
+        return auto_verdicts(sc, tuple(properties), max_states, max_moves, progress, horn_steps)
     model = symbolic_model(sc)
     props, threat, desc = tuple(properties), str(sc.threat), sc.describe()
-    if engine == "horn":   # candidates are confirmed by the explorer on the same scenario
-        return horn_verdicts(PPSystem(model), props, threat, desc, Coverage.of(desc, max_moves, ANY), lambda ps: explore_verdicts(
-            PPSystem(model), ps, threat, desc, max_states, max_moves, None, replay_trace), HORN_COVERS)
+    if engine == "horn":   # candidates are confirmed by the explorer on the scenario
+        return _horn(sc, props, threat, desc, max_moves, lambda ps: explore_verdicts(
+            PPSystem(model), ps, threat, desc, max_states, max_moves, None, replay_trace))
     ex = sm = None
     if engine in ("explore", "both"):
-        ex = explore_verdicts(PPSystem(model), props, threat, desc, max_states, max_moves, progress,
-                              replay_trace, lambda missing: smaller_violations(sc, missing, max_states, max_moves))
+        ex = _explored(sc, model, props, threat, desc, max_states, max_moves, progress)
     if engine in ("smt", "both"):
         sm = smt_verdicts(PPSystem(model), props, threat, desc, bound, max_moves, timeout, seed,
                           replay=replay_trace, rounds=rounds)
@@ -257,8 +273,28 @@ def check_threat(sc: Scenario, properties: Iterable[str], max_states: int = 20_0
     return [combine(a, b) for a, b in zip(ex, sm)]
 
 
-# which of two verdicts on one property `combine` keeps: the strongest
-RANK = (Standing.OPEN, Standing.DEPTH_BOUNDED, Standing.SCENARIO, Standing.EVERY_SIZE, Standing.VIOLATED)
+def auto_verdicts(sc: Scenario, props: tuple[str, ...], max_states: int, max_moves: int,
+                  progress: Optional[Callable] = None, horn_steps: int = HORN_STEPS) -> list[Result]:
+    """The unbounded engine first (within `horn_steps` model steps); the
+    explorer, as the default path runs it (smaller bounds included), for every
+    cell it leaves neither proved nor violated and to confirm its candidates;
+    `auto.settle` keeps the stronger verdict per cell, or raises UnsoundProof."""
+    start = time.perf_counter()
+    model = symbolic_model(sc)
+    threat, desc = str(sc.threat), sc.describe()
+    bounded: dict[str, Result] = {}
+
+    def explored(ps: tuple = ()) -> list[Result]:
+        # one search monitors every property: run it once, for all, so a horn proof is cross-checked
+        if not bounded:
+            bounded.update((r.property, r)
+                           for r in _explored(sc, model, props, threat, desc, max_states, max_moves, progress))
+        return [bounded[p] for p in ps]
+    first = _horn(sc, props, threat, desc, max_moves, explored, horn_steps)
+    if not all(isinstance(r.verdict, (Proved, Violated)) for r in first):
+        explored()
+    seconds = time.perf_counter() - start
+    return [replace(settle(r, bounded.get(r.property)), seconds=seconds) for r in first]
 
 
 def combine(a: Result, b: Result) -> Result:

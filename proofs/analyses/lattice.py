@@ -23,7 +23,7 @@ from typing import Callable, Optional, Sequence
 
 from ppverify.models.threats import ThreatModel, lattice
 from ppverify.proofs.analyses.check import check_threat
-from ppverify.proofs.analyses.checks import DEFAULT_ENGINE
+from ppverify.proofs.analyses.checks import ANALYSES_ENGINE
 from ppverify.proofs.analyses.pool import workers
 from ppverify.proofs.core.serial import TraceFormatError
 from ppverify.proofs.properties.catalogue import PROPERTY_NAMES
@@ -74,7 +74,8 @@ def coalition_order(c: frozenset) -> tuple:
     return (len(c), sorted(ACTORS.index(a) for a in c))
 
 
-def _check(coalition: frozenset, props: tuple, max_states: int, max_moves: int, engine: str = DEFAULT_ENGINE):
+def _check(coalition: frozenset, props: tuple, max_states: int, max_moves: int,
+           engine: str = ANALYSES_ENGINE):
     return coalition, check_threat(scenario(str(ThreatModel(coalition, ACTORS))), props,
                                    max_states=max_states, max_moves=max_moves, engine=engine)
 
@@ -107,7 +108,7 @@ def _infer(rep: LatticeReport, p: str, c: frozenset) -> Optional[Cell]:
 def run_lattice(actors: Sequence[str] = ACTORS, properties: Sequence[str] = PROPERTY_NAMES,
                 max_states: int = DEFAULT_MAX_STATES, max_moves: int = 2, jobs: int = 1,
                 verify: bool = False, progress: Optional[Callable[[str], None]] = None,
-                engine: str = DEFAULT_ENGINE) -> LatticeReport:
+                engine: str = ANALYSES_ENGINE) -> LatticeReport:
     start = time.perf_counter()
     for a in actors:
         threat(a)  # validates the name

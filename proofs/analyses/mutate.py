@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional, Sequence
 
 from ppverify.proofs.analyses.changes import NONE, Change, by_name, mutations
-from ppverify.proofs.analyses.checks import DEFAULT_ENGINE, Ask, Checks, Search, shared
+from ppverify.proofs.analyses.checks import ANALYSES_ENGINE, Ask, Checks, Search, shared
 from ppverify.proofs.analyses.hardened import Derivation, derive
 from ppverify.proofs.core.serial import TraceFormatError
 from ppverify.proofs.core.verdicts import (ANY, Coverage, Result, Size, Standing, Trace, Verdict, Violated,
@@ -82,7 +82,7 @@ class MutateReport:
     change: Change = NONE                        # the baseline's change from the published design
     derivation: Optional[Derivation] = None      # how the hardened baseline was chosen
     reach: dict[str, dict[str, Size]] = field(default_factory=dict)  # mutation -> threat -> depth searched
-    engine: str = DEFAULT_ENGINE
+    engine: str = ANALYSES_ENGINE
     max_moves: int = 2
 
     def cells(self) -> dict[tuple[str, str], list[Stopped]]:
@@ -132,7 +132,7 @@ def run_mutate(threats: Sequence[str] = STATED_THREATS, muts: Sequence[Change] |
                max_moves: int = 2, jobs: int = 1,
                progress: Optional[Callable[[str], None]] = None,
                baseline_states: Optional[int] = None, baseline: Change = NONE, name: str = "published",
-               engine: str = DEFAULT_ENGINE, engine_options: Optional[dict] = None,
+               engine: str = ANALYSES_ENGINE, engine_options: Optional[dict] = None,
                checks: Optional[Checks] = None, derivation: Optional[Derivation] = None) -> MutateReport:
     """`baseline`: the design mutated (`name` says which); `baseline_states`: its state limit, by
     default `BASELINE_MAX_STATES` (never below the mutants' `max_states`). `checks`: share answers
@@ -194,7 +194,7 @@ def run_baselines(names: Sequence[str] = ("published",), threats: Sequence[str] 
                   mutation_names: Sequence[str] = (), properties: Sequence[str] = PROPERTY_NAMES,
                   max_states: int = DEFAULT_MAX_STATES, max_moves: int = 2, jobs: int = 1,
                   progress: Optional[Callable[[str], None]] = None, baseline_states: Optional[int] = None,
-                  engine: str = DEFAULT_ENGINE, engine_options: Optional[dict] = None,
+                  engine: str = ANALYSES_ENGINE, engine_options: Optional[dict] = None,
                   checks: Optional[Checks] = None, strict: bool = True) -> list[MutateReport]:
     """One report per baseline named (`BASELINES`), sharing checks and workers. The hardened
     baseline is derived first, over the same threat models and at the baseline's depth

@@ -10,10 +10,11 @@ from ppverify.models.scenario import Bounds
 from ppverify.proofs.analyses.changes import Change
 from ppverify.proofs.analyses.checks import Checks, Search
 from ppverify.proofs.analyses.remediation import remediate
+from ppverify.proofs.analyses.check import DEFAULT_ENGINE, ENGINES
 from ppverify.proofs.analyses.runner import Job, run_jobs
 from ppverify.proofs.cli import expect, exits
-from ppverify.proofs.cli.common import (ENGINE_HELP, Progress, add_command, at_least, engine_arg, make_scenario,
-                                        properties, scenario_args, writable_file)
+from ppverify.proofs.cli.common import (Progress, add_command, at_least, make_scenario, properties, scenario_args,
+                                        writable_file)
 from ppverify.proofs.core.verdicts import Kind
 from ppverify.proofs.properties.catalogue import PROPERTY_NAMES
 from ppverify.proofs.render import formats
@@ -27,7 +28,9 @@ design) and print a property x threat-model matrix, the search's bounds,
 every attack found as numbered steps and the fix of each finding (the
 smallest change under which its cells are no longer violated, checked again).
 A violation is reported only after its trace replays on the model;
-inconclusive is never a pass.
+inconclusive is never a pass. The default engine (auto) asks the unbounded
+engine first and the explorer for every cell it leaves open; each cell states
+its coverage (clients, sessions, CVMs, injections, depth: a number or "any").
 
 Exit status: 0 all proved, 1 some property violated, 2 usage or model error,
 3 inconclusive and nothing violated (with --expect: 0 every verdict matches
@@ -53,7 +56,12 @@ def add_parser(sub) -> None:
     c.add_argument("--threat", action="append", default=[], metavar="ACTORS",
                    help="threat model, actors joined with '+' (repeatable; default each single actor "
                         "of the stated trust model: " + ", ".join(STATED_THREATS) + ")")
-    engine_arg(c, ENGINE_HELP)
+    c.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
+                   help="auto: the unbounded engine (horn) first, the explorer for every cell it leaves "
+                        "open and to confirm its candidates, the stronger verdict kept (a proof against a "
+                        "replayed attack is an error, exit 2); explore: explicit-state search; smt: bounded "
+                        "model checking in z3; both: explore and smt, a disagreement is an error (exit 2); "
+                        "horn: the monotone fixpoint checked in z3 alone (candidates confirmed by explore)")
     c.add_argument("--bound", type=at_least(1), default=40, metavar="K",
                    help="SMT unrolling depth in steps (an honest session takes about 30)")
     c.add_argument("--rounds", action="store_true",
@@ -87,7 +95,7 @@ def add_parser(sub) -> None:
 
 def engine_options(args) -> dict:
     """Extra keyword arguments for `check_threat`: the engine options."""
-    if args.rounds and args.engine == "explore":
+    if args.rounds and args.engine in ("explore", "auto", "horn"):
         raise exits.UsageError("--rounds unrolls the SMT engine: use it with --engine smt or --engine both")
     if args.timeout is not None and args.timeout <= 0:
         raise exits.UsageError(f"--timeout must be positive, got {args.timeout}")

@@ -8,6 +8,7 @@ import signal
 import sys
 
 from ppverify.models.threats import UnknownName
+from ppverify.proofs.analyses.auto import UnsoundProof
 from ppverify.proofs.analyses.check import EngineDisagreement
 from ppverify.proofs.cli import attacks, check, exits, export, mutate, replay, report, simulate
 from ppverify.proofs.cli.common import HelpFormatter
@@ -51,7 +52,7 @@ def main(argv=None) -> int:
     except (UnknownName, exits.UsageError, TraceFormatError, ValueError) as exc:
         print(f"ppverify: error: {exc}", file=sys.stderr)
         return exits.USAGE
-    except (EngineDisagreement, ReplayError) as exc:  # engines disagree, or a counterexample did not replay
+    except (EngineDisagreement, UnsoundProof, ReplayError) as exc:  # engines disagree, or a trace did not replay
         print(f"ppverify: internal error: {exc}", file=sys.stderr)
         return exits.USAGE
     finally:

@@ -6,7 +6,7 @@ import sys
 
 from ppverify.models.scenario import Bounds
 from ppverify.proofs.analyses.changes import Change
-from ppverify.proofs.analyses.checks import DEFAULT_ENGINE, Search
+from ppverify.proofs.analyses.checks import ANALYSES_ENGINE, Search
 from ppverify.proofs.analyses.expected import REASONS_PATH, load_reasons
 from ppverify.proofs.analyses.report import gather
 from ppverify.proofs.cli import exits
@@ -63,7 +63,7 @@ def _command(args) -> str:
                     + [f"--{k} {getattr(args, k)}" for k in ("clients", "sessions", "cvms")
                        if getattr(args, k) != 1]
                     + [f"--max-states {args.max_states}", f"--max-moves {args.max_moves}"]
-                    + ([f"--engine {args.engine}"] if args.engine != DEFAULT_ENGINE else []))
+                    + ([f"--engine {args.engine}"] if args.engine != ANALYSES_ENGINE else []))
 
 
 def run(args) -> int:

@@ -46,9 +46,13 @@ class Claim:
 
 @dataclass(frozen=True)
 class Correspondence:
-    """Every `event` emitted needs earlier events that `holds(e, events)` accepts."""
+    """Every `event` emitted needs earlier events that `holds(e, events)` accepts.
+    `anchor(e, a)`, where given: `holds` needs an earlier event `a` of the same
+    session (one per session) and a second event that agrees with both; the
+    unbounded engine checks each anchor apart."""
     event: str
     holds: Callable[[Any, list], bool]
+    anchor: Optional[Callable[[Any, Any], bool]] = None
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,18 @@ class SmtSystem(System, Protocol):
     def refine(self, encodings: dict, g) -> dict:
         """The encodings settled on the grounding `g` (no `Unsettled` left)."""
 
+    # --- the unbounded engine's correspondences (`engines.horn.correspond`) -----------------
+    def distinguished(self, e) -> bool:
+        """Must the grounded event `e` be checked? A system whose names stand
+        for many sessions checks the session under check only (every concrete
+        one can be renamed to it); a concrete one checks every event."""
+
+    def mark(self, e):
+        """`e` with every value the system's names do not determine uniquely
+        (a name standing for several concrete ones) replaced by a value of its
+        own, so a comparison that still holds holds for every concrete event
+        `e` stands for."""
+
 
 def replay_actions(system: System, actions: Iterable, prop: Optional[str] = None):
     """Run `actions` from the initial world, checking each is enabled (an

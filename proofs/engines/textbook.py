@@ -108,6 +108,7 @@ ROLE_OF = {"a": "initiator", "b": "responder"}
 
 class Textbook:
     """NSPK (`lowe=False`) or NSL (`lowe=True`) as an engine `System`."""
+    budget = 2000   # injection candidates per pattern before a search reports a truncation
 
     def __init__(self, lowe: bool = False):
         c = self.c = SymbolicCrypto()
@@ -175,8 +176,10 @@ class Textbook:
             return
         for p, kind, body in self._patterns(w):
             pub = self.c.hpke_pub(self.parties[p].sk)
-            sealed = App("hpke", (pub, const(INFO), body, Var("e", "hpke")))  # sealed to p
-            budget = Budget(2000)
+            # sealed to p; the encryption's randomness is an atom: the receiver never reads it, so any
+            # other value the adversary could build opens the same way and teaches it nothing more
+            sealed = App("hpke", (pub, const(INFO), body, Var("e", "atom:hpke")))
+            budget = Budget(self.budget)
             for term, _ in instances(sealed, w.knowledge, {}, budget):
                 for src in AGENTS:
                     if src != p:
@@ -244,6 +247,12 @@ class Textbook:
 
     def refine(self, encodings: dict, g) -> dict:
         return dict(encodings)   # nothing is settled per grounding here
+
+    def distinguished(self, e) -> bool:
+        return True   # one session per agent: every name is its own
+
+    def mark(self, e):
+        return e
 
     def completed(self, w0: World, w: World, out) -> bool:
         return any(e.name == "commit" and e.party == "b" and e.args[1] == "a" for e in out.events)

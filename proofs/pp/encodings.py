@@ -33,8 +33,8 @@ class Encodings:
                 return None
             case spec.Secret(terms, derivable):
                 return Secrecy(tuple(terms(f)), derivable)
-            case spec.Agreement(event, holds):
-                return Correspondence(event, lambda e, events: holds(f, e, events))
+            case spec.Agreement(event, holds, anchor):
+                return Correspondence(event, lambda e, events: holds(f, e, events), anchor)
             case spec.After():
                 return self._after_session()
             case spec.Count():

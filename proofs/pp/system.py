@@ -23,6 +23,7 @@ from ppverify.protocol.world import Inject, Invoke, Model, World
 class PPSystem:
     """Private Processing under one scenario (a symbolic `Model`)."""
     name = "private-processing"
+    budget = 4000   # injection candidates per receiver pattern before a search reports a truncation
 
     def __init__(self, model: Model):
         self.model, self.facts = model, Facts(model)
@@ -55,7 +56,7 @@ class PPSystem:
         if w.moves >= max_moves:
             return
         budget_hit = False
-        for msg, hit in injections(model, w, expected):
+        for msg, hit in injections(model, w, expected, self.budget):
             budget_hit |= hit
             if msg is None:
                 continue
@@ -154,3 +155,10 @@ class PPSystem:
 
     def refine(self, encodings: dict, g) -> dict:
         return self.encodings.refine(encodings, g)
+
+    # --- the unbounded engine's hooks: a scenario's names are its own (no renaming) ----
+    def distinguished(self, e) -> bool:
+        return True
+
+    def mark(self, e):
+        return e

@@ -105,7 +105,7 @@ def _body(evidence):
 _AGREEMENTS: dict = {}   # monitor -> its Agreement (the SMT encoding's statement)
 
 
-def _agreement(event: str, why: str):
+def _agreement(event: str, why: str, anchor=None):
     """A correspondence property: every new `event` needs earlier events that
     `holds(f, e, events)` accepts. The explorer's monitor and the SMT encoding
     both use `holds`, so the two engines check the same statement."""
@@ -115,7 +115,7 @@ def _agreement(event: str, why: str):
                 if not holds(f, e, w.events):
                     return why.format(e=e, party=e.party, args=e.args)
             return None
-        _AGREEMENTS[monitor] = Agreement(event, holds)
+        _AGREEMENTS[monitor] = Agreement(event, holds, anchor)
         return monitor
     return wrap
 
@@ -172,7 +172,12 @@ def revocation_respected(f, w, out, e):
     return f"{e.party} accepted revoked measurement {m!r}" if m in f.revoked else None
 
 
-@_agreement("answer", "{party} accepted answer {args[2]!r} that no attested CVM produced for its request")
+def _same_session_accept(e, a) -> bool:
+    return a.name == "accept" and a.party == e.party and a.args[0] == e.args[0]
+
+
+@_agreement("answer", "{party} accepted answer {args[2]!r} that no attested CVM produced for its request",
+            _same_session_accept)
 def response_integrity(f, e, events):
     i, request, answer = e.args
     acc = [a for a in events if a.name == "accept" and a.party == e.party and a.args[0] == i]

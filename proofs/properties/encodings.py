@@ -4,7 +4,7 @@ closed union the adapter (`pp.encodings`) turns into a grounded
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Union
+from typing import Callable, Optional, Union
 
 
 @dataclass(frozen=True)
@@ -16,9 +16,11 @@ class Secret:
 
 @dataclass(frozen=True)
 class Agreement:
-    """Correspondence: every new `event` needs earlier events `holds(facts, e, events)` accepts."""
+    """Correspondence: every new `event` needs earlier events `holds(facts, e, events)` accepts
+    (`anchor(e, a)`: the event of the same session a second witness must agree with)."""
     event: str
     holds: Callable
+    anchor: Optional[Callable] = None
 
 
 @dataclass(frozen=True)

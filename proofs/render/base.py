@@ -8,12 +8,13 @@ Subjects: `Checked` (what `ppverify check` found), a `Sequence` (a trace or
 the honest run, `proofs.render.diagrams`), a `Bundle` (the design review,
 `proofs.analyses.report`). Also here: what JUnit and SARIF share, the
 scenario as the options that reproduce it, and each verdict's strength as
-every format names it (`strength_word`, `LEGEND`)."""
+every format names it (`strength_word`, `MEANING`) and its coverage
+(`coverage_text`, `coverage_keys`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import metadata
-from typing import Callable, Generic, Optional, Protocol, TypeVar, assert_never
+from typing import Callable, Generic, Iterable, Optional, Protocol, TypeVar, assert_never
 
 from ppverify.proofs.analyses.remediation import Remediation
 from ppverify.proofs.core.verdicts import Coverage, Result, Standing, Verdict, standing
@@ -108,6 +109,30 @@ def strength_word(v: Verdict, words: dict = WORDS) -> str:
             return words[s]
         case _:
             assert_never(s)
+
+
+COVERAGE_MEANING = ("runs of up to these many clients, sessions per client, honest CVMs, adversary injections and "
+                    "steps (any: no limit); for a violation, those of the search that found it")
+# a coverage's fields (`Coverage.to_json` keys) as every format names them
+COVERAGE_FIELDS = (("clients", "clients"), ("sessions", "sessions"), ("cvms", "CVMs"),
+                   ("injections", "injections"), ("depth", "depth"))
+
+
+def coverage_text(c: Optional[Coverage]) -> str:
+    """"clients 1, sessions 1, CVMs 1, injections 2, depth any" ("any": no limit)."""
+    if c is None:
+        return "coverage not recorded"
+    j = c.to_json()
+    return ", ".join(f"{label} {j[key]}" for key, label in COVERAGE_FIELDS)
+
+
+def coverage_keys(results: Iterable[Result]) -> dict[Optional[Coverage], str]:
+    """A short key per distinct coverage ("c1", "c2", ... in order of first
+    appearance), for formats that list coverages once and mark each cell."""
+    keys: dict[Optional[Coverage], str] = {}
+    for r in results:
+        keys.setdefault(r.verdict.coverage, f"c{len(keys) + 1}")
+    return keys
 
 
 COVERAGE_LEGEND = ("coverage c/s/v/i/d: clients, sessions per client, honest CVMs, adversary injections and "

@@ -11,7 +11,8 @@ from ppverify.proofs.analyses.report import CHANNEL_CLASSES, Bundle
 from ppverify.proofs.core.verdicts import Kind, Standing, standing
 from ppverify.proofs.properties.catalogue import BY_NAME
 from ppverify.proofs.render import extras
-from ppverify.proofs.render.base import Renderer, strength_word
+from ppverify.proofs.render.base import (COVERAGE_MEANING, MEANING, Renderer, coverage_keys, coverage_text,
+                                         strength_word)
 from ppverify.proofs.render.diagrams import sequence_from_actions, trace_sequence
 from ppverify.proofs.render.fixes import summary_html
 from ppverify.proofs.render.markdown import HONEST_MISSING, scenario_line
@@ -26,20 +27,21 @@ h1{font-size:26px;margin-bottom:4px} h2{border-bottom:2px solid #cfd8dc;padding-
 code{background:#eceff1;padding:1px 4px;border-radius:3px;font-size:90%}
 table{border-collapse:collapse;margin:12px 0;font-size:14px}
 th,td{border:1px solid #cfd8dc;padding:5px 9px;text-align:left;vertical-align:top}
-th{background:#eceff1} td.proved{background:#e8f5e9;color:#1b5e20}
-td.violated{background:#ffcdd2;color:#b71c1c;font-weight:bold} td.inconclusive{background:#fff3e0;color:#e65100}
-td.bounded{background:#fff8e1;color:#8d6e00}
-td.proved,td.violated,td.inconclusive,td.bounded{text-align:center} td.stops{background:#e3f2fd;color:#0d47a1}
+th{background:#eceff1} .proved{background:#e8f5e9;color:#1b5e20}
+.proved-any{background:#a5d6a7;color:#1b5e20;font-weight:bold}
+.violated{background:#ffcdd2;color:#b71c1c;font-weight:bold} .inconclusive{background:#fff3e0;color:#e65100}
+.bounded{background:#fff8e1;color:#8d6e00} ul.legend span{padding:1px 6px;border-radius:3px}
+td.proved,td.proved-any,td.violated,td.inconclusive,td.bounded{text-align:center} td.stops{background:#e3f2fd;color:#0d47a1}
 .diagram{overflow-x:auto;border:1px solid #eceff1;padding:8px;margin:12px 0;background:#fff}
 .diagram svg{max-width:100%;height:auto} .diagram.wide svg{max-width:none}
 .attack{border-left:4px solid #c62828;padding-left:16px;margin:28px 0}
 ol.steps li{margin:3px 0} .learned{color:#c62828} .injected{color:#c62828;font-weight:bold}
 .legend span{display:inline-block;margin-right:18px} .muted{color:#607d8b} nav a{margin-right:14px}
 """
-SYMBOL = {Standing.EVERY_SIZE: "✔ proved (every size)", Standing.SCENARIO: "✔ proved",
-          Standing.DEPTH_BOUNDED: "? no attack within {depth} steps", Standing.OPEN: "? inconclusive",
+SYMBOL = {Standing.EVERY_SIZE: "✔✔ proved, every size", Standing.SCENARIO: "✔ proved, this scenario",
+          Standing.DEPTH_BOUNDED: "⚠ no attack within {depth} steps", Standing.OPEN: "? inconclusive",
           Standing.VIOLATED: "✘ violated"}
-CLASS = {Standing.EVERY_SIZE: "proved", Standing.SCENARIO: "proved", Standing.DEPTH_BOUNDED: "bounded",
+CLASS = {Standing.EVERY_SIZE: "proved-any", Standing.SCENARIO: "proved", Standing.DEPTH_BOUNDED: "bounded",
          Standing.OPEN: "inconclusive", Standing.VIOLATED: "violated"}
 
 
@@ -74,14 +76,20 @@ def _blocks(md: str) -> str:
     return "\n".join(out)
 
 
-def _table(head: list[str], rows: list[list[str]], cls: list[list[str]] | None = None) -> str:
+def _table(head: list[str], rows: list[list[str]], cls: list[list[str]] | None = None,
+           titles: list[list[str]] | None = None) -> str:
+    """`cls`: a class per cell ("" none); `titles`: a tooltip per cell ("" none)."""
     h = "".join(f"<th>{c}</th>" for c in head)
     body = []
     for i, row in enumerate(rows):
-        tds = "".join(f"<td class='{cls[i][j]}'>{c}</td>" if cls and cls[i][j] else f"<td>{c}</td>"
-                      for j, c in enumerate(row))
+        tds = "".join(_td(c, cls[i][j] if cls else "", titles[i][j] if titles else "") for j, c in enumerate(row))
         body.append(f"<tr>{tds}</tr>")
     return f"<table><thead><tr>{h}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _td(content: str, cls: str, title: str) -> str:
+    attrs = (f" class='{cls}'" if cls else "") + (f" title='{escape(title)}'" if title else "")
+    return f"<td{attrs}>{content}</td>"
 
 
 def _checked(bundle: Bundle) -> str:
@@ -103,21 +111,39 @@ def _checked(bundle: Bundle) -> str:
 
 
 def matrix_html(bundle: Bundle) -> str:
-    nums = attack_numbers(bundle)
-    rows, cls = [], []
+    """Each cell's mark, class and coverage key; its tooltip: strength, engine, coverage."""
+    nums, keys = attack_numbers(bundle), coverage_keys(bundle.results)
+    rows, cls, titles = [], [], []
     for p in bundle.info.properties:
-        row, c = [f"<code>{escape(p)}</code>"], [""]
+        row, c, tip = [f"<code>{escape(p)}</code>"], [""], [""]
         for t in bundle.info.threats:
             r = cell(bundle, p, t)
-            v = CLASS[standing(r.verdict)] if r else ""
-            text = strength_word(r.verdict, SYMBOL) if r else "–"
+            if r is None:
+                row.append("–")
+                c.append("")
+                tip.append("")
+                continue
+            v = r.verdict
+            text = f"{strength_word(v, SYMBOL)} <sup>{keys[v.coverage]}</sup>"
             if (p, t) in nums:
                 text = f"<a href='#attack-{nums[(p, t)]}'>{text} ({nums[(p, t)]})</a>"
             row.append(text)
-            c.append(v)
+            c.append(CLASS[standing(v)])
+            tip.append(f"{standing(v).value} ({v.engine}); coverage: {coverage_text(v.coverage)}")
         rows.append(row)
         cls.append(c)
-    return _table(["property"] + [f"<code>{escape(t)}</code>" for t in bundle.info.threats], rows, cls)
+        titles.append(tip)
+    return _table(["property"] + [f"<code>{escape(t)}</code>" for t in bundle.info.threats], rows, cls, titles)
+
+
+def legend_html(bundle: Bundle) -> str:
+    """Each strength's mark (in its cell colour) and meaning; each coverage key."""
+    marks = "".join(f"<li><span class='{CLASS[s]}'>{escape(SYMBOL[s].format(depth='N'))}</span>: "
+                    f"{escape(MEANING[s])}</li>" for s in Standing)
+    return (f"<ul class='legend'>{marks}</ul><p>Coverage of each cell (its <sup>key</sup>; hover a cell for it): "
+            f"{escape(COVERAGE_MEANING)}.</p><ul class='coverage'>"
+            + "".join(f"<li><sup>{k}</sup> {escape(coverage_text(c))}</li>"
+                      for c, k in coverage_keys(bundle.results).items()) + "</ul>")
 
 
 def _step(step) -> str:
@@ -191,11 +217,7 @@ def bundle_html(bundle: Bundle, assumptions: Optional[Sequence[tuple[str, str]]]
            (f"<p>Derived from the model's honest run ({len(bundle.honest)} steps, no adversary): the "
             f"reachability partner a proof depends on (each proof's own search completed such a session).</p><div class='diagram'>{honest}</div>"
             if bundle.honest else f"<p><strong>{escape(HONEST_MISSING)}</strong></p>"),
-           "<h2 id='matrix'>Property × threat-model matrix</h2>", matrix_html(bundle),
-           "<p class='legend'><span>✔ proved: for every run of the scenario (any length, within its clients, "
-           "sessions, CVMs and injections; every size: for any of them)</span><span>? no attack within N "
-           "steps: the search was cut there, not proved, counted as inconclusive</span><span>? inconclusive: "
-           "never a pass</span><span>✘ violated: counterexample found and replayed</span></p>"]
+           "<h2 id='matrix'>Property × threat-model matrix</h2>", matrix_html(bundle), legend_html(bundle)]
     for k, extra in enumerate(more):
         out += [f"<h2 id='extra-{k}'>{escape(extra.title)}</h2>", extra.html]
     out.append("<h2 id='attacks'>Attacks</h2>")

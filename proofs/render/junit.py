@@ -9,14 +9,16 @@ Violated is a `failure` whose text is the replayed trace; Inconclusive is an
 the property, and CI consumers treat skipped as green (STYLE 4: unknown is
 never a pass). A depth-bounded cell (no attack within N steps, the search cut
 there) is such an error too, of type `depth-bounded`, so a cut search never
-shows as a passing test."""
+shows as a passing test. Every test case states its strength (a property,
+and the message or, for a pass, its output) and its coverage (properties
+`coverage.clients` ... `coverage.depth`, each a number or "any")."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from typing import Iterable
 
 from ppverify.proofs.core.verdicts import Inconclusive, Proved, Result, Violated, standing
-from ppverify.proofs.render.base import Checked, Renderer, scenario_id, scenario_label
+from ppverify.proofs.render.base import COVERAGE_FIELDS, Checked, Renderer, coverage_text, scenario_id, scenario_label
 from ppverify.proofs.render.text import trace_text
 
 
@@ -46,23 +48,28 @@ def _testcase(r: Result) -> ET.Element:
     case = ET.Element("testcase", classname=f"ppverify.{scenario_id(r)}", name=r.property,
                       time=f"{r.seconds:.3f}")
     v = r.verdict
+    strength, covers = standing(v).value, coverage_text(v.coverage)
     props = ET.SubElement(case, "properties")
+    cov = v.coverage.to_json() if v.coverage is not None else {}
     for name, value in (("verdict", v.verdict), ("engine", v.engine), ("states", v.states),
                         ("bound", v.bound if isinstance(v, Proved) else None),
-                        ("strength", standing(v).value),
+                        ("strength", strength),
+                        *((f"coverage.{key}", cov.get(key)) for key, _ in COVERAGE_FIELDS),
                         ("partner_reached", r.partner_reached)):
         if value is not None:
             ET.SubElement(props, "property", name=name, value=str(value))
     if isinstance(v, Violated):
-        f = ET.SubElement(case, "failure", type="violated", message=v.trace.explanation)
-        f.text = trace_text(v.trace)
+        f = ET.SubElement(case, "failure", type="violated", message=f"{strength}: {v.trace.explanation}")
+        f.text = trace_text(v.trace) + f"\n(found by {v.engine}, coverage: {covers})"
     elif isinstance(v, Inconclusive) and v.bounded:
-        e = ET.SubElement(case, "error", type="depth-bounded", message=v.reason)
+        e = ET.SubElement(case, "error", type="depth-bounded", message=f"{strength}: {v.reason}")
         e.text = (f"not proved ({v.engine}): no attack within {v.coverage.depth} steps, where the search was "
-                  f"cut ({v.reason}); longer runs are unchecked, so this is not a pass")
+                  f"cut ({v.reason}); longer runs are unchecked, so this is not a pass (coverage: {covers})")
     elif isinstance(v, Inconclusive):
-        e = ET.SubElement(case, "error", type="inconclusive", message=v.reason)
-        e.text = f"inconclusive ({v.engine}): {v.reason}; this is not a pass"
+        e = ET.SubElement(case, "error", type="inconclusive", message=f"{strength}: {v.reason}")
+        e.text = f"inconclusive ({v.engine}): {v.reason}; this is not a pass (coverage: {covers})"
+    else:   # a pass carries no message element: its strength and coverage go to its output
+        ET.SubElement(case, "system-out").text = f"{strength} ({v.engine}), coverage: {covers}"
     return case
 
 

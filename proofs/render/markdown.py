@@ -2,25 +2,26 @@
 blocks). Pure functions of a `Bundle` / `Trace`: no check runs here."""
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 from ppverify.proofs.analyses.report import CHANNEL_CLASSES, Bundle
 from ppverify.proofs.core.verdicts import Kind, Standing, Trace, Violated
 from ppverify.proofs.properties.catalogue import BY_NAME
 from ppverify.proofs.render import extras
-from ppverify.proofs.render.base import MEANING, Checked, Renderer, strength_word
+from ppverify.proofs.render.base import (COVERAGE_MEANING, MEANING, Checked, Renderer, coverage_keys, coverage_text,
+                                         strength_word)
 from ppverify.proofs.render.diagrams import sequence_from_actions, trace_sequence
 from ppverify.proofs.render.fixes import summary_markdown
 from ppverify.proofs.render.mermaid import sequence_mermaid, system_mermaid
-from ppverify.proofs.render.queries import (attack_numbers, cell, counts, guarantees, step_parts, threat_rows,
+from ppverify.proofs.render.queries import (attack_numbers, counts, guarantees, step_parts, threat_rows,
                                             trace_file)
 from ppverify.proofs.render.queries import assumptions as shipped
 from ppverify.proofs.render.text import bounds_text
 
 HONEST_MISSING = ("The honest session does not complete in this scenario, so nothing can be proved "
                   "here: every cell that is not violated is inconclusive (vacuous).")
-MARK = {Standing.EVERY_SIZE: "✅ proved (every size)", Standing.SCENARIO: "✅ proved",
-        Standing.DEPTH_BOUNDED: "⚠️ no attack within {depth} steps", Standing.OPEN: "⚠️ inconclusive",
+MARK = {Standing.EVERY_SIZE: "✅ **proved, every size**", Standing.SCENARIO: "☑️ proved, this scenario",
+        Standing.DEPTH_BOUNDED: "⚠️ no attack within {depth} steps", Standing.OPEN: "❔ inconclusive",
         Standing.VIOLATED: "❌ **violated**"}
 
 
@@ -63,23 +64,32 @@ def trace_markdown(trace: Trace, roles: dict, replay: str | None = None) -> str:
     return "\n".join(out)
 
 
+def matrix_rows(results, properties, threats, link: Callable[[str, str], str] = lambda p, t: "") -> list[str]:
+    """The property x threat-model table: each cell's mark and the key of its
+    coverage (listed by `legend_markdown`), then `link(property, threat)`."""
+    by: dict = {}
+    for r in results:
+        by.setdefault((r.property, r.threat), r)
+    keys = coverage_keys(results)
+    rows = ["| property | " + " | ".join(f"`{t}`" for t in threats) + " |", "|---|" + "---|" * len(threats)]
+    for p in properties:
+        cells = [f"{strength_word(by[(p, t)].verdict, MARK)} <sup>{keys[by[(p, t)].verdict.coverage]}</sup>"
+                 + link(p, t) if (p, t) in by else "–" for t in threats]
+        rows.append(f"| `{p}` | " + " | ".join(cells) + " |")
+    return rows
+
+
+def legend_markdown(results) -> list[str]:
+    """Each strength's mark and meaning, and each coverage key of the table."""
+    return [*[f"- {MARK[s].format(depth='N')}: {MEANING[s]}" for s in Standing], "",
+            f"**Coverage** of each cell (its <sup>key</sup>): {COVERAGE_MEANING}.", "",
+            *[f"- <sup>{k}</sup> {coverage_text(c)}" for c, k in coverage_keys(results).items()]]
+
+
 def matrix_markdown(bundle: Bundle) -> str:
-    threats, nums = bundle.info.threats, attack_numbers(bundle)
-    lines = ["| property | " + " | ".join(f"`{t}`" for t in threats) + " |",
-             "|---|" + "---|" * len(threats)]
-    for p in bundle.info.properties:
-        cells = []
-        for t in threats:
-            r = cell(bundle, p, t)
-            if r is None:
-                cells.append("–")
-                continue
-            text = strength_word(r.verdict, MARK)
-            if (p, t) in nums:
-                text += f" ([attack {nums[(p, t)]}](#attack-{nums[(p, t)]}))"
-            cells.append(text)
-        lines.append(f"| `{p}` | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    nums = attack_numbers(bundle)
+    link = lambda p, t: f" ([attack {nums[(p, t)]}](#attack-{nums[(p, t)]}))" if (p, t) in nums else ""  # noqa: E731
+    return "\n".join(matrix_rows(bundle.results, bundle.info.properties, bundle.info.threats, link))
 
 
 def checked_markdown(bundle: Bundle) -> str:
@@ -131,10 +141,7 @@ def bundle_markdown(bundle: Bundle, assumptions: Optional[Sequence[tuple[str, st
            _mermaid(system_mermaid(bundle.system)), "",
            "## The honest session", "", *(_honest(bundle, honest)), "",
            "## Property × threat-model matrix", "", matrix_markdown(bundle), "",
-           "✅ proved: for every run of the scenario (any length, within its clients, sessions, CVMs and "
-           "injections; \"every size\": for any of them) · ⚠️ no attack within N steps: the search was cut "
-           "there, not proved, counted as inconclusive · ⚠️ inconclusive: never a pass · "
-           "❌ violated: counterexample found and replayed", ""]
+           *legend_markdown(bundle.results), ""]
     for extra in extras.sections(bundle):
         out += [f"## {extra.title}", "", extra.markdown, ""]
     out += ["## Attacks", ""]
@@ -157,12 +164,7 @@ FORMAT: Renderer[Bundle] = Renderer("markdown", "the design review as Markdown (
 def check_markdown(c: Checked) -> str:
     """`check --format markdown`: the matrix as a GitHub table, the search's
     bounds, every attack as numbered steps (the report draws them too)."""
-    by = {(r.property, r.threat): r for r in c.results}
-    rows = ["| property | " + " | ".join(f"`{t}`" for t in c.threats) + " |", "|---|" + "---|" * len(c.threats)]
-    for p in c.properties:
-        cells = [strength_word(by[(p, t)].verdict, MARK) if (p, t) in by else "–" for t in c.threats]
-        rows.append(f"| `{p}` | " + " | ".join(cells) + " |")
-    out = ["## Verdicts", "", *rows, "", *[f"- {MARK[s].format(depth='N')}: {MEANING[s]}" for s in Standing],
+    out = ["## Verdicts", "", *matrix_rows(c.results, c.properties, c.threats), "", *legend_markdown(c.results),
            "", "```", bounds_text(list(c.results)), "```"]
     for r in c.results:
         if isinstance(r.verdict, Violated):

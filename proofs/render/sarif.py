@@ -10,6 +10,8 @@ result points at the property's monitor in `proofs/properties/catalogue.py`,
 then at every control the scenario disabled in `protocol/controls.py`;
 related locations give the `Property` entry and any parameter set away from
 its default. Lines are found by parsing those files, so they follow the code.
+Each result's property bag gives its strength and coverage; proofs, which are
+no findings, are listed with theirs in the run's property bag.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from typing import Iterable, Optional
 
 import ppverify.proofs.properties.catalogue as properties_mod
 import ppverify.protocol.controls as controls_mod
-from ppverify.proofs.core.verdicts import Inconclusive, Proved, Result, Violated
+from ppverify.proofs.core.verdicts import Inconclusive, Proved, Result, Standing, Violated, standing
 from ppverify.proofs.render.base import Checked, Renderer, scenario_label, tool_version
 from ppverify.protocol.controls import DEFAULTS
 
@@ -92,11 +94,22 @@ def to_sarif(results: Iterable[Result]) -> dict:
                       "defaultConfiguration": {"level": "error"}})
     findings = [_sarif_result(r, rule_ids.index(r.property), plines, clines)
                 for r in results if not isinstance(r.verdict, Proved)]
+    # proofs are no findings: their strength and coverage go to the run's property bag
     run = {"tool": {"driver": {"name": "ppverify", "version": tool_version(), "rules": rules}},
            "results": findings,
            "properties": {"checked": len(results),
-                          "proved": sum(isinstance(r.verdict, Proved) for r in results)}}
+                          "proved": sum(isinstance(r.verdict, Proved) for r in results),
+                          "strengths": {s.value: sum(standing(r.verdict) == s for r in results) for s in Standing},
+                          "proofs": [{"property": r.property, **_bag(r)} for r in results
+                                     if isinstance(r.verdict, Proved)]}}
     return {"$schema": SARIF_SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+def _bag(r: Result) -> dict:
+    """A cell's SARIF property bag: where, by which engine, how strong, what it covers."""
+    v = r.verdict
+    return {"threat": r.threat, "scenario": r.scenario, "engine": v.engine, "states": v.states,
+            "strength": standing(v).value, "coverage": v.coverage.to_json() if v.coverage is not None else None}
 
 
 def _sarif_result(r: Result, rule_index: int, plines, clines) -> dict:
@@ -114,8 +127,7 @@ def _sarif_result(r: Result, rule_index: int, plines, clines) -> dict:
                                      len(related)))
     out = {"ruleId": r.property, "ruleIndex": rule_index, "locations": locations,
            "relatedLocations": related,
-           "properties": {"threat": r.threat, "scenario": r.scenario, "engine": v.engine, "states": v.states,
-                          "coverage": v.coverage.to_json() if v.coverage is not None else None}}
+           "properties": _bag(r)}
     if isinstance(v, Violated):
         t = v.trace
         out.update(kind="fail", level="error",

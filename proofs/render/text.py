@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from ppverify.proofs.analyses.lattice import SINGLE_MAX_STATES, LatticeReport, coalition_order
 from ppverify.proofs.core.verdicts import Kind, Proved, Result, Standing, Trace, Violated, standing
-from ppverify.proofs.render.base import MEANING, WORDS, Checked, Renderer, strength_word
+from ppverify.proofs.render.base import (COVERAGE_MEANING, MEANING, WORDS, Checked, Renderer, coverage_text,
+                                         strength_word)
 from ppverify.proofs.render.fixes import fixes_text
 
 
@@ -24,6 +25,7 @@ def matrix_text(results: list[Result], properties, threats) -> str:
         lines.append(row)
     lines.append("")
     lines += [f"{WORDS[s].format(depth='N'):>8} = {meaning}" for s, meaning in MEANING.items()]
+    lines.append(f"{'coverage':>8} = {COVERAGE_MEANING}; per threat model under bounds and search")
     return "\n".join(lines)
 
 
@@ -45,7 +47,34 @@ def bounds_text(results: list[Result]) -> str:
         lines.append(f"  {r.threat}: {size}, {r.extra.get('transitions')} "
                      f"transitions, {r.seconds:.1f}s; honest run reached: {r.partner_reached}"
                      + (f"; {how}" if how else ""))
+        mine = [x for x in results if x.threat == r.threat]
+        lines += engines_lines(mine) + coverage_lines(mine)
     return "bounds and search:\n" + "\n".join(lines)
+
+
+def coverage_lines(results: list[Result]) -> list[str]:
+    """Per matrix word, the coverage of its cells (their names where one word has several)."""
+    groups: dict = {}
+    for x in sorted(results, key=lambda x: list(Standing).index(standing(x.verdict))):
+        groups.setdefault((strength_word(x.verdict), x.verdict.coverage), []).append(x.property)
+    words = [w for w, _ in groups]
+    width = max(len(w) for w in words)
+    return [f"    {w:<{width}} {len(ps):>2} cell(s): {coverage_text(c)}"
+            + (f" ({', '.join(ps)})" if words.count(w) > 1 else "") for (w, c), ps in groups.items()]
+
+
+def engines_lines(results: list[Result]) -> list[str]:
+    """Where several engines settled the cells (auto, both): each engine's own strengths."""
+    per: dict = {}
+    for x in results:
+        for engine, s in x.extra.get("standings", {}).items():
+            per.setdefault(engine, {}).setdefault(s, 0)
+            per[engine][s] += 1
+    if len(per) < 2:
+        return []
+    return ["    each engine's own verdicts: " + "; ".join(
+        f"{engine} " + ", ".join(f"{n} {WORDS[s].format(depth='N')}" for s, n in sorted(
+            counts.items(), key=lambda kv: list(Standing).index(kv[0]))) for engine, counts in per.items())]
 
 
 def reach(v) -> str:

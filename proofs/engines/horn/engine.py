@@ -9,10 +9,12 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Union, assert_never
 
+from ppverify.proofs.core.encodings import Correspondence
 from ppverify.proofs.core.system import SmtSystem
 from ppverify.proofs.core.verdicts import Coverage, Inconclusive, Proved, Result, Violated
+from ppverify.proofs.engines.horn.correspond import settle
 from ppverify.proofs.engines.horn.fixpoint import Fixpoint, saturate
-from ppverify.proofs.engines.horn.invariant import check
+from ppverify.proofs.engines.horn.invariant import SECONDS, check
 from ppverify.proofs.engines.smt.logic import CyclicKnowledge
 
 OPEN = "not settled by the unbounded engine: "
@@ -58,7 +60,12 @@ def horn_outcomes(system: SmtSystem, props: tuple) -> tuple[dict, dict]:
         return {p: Open(OPEN + f"the fixpoint failed its z3 check ({inv.why})") for p in props}, stats
     out: dict = {}
     for p in props:
-        if p in inv.unsettled:
+        if isinstance(encodings[p], Correspondence):
+            c = settle(system, fix, encodings[p], SECONDS)
+            stats["reduced_checks"] = stats.get("reduced_checks", 0) + c.checks
+            out[p] = Open(OPEN + c.why) if c.violated is None else Candidate() if c.violated else \
+                Settled() if stats["partner"] else Open(OPEN + "vacuous: no honest session completes in the fixpoint")
+        elif p in inv.unsettled:
             out[p] = Open(OPEN + inv.unsettled[p])
         else:
             out[p] = Candidate() if inv.violated[p] else Settled() if stats["partner"] else \

@@ -78,33 +78,58 @@ class _Inv:
                 or any(z3.is_false(self.k.get(x, z3.BoolVal(False))) for x in t.learned))
 
 
-def check(fix: Fixpoint, encodings: dict, drop: frozenset = frozenset(),
-          seconds: float = SECONDS) -> InvariantCheck:
-    """Check the fixpoint (less the facts in `drop`: ("msg", i), ("term", x)
-    or (unit, state), for the test that a corrupted invariant is rejected)
-    and every property's encoding against it."""
-    g = fix.g
-    inv = _Inv(fix, drop)
+def _solver(seconds: float):
     s = z3.Solver()
     s.set("timeout", int(seconds * 1000))
 
     def sat(q) -> Optional[bool]:
         r = s.check(q)
         return None if r == z3.unknown else r == z3.sat
+    return s, sat
 
+
+def _closure(inv: _Inv, transitions, s, sat) -> str:
+    """Why the invariant is not one for `transitions` ("" if it is)."""
+    g = inv.fix.g
     initial = [inv.r[(u, g.initial[u])] for u in g.parties] + [inv.f[m] for m in g.in_flight] + \
         [inv.k[x] for x in g.k0.known]
     if any(z3.is_false(b) for b in initial):
-        return InvariantCheck(False, "the initial state lies outside the invariant", {}, {})
-    leaving = [inv.enabled(t) for t in g.transitions if inv.outside(t)]
+        return "the initial state lies outside the invariant"
+    leaving = [inv.enabled(t) for t in transitions if inv.outside(t)]
     for child, rules in producers(frozenset(inv.k)).items():
         if z3.is_false(inv.k[child]):
             leaving += [z3.And(inv.k[p], inv.D(key) if key is not None else z3.BoolVal(True)) for p, key in rules]
     answer = sat(any_of(leaving))
     if answer is None:
-        return InvariantCheck(False, f"z3 gave up on the closure check ({s.reason_unknown()})", {}, {})
-    if answer:
-        return InvariantCheck(False, "not closed: a step from inside the invariant leaves it", {}, {})
+        return f"z3 gave up on the closure check ({s.reason_unknown()})"
+    return "not closed: a step from inside the invariant leaves it" if answer else ""
+
+
+def excludes(fix: Fixpoint, transitions: list, events: frozenset, seconds: float = SECONDS) -> str:
+    """Is `fix` an inductive invariant of the system cut to `transitions`,
+    in which no transition that emits one of `events` is ever enabled?
+    ("" if so, else why not.)"""
+    inv = _Inv(fix, frozenset())
+    s, sat = _solver(seconds)
+    why = _closure(inv, transitions, s, sat)
+    if why:
+        return why
+    answer = sat(any_of(inv.enabled(t) for t in transitions if events & set(t.events)))
+    if answer is None:
+        return f"z3 gave up ({s.reason_unknown()})"
+    return "an event it should exclude is enabled inside it" if answer else ""
+
+
+def check(fix: Fixpoint, encodings: dict, drop: frozenset = frozenset(),
+          seconds: float = SECONDS) -> InvariantCheck:
+    """Check the fixpoint (less the facts in `drop`: ("msg", i), ("term", x)
+    or (unit, state), for the test that a corrupted invariant is rejected)
+    and every property's encoding against it."""
+    inv = _Inv(fix, drop)
+    s, sat = _solver(seconds)
+    why = _closure(inv, fix.g.transitions, s, sat)
+    if why:
+        return InvariantCheck(False, why, {}, {})
     violated, unsettled = {}, {}
     for p, e in encodings.items():
         bad, why = _bad(inv, e)
@@ -135,7 +160,7 @@ def _bad(inv: _Inv, e: Optional[SmtEncoding]):
         case Local(bad):
             return any_of(inv.enabled(t) for t in g.transitions if bad(t.before, t.after, t.out)), ""
         case Correspondence():
-            return None, "a correspondence: events before knowledge are not tracked by this abstraction"
+            return None, "a correspondence: settled apart (`correspond`), not on the invariant alone"
         case AfterSession():
             return None, "forward secrecy needs a second phase (the compromise), not built yet"
         case Count():

@@ -1,0 +1,80 @@
+"""The `auto` engine's rules, beside the orchestration in `analyses.check`.
+
+`auto` asks the unbounded engine (horn) first, within a budget of model
+steps (`StepBudget`: past it the grounding fails and the cell is left
+open, never proved); every cell it leaves neither proved nor violated, and
+every candidate it reports, goes to the bounded engines. `settle` then
+keeps, per cell, the strongest verdict the evidence supports (`RANK`), and
+never picks one of two contradicting verdicts: a proof of a cell where a
+bounded engine found an attack that replays is a soundness bug of the
+proving engine (`UnsoundProof`, exit 2), reported with both.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Optional
+
+from ppverify.proofs.core.verdicts import Proved, Result, Standing, Violated, standing
+
+# which of two verdicts on one property is kept: the strongest (`combine`, `settle`)
+RANK = (Standing.OPEN, Standing.DEPTH_BOUNDED, Standing.SCENARIO, Standing.EVERY_SIZE, Standing.VIOLATED)
+
+# Model steps the unbounded engine's grounding may take under `auto` (about 70 microseconds each on
+# Private Processing). The published design's groundings that complete take 151 (ledger) to 52,994
+# (network); meta-insider's exceeds its transition limit only after 4.1 million (about 90 s). Past the
+# budget the cell is left to the bounded engines: a budget never proves anything.
+HORN_STEPS = 100_000
+
+
+class UnsoundProof(RuntimeError):
+    """One engine proved a cell where another found an attack that replays."""
+
+
+class StepBudget:
+    """`system` for the unbounded engine, failing its grounding (a RuntimeError,
+    which the engine reports as an open cell) past `limit` steps."""
+
+    def __init__(self, system, limit: int):
+        self._system, self._limit, self.steps = system, limit, 0
+
+    def __getattr__(self, name):
+        return getattr(self._system, name)
+
+    def step(self, w, action):
+        self.steps += 1
+        if self.steps > self._limit:
+            raise RuntimeError(f"past the auto engine's budget of {self._limit:,} model steps; "
+                               "the bounded engines decide")
+        return self._system.step(w, action)
+
+
+def _describe(r: Result) -> str:
+    v = r.verdict
+    if isinstance(v, Violated):
+        return f"{v.engine} found an attack that replays ({len(v.trace.steps)} steps: {v.trace.explanation})"
+    if isinstance(v, Proved):
+        return f"{v.engine} proved it ({standing(v).value}: {v.note})"
+    return f"{v.engine} says {v.verdict}"
+
+
+def settle(first: Result, bounded: Optional[Result]) -> Result:
+    """One cell from the unbounded engine's verdict (`first`) and the bounded
+    engines' on the same property (`bounded`, None when they did not run):
+    the stronger one, the bounded one on a tie (it is what the cell was left
+    to, and what `check` reported before `auto`); each engine's own verdict
+    and strength in `extra` ("engines", "standings"). Raises UnsoundProof
+    when one proves what the other refutes."""
+    runs = [r for r in (first, bounded) if r is not None]
+    kinds = {type(r.verdict) for r in runs}
+    if {Proved, Violated} <= kinds:
+        raise UnsoundProof(f"soundness bug: {first.property} under {first.threat}: "
+                           + "; but ".join(_describe(r) for r in runs))
+    pick = first if bounded is None or RANK.index(standing(first.verdict)) > RANK.index(standing(bounded.verdict)) \
+        else bounded
+    names = ["horn"] + ([] if bounded is None else [bounded.verdict.engine])
+    extra = dict(pick.extra)
+    extra["engines"] = {n: r.verdict.verdict for n, r in zip(names, runs)}
+    extra["standings"] = {n: standing(r.verdict) for n, r in zip(names, runs)}  # each engine's own strength
+    if pick is not first:
+        extra["horn"] = {k: v for k, v in first.extra.items() if k not in ("engines", "standings")}
+    return replace(pick, partner_reached=any(r.partner_reached for r in runs), extra=extra)

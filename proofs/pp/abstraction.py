@@ -1,0 +1,166 @@
+"""Session identity abstracted: one finite system whose monotone fixpoint
+covers every number of clients, sessions, CVMs and adversary injections.
+
+The unbounded engine (`engines.horn`) grounds a system and saturates it
+under monotone semantics: a unit's initial state stays reachable, so each
+slot restarts any number of times, and nothing is consumed. `AbstractPP` is
+the system it grounds for Private Processing: the scenario's controls,
+parameters and threat model with
+
+- two clients of two sessions each, and one honest orchestrator (with the
+  CVMs a meta-insider launches, which are fixed by the setup);
+- every party that is a list of sessions split into independent, unordered
+  slots: two per client, per CVM (orchestrators and predictors) and for the
+  gateway's routes, and the relay's pending entry per client connection;
+- one fresh value of each kind for the adversary (`models.supply`);
+- the adversary's mid-run hellos at any time, with any random it knows
+  (`protocol.hellos`): the grounding shows a unit no other party's state,
+  so the explorer's window (while the random's owner waits) is not read;
+- the issuer's counter forgotten (each issuance is its first).
+
+Why every concrete run maps into its fixpoint: `pp.renaming.Renaming` is
+the map `h` from a run of any size to this system. It sends the first
+session of each client, of each CVM and the gateway's first route to slot 0
+here and every later one to slot 1; other clients to
+client2, other honest orchestrators to orch1, every adversary value of a
+kind to its one member. A slot's names, connection ids, counters and event
+indices are built by the handlers from the slot's position, so the handler
+run on the renamed slot builds exactly the renamed names: `h` commutes with
+each step. That rests on the handlers comparing names only for equality
+(merging makes more positive tests true: more abstract runs, never fewer)
+and on every negative test being one a fresh slot passes (a duplicate
+connection, a spent token, a route or session limit: a slot holds nothing
+of another). `tests/test_abstraction.py` checks the claim on runs of larger
+scenarios: every state, message, term and event they reach, renamed, is in
+the fixpoint.
+
+What it loses is precision, and two things it cannot say:
+- counting: a fresh slot has spent no token, so token-single-use is left to
+  the bounded engines;
+- `cvm-compromise-after`: a teardown hands the adversary every session the
+  CVM holds, which no split into slots keeps, so there `horn_system` falls
+  back to the scenario's own units and claims the scenario's bounds.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+
+from ppverify.models import supply
+from ppverify.models.scenario import Bounds, Scenario
+from ppverify.models.terms import App, Atom, atoms
+from ppverify.proofs.core.verdicts import ANY, Coverage
+from ppverify.proofs.pp.model import symbolic_model
+from ppverify.proofs.pp.renaming import exact, second_slot_share
+from ppverify.proofs.pp.slots import Slots
+from ppverify.proofs.pp.system import PPSystem
+from ppverify.protocol.messages import Event
+
+ABSTRACT = Bounds(clients=2, sessions=2, cvms=1)
+SLOTS = (0, 1)     # slot 0: the distinguished session; slot 1: every other
+ISSUER = "acs"
+
+
+class AbstractSlots(Slots):
+    """Every list of sessions split into the two unordered slots."""
+
+    def _slot_keys(self, party: str) -> tuple:
+        role = self.model.roles.get(party)
+        if role in ("cvm", "gateway", "client"):
+            return SLOTS
+        return super()._slot_keys(party)   # the relay: one slot per client connection
+
+    def slot_ordered(self, party: str) -> bool:
+        return False   # a slot stands for sessions that start in any order
+
+    def check_slots(self, g) -> None:
+        return None    # a fresh slot passes every negative test: see the module docstring
+
+
+def _own_supply_only(setup) -> None:
+    """Cut the adversary's values to member 1 of each family (with its public key)."""
+    setup.adversary[:] = [t for t in setup.adversary
+                          if not any((supply.index(a) or 0) > 1 for a in atoms(t))]
+
+
+class AbstractPP(PPSystem):
+    """Private Processing with session identity abstracted (see the module docstring)."""
+    name = "private-processing-abstract"
+    budget = 40_000   # a one-off grounding: room for the forged evidence a meta-insider can build
+
+    def __init__(self, sc: Scenario):
+        if not applicable(sc):
+            raise ValueError("cvm-compromise-after: a CVM's sessions cannot be split into slots")
+        model = symbolic_model(replace(sc, bounds=ABSTRACT))
+        _own_supply_only(model.setup)
+        model.timeless_hellos = True
+        super().__init__(model)
+        self.slotting = AbstractSlots(model, self.facts)
+
+    def step(self, w, action):
+        w2, out, rej = self.model.step(w, action)
+        if rej is None and w2.state(ISSUER) != w.state(ISSUER):
+            w2, out = _first_issuance(w2, out)
+        return w2, out, rej
+
+    # --- correspondences (`engines.horn.correspond`) --------------------------------------
+    def distinguished(self, e) -> bool:
+        """The session under check is client1's slot 0 (any concrete session
+        can be chosen as it, `pp.renaming`). An accept whose key share a CVM
+        made in slot 1 is not checked: the session that made it can be
+        chosen as that CVM's slot 0 too (another party: no conflict), which
+        turns the concrete event into one with a share of slot 0."""
+        if e.party.startswith("client") and e.args and isinstance(e.args[0], int):
+            if e.party != "client1" or e.args[0] != 0:
+                return False
+        return not (e.name == "accept" and second_slot_share(e.args[2]))
+
+    def mark(self, e):
+        """Names, parties and session indices that stand for several
+        concrete ones replaced by values of their own."""
+        own = itertools.count()
+        index = e.args and isinstance(e.args[0], int) and e.party.startswith("client")
+        args = ((e.args[0] if e.party == "client1" and e.args[0] == 0 else -1 - next(own),) if index else ()) + \
+            tuple(_marked(a, own) for a in (e.args[1:] if index else e.args))
+        return Event(e.name, e.party if exact(e.party) else f"#{next(own)}", args)
+
+
+def _first_issuance(w, out):
+    """The issuer's counter back to 0 and its issue events numbered 1: the
+    counter only numbers events, and each issuance stands for all of them."""
+    def one(e: Event) -> Event:
+        return Event(e.name, e.party, (1,)) if e.name == "issue" and e.party == ISSUER else e
+    states = tuple((p, 0 if p == ISSUER else st) for p, st in w.states)
+    events = frozenset(one(e) for e in w.events)
+    return w.replace(states=states, events=events), replace(out, events=tuple(one(e) for e in out.events))
+
+
+def _marked(v, own):
+    if isinstance(v, Atom):
+        return v if not supply.index(v) and exact(v.name) else Atom(f"#{next(own)}", v.kind)
+    if isinstance(v, App):
+        return App(v.op, tuple(_marked(a, own) for a in v.args))
+    if isinstance(v, str):
+        return v if exact(v) else f"#{next(own)}"
+    if isinstance(v, tuple):
+        return tuple(_marked(a, own) for a in v)
+    return v
+
+
+def applicable(sc: Scenario) -> bool:
+    return "cvm-compromise-after" not in sc.threat
+
+
+EVERY_SIZE = "every run of any length, of any number of clients, sessions, CVMs and adversary injections"
+SCENARIO = ("every run of any length of the scenario's clients, sessions and CVMs, with the injections the "
+            "adversary's fresh-value supply is argued for")
+
+
+def horn_system(sc: Scenario, max_moves: int) -> tuple[PPSystem, Coverage, str]:
+    """The system the unbounded engine grounds for `sc`, what its proofs
+    cover, and that coverage in words."""
+    if applicable(sc):
+        return AbstractPP(sc), Coverage(ANY, ANY, ANY, ANY, ANY), EVERY_SIZE
+    model = symbolic_model(sc)
+    model.timeless_hellos = True
+    return PPSystem(model), Coverage.of(sc.describe(), max_moves, ANY), SCENARIO
