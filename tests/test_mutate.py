@@ -145,11 +145,22 @@ def test_every_attack_found_replays_with_real_cryptography(cdn_report):
 
 
 def test_the_engine_is_a_parameter(capsys):
-    """`--engine` reaches every check: the baseline's, the derivation's and the mutants'."""
-    assert main(["mutate", "--quiet", "--jobs", "1", "--threat", "cdn", "--mutation", "ra-tls", "--baseline", "both",
-                 "--engine", "horn", "--format", "json"]) == 0
-    doc = json.loads(capsys.readouterr().out)
-    assert [b["engine"] for b in doc["baselines"]] == ["horn", "horn"]
-    reps = mu.run_baselines(("hardened",), ("cdn",), ("ra-tls",), engine="horn")
-    engines = {r.verdict.engine for rs in reps[0].baseline.values() for r in rs}
-    assert "horn" in engines and engines <= {"horn", "explore"}, "horn's proofs; its candidates confirmed by explore"
+    """`--engine` reaches every check: the baseline's and the mutants' (the CLI), the derivation's
+    (asked of a recorder that answers every ask with one explorer run, so no horn search runs there)."""
+    from concurrent.futures import Future
+    from ppverify.proofs.analyses.checks import Ask, Checks, Search, answer
+    from ppverify.proofs.analyses.hardened import derive
+    assert main(["mutate", "--quiet", "--jobs", "1", "--threat", "cdn", "--mutation", "ra-tls", "--engine", "horn",
+                 "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["baselines"][0]["engine"] == "horn"
+    canned = answer(Ask(Change(), "cdn", ("request-secrecy",), Search.of()))
+
+    class Recorder(Checks):
+        def submit(self, ask):
+            self.memo[ask] = fut = Future()
+            fut.set_result(canned)
+            return fut
+    with Recorder(1) as checks:
+        derive(checks, ("cdn",), ("request-secrecy",), Search.of(engine="horn"))
+    assert len(checks.memo) == 6 and {a.search.engine for a in checks.memo} == {"horn"}, \
+        "the design and its five binder values, each asked of the engine given"
