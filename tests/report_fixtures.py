@@ -1,6 +1,8 @@
 """A fixed bundle for the renderer tests, built by hand: no check, no solver.
 The trace is the shape of the published design's `cdn` finding
 (key-consistency): the adversary, as the CDN, serves its own gateway key."""
+from ppverify.proofs.analyses.changes import Change
+from ppverify.proofs.analyses.remediation import Remediation, Trial, group
 from ppverify.proofs.analyses.report import Bundle, Channel, RunInfo, SystemView
 from ppverify.proofs.core.verdicts import ANY, Coverage, Inconclusive, Proved, Result, Trace, TraceStep, Violated
 
@@ -78,12 +80,23 @@ def results():
                    True, 3.5, {"states": 900, "transitions": 2000}))
 
 
+def remediation():
+    """A made-up fix of the fixture's finding: a parameter value under which the cell is proved."""
+    cell, every = ("key-consistency", "cdn"), Coverage.of(SCENARIO, 2, ANY)
+    fix = Trial(Change(set_params=("binder=exporter",)), (), ((cell, Proved("explore", 9, True, 90, NOTE, every)),),
+                (), True)
+    stays = Trial(Change(set_params=("credential-scheme=rsa-blind",)), (cell,))
+    trials = (fix, stays)
+    return Remediation(Change(), ("cdn", "meta-insider"), ("request-secrecy", "key-consistency"),
+                       group(Change(), {cell: TRACE}, trials), trials)
+
+
 def bundle():
     info = RunInfo("ppverify report --threat cdn --threat meta-insider", SCENARIO, ("cdn", "meta-insider"),
                    ("request-secrecy", "key-consistency"), 20_000, 2, ("explore",),
                    (("python", "3.11"), ("ppverify", "0.1.0")), "2026-01-01T00:00:00+00:00", 3.75)
     return Bundle(info, results(), ROLES, HONEST, SYSTEM,
-                  {("key-consistency", "cdn"): "client1 uses keys pk(adv.hpke)"})
+                  {("key-consistency", "cdn"): "client1 uses keys pk(adv.hpke)"}, remediation=remediation())
 
 
 # short stand-ins for the shipped assumptions (proofs/render/assumptions.md)

@@ -107,7 +107,8 @@ def test_guarantees_follow_the_run():
 
 def _reports():
     """A hand-built mutation report and lattice (no checks run)."""
-    stop = Stopped("key-consistency", "cdn", fx.TRACE, True)
+    kept = fx.results()[0].verdict
+    stop = Stopped("key-consistency", "cdn", fx.TRACE, True, kept, kept.coverage)
     mut = MutateReport(("cdn",), ("request-secrecy", "key-consistency"), {},
                        {"third-party-key-config": [stop], "log-filtering": []}, ran=2, seconds=1.0)
     cdn, relay = frozenset({"cdn"}), frozenset({"relay"})
@@ -124,15 +125,31 @@ def test_extra_sections_render_the_gathered_analyses():
     """(This replaces a test of the removed optional-module hook: the sections
     now come from the reports `gather(extras=True)` puts in the bundle.)"""
     mut, lat = _reports()
-    b = report.Bundle(**{**fx.bundle().__dict__, "mutation": mut, "lattice": lat})
+    b = report.Bundle(**{**fx.bundle().__dict__, "mutations": (mut,), "lattice": lat})
     md, html = bundle_markdown(b, fx.ASSUMPTIONS), bundle_html(b, fx.ASSUMPTIONS)
-    assert "## Control-necessity matrix\n" in md and "| `third-party-key-config off` | cdn |" in md
+    assert "## Control-necessity matrix: the published baseline (no change)\n" in md
+    assert "| `third-party-key-config off` | cdn ✅ 4 steps [1/1/1/2/any] |" in md
     assert "## Threat lattice\n" in md and "| `key-consistency` | cdn | relay |" in md
-    assert "<h2 id='extra-0'>Control-necessity matrix</h2>" in html
-    assert "<h2 id='extra-1'>Threat lattice</h2>" in html
+    assert "<h2 id='lead-0'>Control-necessity matrix: the published baseline (no change)</h2>" in html
+    assert "<h2 id='extra-0'>Threat lattice</h2>" in html
+    assert md.index("## Findings and their fixes") < md.index("## Control-necessity matrix") < \
+        md.index("## What was checked"), "the findings lead, then the matrices"
     assert "not run for this bundle" not in md
     skipped = report.Bundle(**{**fx.bundle().__dict__, "extras_skipped": True})
-    assert "_Control-necessity matrix and Threat lattice: not run for this bundle" in bundle_markdown(skipped)
+    assert ("_Control-necessity matrices (both baselines) and Threat lattice: not run for this bundle"
+            in bundle_markdown(skipped))
+
+
+def test_report_leads_with_the_findings_and_their_fixes():
+    md, html = bundle_markdown(fx.bundle(), fx.ASSUMPTIONS), bundle_html(fx.bundle(), fx.ASSUMPTIONS)
+    head = md.split("## What was checked")[0]
+    assert "## Findings and their fixes" in head
+    assert "1. **1 cell(s): key-consistency under cdn**" in head
+    assert "   - fix: `--set binder=exporter`" in head
+    assert "   - evidence: after `--set binder=exporter`: 1 proved (cdn); breaks nothing else" in head
+    assert "root cause: binder=client-random: every fix changes binder" in head
+    assert html.index("<h2 id='findings'>") < html.index("<h2 id='checked'>")
+    assert "<li>fix: <code>--set binder=exporter</code></li>" in html
 
 
 def test_assumptions_ship_with_the_package(monkeypatch, tmp_path):
@@ -158,6 +175,9 @@ def real_bundle(tmp_path_factory):
 
 def test_real_bundle_files_and_replayable_traces(real_bundle):
     md = (real_bundle / "index.md").read_text()
+    findings = md.split("## Findings and their fixes")[1].split("\n## ")[0]
+    assert "1. **1 cell(s): key-consistency under cdn**" in findings
+    assert "fix: none found" in findings, "no single change fixes the CDN's key consistency: said, not hidden"
     assert "| `key-consistency` | ❌ **violated** <sup>c1</sup> ([attack 1](#attack-1)) |" in md
     assert md.count("```mermaid") == 3, "system, honest session, one attack"
     results = json.loads((real_bundle / "results.json").read_text())
@@ -171,10 +191,13 @@ def test_extras_only_on_request(real_bundle, tmp_path):
     assert "not run for this bundle" in md, "say which sections were left out"
     assert main(["report", "--threat", "cdn", "--extras", "--output", str(tmp_path), "--quiet"]) == 0
     md = (tmp_path / "index.md").read_text()
-    for title in ("Control-necessity matrix", "Threat lattice"):
+    for title in ("Control-necessity matrix: the published baseline (no change)",
+                  "Control-necessity matrix: the hardened baseline (no change)", "Threat lattice"):
         assert f"\n## {title}\n" in md, f"--extras must add the {title} section"
     necessity = md.split("## Control-necessity matrix")[1].split("\n## ")[0]
-    assert "| `ra-tls off` | cdn |" in necessity, "switching ra-tls off breaks properties under cdn"
+    assert "| `ra-tls off` | cdn ✅ 22 steps [1/1/1/2/any] |" in necessity, \
+        "switching ra-tls off breaks properties under cdn"
+    assert "The hardened baseline is derived over cdn" in md, "the derivation is shown with its candidates"
 
 
 def test_real_honest_session_is_the_models_honest_run(real_bundle):
@@ -220,19 +243,17 @@ def test_html_renders_in_headless_chromium(real_bundle, tmp_path):
 
 
 def test_mutation_section_renders_the_necessity_matrix():
-    """Adapter for proofs.mutate's report, on a hand-built one (no checks run)."""
+    """The section of a hand-built report (no checks run): cells with their coverage, reasons as data."""
+    from ppverify.proofs.analyses.expected import Reason
     from ppverify.proofs.render.extras import mutation_section
-    stop = types.SimpleNamespace(property="key-consistency", threat="cdn", trace=fx.TRACE,
-                                 stopped_on_baseline=True)
-    rep = types.SimpleNamespace(threats=("cdn",), properties=("request-secrecy", "key-consistency"),
-                                attacks={"third-party-key-config": [stop], "log-filtering": []},
-                                max_states=4000, ran=2, seconds=1.0)
-    title, md, html = astuple(mutation_section(rep, {"log-filtering": ("gap", "logs are not modelled")}))
-    assert title == "Control-necessity matrix"
-    assert "| `third-party-key-config off` | cdn |" in md
-    assert "`request-secrecy`" not in md.split("\n")[2], "columns only for properties some mutation breaks"
-    assert "under cdn:\n\n- `log-filtering off` (gap): logs are not modelled" in md
-    assert "<td class='stops'>cdn</td>" in html
+    mut, _ = _reports()
+    title, md, html = astuple(mutation_section(mut, {"log-filtering": Reason("modelling-gap", "logs are not modelled")}))
+    assert title == "Control-necessity matrix: the published baseline (no change)"
+    assert "| `third-party-key-config off` | cdn ✅ 4 steps [1/1/1/2/any] |" in md
+    assert "`request-secrecy`" not in md.split("| mutation |")[1].split("\n")[0], \
+        "columns only for properties some mutation breaks"
+    assert "under cdn:\n\n- `log-filtering off` (modelling-gap): logs are not modelled" in md
+    assert "<td class='stops'>cdn ✔ 4 steps [1/1/1/2/any]</td>" in html
 
 
 def test_lattice_section_renders_weakest_and_strongest_coalitions():

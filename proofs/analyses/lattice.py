@@ -23,6 +23,7 @@ from typing import Callable, Optional, Sequence
 
 from ppverify.models.threats import ThreatModel, lattice
 from ppverify.proofs.analyses.check import check_threat
+from ppverify.proofs.analyses.checks import ANALYSES_ENGINE
 from ppverify.proofs.analyses.pool import workers
 from ppverify.proofs.core.serial import TraceFormatError
 from ppverify.proofs.properties.catalogue import PROPERTY_NAMES
@@ -73,9 +74,10 @@ def coalition_order(c: frozenset) -> tuple:
     return (len(c), sorted(ACTORS.index(a) for a in c))
 
 
-def _check(coalition: frozenset, props: tuple, max_states: int, max_moves: int):
+def _check(coalition: frozenset, props: tuple, max_states: int, max_moves: int,
+           engine: str = ANALYSES_ENGINE):
     return coalition, check_threat(scenario(str(ThreatModel(coalition, ACTORS))), props,
-                                   max_states=max_states, max_moves=max_moves)
+                                   max_states=max_states, max_moves=max_moves, engine=engine)
 
 
 def _carry_up(trace: Trace, to: frozenset) -> Optional[Trace]:
@@ -105,7 +107,8 @@ def _infer(rep: LatticeReport, p: str, c: frozenset) -> Optional[Cell]:
 
 def run_lattice(actors: Sequence[str] = ACTORS, properties: Sequence[str] = PROPERTY_NAMES,
                 max_states: int = DEFAULT_MAX_STATES, max_moves: int = 2, jobs: int = 1,
-                verify: bool = False, progress: Optional[Callable[[str], None]] = None) -> LatticeReport:
+                verify: bool = False, progress: Optional[Callable[[str], None]] = None,
+                engine: str = ANALYSES_ENGINE) -> LatticeReport:
     start = time.perf_counter()
     for a in actors:
         threat(a)  # validates the name
@@ -140,7 +143,7 @@ def run_lattice(actors: Sequence[str] = ACTORS, properties: Sequence[str] = PROP
                     rep.saved_coalitions += 1
             limits = [max(max_states, SINGLE_MAX_STATES) if len(c) == 1 else max_states for c, _ in work]
             results = pool.map(_check, [c for c, _ in work], [ps for _, ps in work],
-                               limits, [max_moves] * len(work))
+                               limits, [max_moves] * len(work), [engine] * len(work))
             for c, res in results:
                 rep.explored += 1
                 for r in res:

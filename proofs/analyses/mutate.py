@@ -1,29 +1,30 @@
 """Mutation analysis: which control stops which attack (the control-necessity
-matrix).
+matrix), against a baseline: the published design, or the hardened one
+(`proofs.analyses.hardened`: the published design with the parameter change
+the tool derives, so that what the published design's findings mask shows).
 
-A mutation switches one control of SPEC section 4 off, or sets one parameter
-of section 7 to a non-default value. Each mutation is checked under every
-threat model of the stated trust model and compared with the baseline (the
-published design, same bounds): a control stops an attack on property P under
-threat T when P is proved in the baseline and violated in the mutant. The
-mutant's trace is then replayed on the baseline, where it must fail: the
-control is what stops that very trace.
+A mutation switches one control of the baseline off, or sets one parameter to
+another value (`changes.mutations`). Each is checked under every threat model
+of the run and compared with the baseline (same bounds): a control stops an
+attack on P under T when the baseline keeps P under T (proved, or no attack
+within its depth-bounded search) and the mutant violates it. The mutant's
+trace is then replayed on the baseline, where it must fail: the control is
+what stops that very trace. Each cell keeps the baseline's verdict (how
+strongly the baseline keeps P) and the coverage of the mutant's search.
 
-The baseline is explored deeper than the mutants (`BASELINE_MAX_STATES`,
-the state limit of `ppverify check` and of the pinned manifest): a property
-the published design loses only in a long trace (meta-insider's 23- and
-24-step key-share substitutions) is then violated in the baseline, so no
-mutant is credited with "breaking" it, and every attack a mutant shows is
-shorter than the depth to which the baseline keeps that property. Mutants
-stay at `DEFAULT_MAX_STATES`: there are some 200 of them.
+The baseline is searched deeper than the mutants (`BASELINE_MAX_STATES`, the
+state limit of `ppverify check` and of the pinned manifest): a property the
+baseline loses only in a long trace is then violated there, so no mutant is
+credited with "breaking" it. Mutants stay at `DEFAULT_MAX_STATES`: there are
+some 200 of them per baseline.
 
 Sound skips: the baseline run records which controls and parameters the
-model ever reads under T (`_Recording`). A mutation of something never read
-makes the same exploration, step for step (the explorer is deterministic), so
-its verdicts are the baseline's and it is not re-run (a deeper baseline reads
-at least what its first states read). Only the properties the
-baseline does not violate are checked in a mutant (the others cannot be
-stopped by anything), which lets the explorer stop early once all of them are.
+model ever reads under T (`checks._Recording`). A mutation of something never
+read makes the same exploration, step for step (the engines are
+deterministic), so its verdicts are the baseline's and it is not re-run. Only
+the properties the baseline does not violate are checked in a mutant (the
+others cannot be stopped by anything), which lets the explorer stop early
+once all of them are.
 """
 from __future__ import annotations
 
@@ -32,122 +33,22 @@ from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Sequence
 
-from ppverify.models.scenario import Scenario
-from ppverify.models.threats import UnknownName
-from ppverify.proofs.analyses.check import check_threat
-from ppverify.proofs.analyses.pool import workers
+from ppverify.proofs.analyses.changes import NONE, Change, by_name, mutations
+from ppverify.proofs.analyses.checks import ANALYSES_ENGINE, Ask, Checks, Search, shared
+from ppverify.proofs.analyses.hardened import Derivation, derive
 from ppverify.proofs.core.serial import TraceFormatError
+from ppverify.proofs.core.verdicts import (ANY, Coverage, Result, Size, Standing, Trace, Verdict, Violated,
+                                           standing)
 from ppverify.proofs.properties.catalogue import PROPERTY_NAMES
-from ppverify.proofs.core.verdicts import Result, Standing, Trace, Violated, standing
 from ppverify.proofs.replay.symbolic import ReplayError, replay_trace
-from ppverify.protocol.controls import CONTROLS, DEFAULTS, PARAMETERS, STATED_THREATS, scenario
+from ppverify.protocol.controls import STATED_THREATS
 
 DEFAULT_MAX_STATES = 5_000
 BASELINE_MAX_STATES = 20_000
+BASELINES = ("published", "hardened")
 
-# Mutations that break nothing under the stated single-actor threat models at
-# the default bounds, one sentence each on why (checked by tests/test_mutate.py
-# against real runs only in part: keep them honest when the model changes):
-#   gap        the model does not yet capture what the control protects;
-#   depth      another control (or the stronger parameter value) already stops it;
-#   coalition  the attack needs a coalition outside the single actors mutate runs;
-#   masked     what it protects already fails in the published design under that actor.
-NO_ATTACK: dict[str, tuple[str, str]] = {
-    "ledger-consistency": ("coalition",
-        "Only a corrupt ledger can show a split view and only a meta-insider can run the unpublished image "
-        "that the split view would admit, so the attack needs meta-insider+ledger (see ppverify lattice), "
-        "not a single actor of the stated trust model."),
-    "measured-configuration": ("masked",
-        "Without it meta-insider feeds a CVM inputs the measurement does not cover (published-code), "
-        "but the published design already loses published-code under meta-insider: once the corrupt gateway "
-        "holds the plaintext through the key-share substitution it feeds it to such a CVM itself (23 steps)."),
-    "no-remote-access": ("masked",
-        "Without it meta-insider uses the host's shell into a CVM (published-code), but the published "
-        "design already loses published-code under meta-insider to the key-share substitution (23 steps), "
-        "so nothing the baseline keeps breaks."),
-    "cvm-peer-attestation": ("masked",
-        "Without the peer check meta-insider steers the orchestrator's call to pred-evil (published-code, "
-        "26 steps), but the published design already loses published-code under meta-insider to the "
-        "key-share substitution (23 steps), and request-secrecy to the predictor key-share finding."),
-    "response-authentication": ("masked",
-        "Without it the network rewrites an answer on the gateway-CVM path (response-integrity), but the "
-        "published design already loses response-integrity under network to the binder finding (the "
-        "attacker holds the client's channel key and answers in the CVM's place), and under meta-insider."),
-    "gpu-confidential-mode": ("masked",
-        "Without CC mode meta-insider reads the prompt on the predictor's bus, but the published design "
-        "already loses request- and response-secrecy under meta-insider to the binder finding, so nothing "
-        "the baseline keeps breaks; run it with --set binder=client-random+server-key to see it."),
-    "log-filtering": ("masked",
-        "Unfiltered logs hand the request text to the host, but the published design already loses request- "
-        "and response-secrecy under meta-insider to the binder finding, so nothing the baseline keeps breaks; "
-        "run it with --set binder=client-random+server-key to see it."),
-    "binder=client-random+server-key": ("depth",
-        "It binds the server key share as well as the client random, so it is strictly stronger than the "
-        "default binder and removes the key-share substitution the published design already has."),
-    "binder=exporter": ("depth",
-        "A TLS exporter binds the whole handshake (client random and both key shares), strictly stronger "
-        "than the default binder."),
-    "binder=handshake-key": ("depth",
-        "Binding the client random with both key shares is strictly stronger than the default binder, so "
-        "no attack on the published design gets easier."),
-    "credential-scheme=rsa-blind": ("gap",
-        "The symbolic theory has one blind-credential scheme for both values, so the checker never reads "
-        "this parameter (every check is soundly skipped); only the concrete backend differs."),
-}
-
-
-@dataclass(frozen=True)
-class Mutation:
-    name: str                          # "ra-tls" or "binder=none"
-    disable: tuple[str, ...] = ()
-    set_params: tuple[str, ...] = ()
-
-    @property
-    def label(self) -> str:
-        return f"{self.name} off" if self.disable else self.name
-
-    def scenario(self, threat: str) -> Scenario:
-        return scenario(threat, self.disable, self.set_params)
-
-
-def mutations() -> tuple[Mutation, ...]:
-    ctl = tuple(Mutation(c, disable=(c,)) for c in CONTROLS)
-    par = tuple(Mutation(f"{p}={v}", set_params=(f"{p}={v}",))
-                for p, vals in PARAMETERS.items() for v in vals if v != DEFAULTS[p])
-    return ctl + par
-
-
-def by_name(name: str) -> Mutation:
-    for m in mutations():
-        if m.name == name:
-            return m
-    raise UnknownName("mutation", name, [m.name for m in mutations()])
-
-
-@dataclass(frozen=True)
-class _Recording(Scenario):
-    """A scenario that notes every control and parameter the model reads."""
-    read: set = field(default_factory=set, compare=False, hash=False)
-
-    def on(self, control: str) -> bool:
-        self.read.add(control)
-        return super().on(control)
-
-    def param(self, name: str) -> str:
-        self.read.add(name)
-        return super().param(name)
-
-
-def _baseline_job(threat: str, props: tuple, max_states: int, max_moves: int):
-    base = scenario(threat)
-    rec = _Recording(base.threat, base.disabled, base.parameters, base.bounds)
-    results = check_threat(rec, props, max_states=max_states, max_moves=max_moves)
-    return threat, results, frozenset(rec.read)
-
-
-def _mutant_job(m: Mutation, threat: str, props: tuple, max_states: int, max_moves: int):
-    return m.name, threat, check_threat(m.scenario(threat), props, max_states=max_states,
-                                        max_moves=max_moves)
+__all__ = ["BASELINES", "BASELINE_MAX_STATES", "DEFAULT_MAX_STATES", "Change", "MutateReport", "Stopped",
+           "by_name", "mutations", "run_baselines", "run_mutate"]
 
 
 @dataclass(frozen=True)
@@ -156,7 +57,13 @@ class Stopped:
     property: str
     threat: str
     trace: Trace
-    stopped_on_baseline: bool   # the trace fails on the published design
+    stopped_on_baseline: bool            # the trace fails on the baseline
+    kept: Optional[Verdict] = None       # the baseline's verdict on the cell (how strongly it keeps it)
+    coverage: Optional[Coverage] = None  # what the mutant's search covered
+
+    @property
+    def steps(self) -> int:
+        return len(self.trace.steps)
 
 
 @dataclass
@@ -171,6 +78,12 @@ class MutateReport:
     max_states: int = DEFAULT_MAX_STATES
     seconds: float = 0.0
     baseline_states: int = BASELINE_MAX_STATES
+    name: str = "published"                      # which baseline
+    change: Change = NONE                        # the baseline's change from the published design
+    derivation: Optional[Derivation] = None      # how the hardened baseline was chosen
+    reach: dict[str, dict[str, Size]] = field(default_factory=dict)  # mutation -> threat -> depth searched
+    engine: str = ANALYSES_ENGINE
+    max_moves: int = 2
 
     def cells(self) -> dict[tuple[str, str], list[Stopped]]:
         out: dict = {}
@@ -183,13 +96,21 @@ class MutateReport:
         """Mutations that break nothing (and left no cell inconclusive)."""
         return [m for m, a in self.attacks.items() if not a and not self.undecided.get(m)]
 
+    def cut(self, m: str) -> dict[str, int]:
+        """Threat models under which mutation `m`'s search was cut (depth reached), not exhaustive."""
+        return {t: d for t, d in self.reach.get(m, {}).items() if d != ANY}
+
+    def shortest(self, m: str) -> Optional[Stopped]:
+        return min(self.attacks.get(m, []), key=lambda s: (s.steps, self.properties.index(s.property),
+                                                            self.threats.index(s.threat)), default=None)
+
 
 KEPT = (Standing.EVERY_SIZE, Standing.SCENARIO, Standing.DEPTH_BOUNDED)
 
 
-def _fails_on_baseline(trace: Trace) -> bool:
-    """Replay the mutant's trace on the published design: it must not work."""
-    base = scenario(trace.threat)
+def _fails_on_baseline(trace: Trace, baseline: Change) -> bool:
+    """Replay the mutant's trace on the baseline: it must not work."""
+    base = baseline.scenario(trace.threat)
     t = Trace(trace.property, trace.threat, base.describe(), trace.steps, trace.explanation)
     try:
         replay_trace(t)
@@ -198,57 +119,102 @@ def _fails_on_baseline(trace: Trace) -> bool:
     return False
 
 
-def run_mutate(threats: Sequence[str] = STATED_THREATS, muts: Sequence[Mutation] | None = None,
+def _reach(results: Sequence[Result]) -> Size:
+    """The depth a mutant's search covered: any (exhaustive), else the least depth of its cells."""
+    depths = [r.verdict.coverage.depth for r in results
+              if not isinstance(r.verdict, Violated) and r.verdict.coverage is not None]
+    ints = [d for d in depths if d != ANY]
+    return min(ints) if ints else ANY
+
+
+def run_mutate(threats: Sequence[str] = STATED_THREATS, muts: Sequence[Change] | None = None,
                properties: Sequence[str] = PROPERTY_NAMES, max_states: int = DEFAULT_MAX_STATES,
                max_moves: int = 2, jobs: int = 1,
                progress: Optional[Callable[[str], None]] = None,
-               baseline_states: Optional[int] = None) -> MutateReport:
-    """`baseline_states`: the published design's state limit, by default
-    `BASELINE_MAX_STATES` (never below the mutants' `max_states`)."""
+               baseline_states: Optional[int] = None, baseline: Change = NONE, name: str = "published",
+               engine: str = ANALYSES_ENGINE, engine_options: Optional[dict] = None,
+               checks: Optional[Checks] = None, derivation: Optional[Derivation] = None) -> MutateReport:
+    """`baseline`: the design mutated (`name` says which); `baseline_states`: its state limit, by
+    default `BASELINE_MAX_STATES` (never below the mutants' `max_states`). `checks`: share answers
+    (and workers) with other analyses of the same run."""
     start = time.perf_counter()
-    base_n = max(max_states, BASELINE_MAX_STATES if baseline_states is None else baseline_states)
-    muts = tuple(mutations() if muts is None else muts)
+    mutant = Search.of(max_states, max_moves, engine, **(engine_options or {}))
+    deep = mutant.at(max(max_states, BASELINE_MAX_STATES if baseline_states is None else baseline_states))
+    muts = tuple(mutations(baseline) if muts is None else muts)
     props, threats = tuple(properties), tuple(threats)
     say = progress or (lambda s: None)
-    baseline, read = {}, {}
-    todo, skipped, futures = [], [], []
-    open_props: dict = {}
-    with workers(max(1, jobs)) as pool:
+    baseline_res, kept, todo, skipped = {}, {}, {}, []
+    with shared(checks, jobs) as ch:
         # A threat model's mutants start as soon as its baseline is in: the
         # deep meta-insider baseline would otherwise hold the other worker idle.
-        base = [pool.submit(_baseline_job, t, props, base_n, max_moves) for t in threats]
+        base = {ch.submit(Ask(baseline, t, props, deep)): t for t in threats}
         for bf in as_completed(base):
-            t, res, r = bf.result()
-            baseline[t], read[t] = res, r
-            say(f"baseline under {t}: {sum(isinstance(x.verdict, Violated) for x in res)} violated")
+            t, ans = base[bf], bf.result()
+            baseline_res[t] = list(ans.results)
+            say(f"{name} baseline under {t}: {sum(isinstance(x.verdict, Violated) for x in ans.results)} violated")
             # the baseline keeps these (proved, or no attack within its depth-bounded search): a
-            # mutant's attack on one is credited when its trace fails on the published design
-            open_props[t] = tuple(x.property for x in res if standing(x.verdict) in KEPT)
+            # mutant's attack on one is credited when its trace fails on the baseline
+            kept[t] = {x.property: x.verdict for x in ans.results if standing(x.verdict) in KEPT}
+            open_props = tuple(p for p in props if p in kept[t])
             for m in muts:
-                touched = set(m.disable) | {s.split("=", 1)[0] for s in m.set_params}
-                if not touched & r or not open_props[t]:
+                if not m.touched & ans.read or not open_props:
                     skipped.append((m.name, t))
                 else:
-                    todo.append((m, t))
-                    futures.append(pool.submit(_mutant_job, m, t, open_props[t], max_states, max_moves))
+                    todo[(m.name, t)] = ch.submit(Ask(m.over(baseline), t, open_props, mutant))
         attacks: dict[str, list[Stopped]] = {m.name: [] for m in muts}
         undecided: dict[str, list] = {m.name: [] for m in muts}
-        for f in futures:
-            name, t, res = f.result()
+        reach: dict[str, dict] = {m.name: {} for m in muts}
+        for (mname, t), f in todo.items():
+            res = f.result().results
+            reach[mname][t] = _reach(res)
             for r in res:
                 if isinstance(r.verdict, Violated):
                     tr = r.verdict.trace
-                    attacks[name].append(Stopped(r.property, t, tr, _fails_on_baseline(tr)))
-                elif standing(r.verdict) == Standing.OPEN:   # a depth-bounded mutant cell: no attack found
-                    undecided[name].append((r.property, t, r.verdict.reason))
-            say(f"{name} under {t}: {sum(isinstance(x.verdict, Violated) for x in res)} new violations")
+                    attacks[mname].append(Stopped(r.property, t, tr, _fails_on_baseline(tr, baseline),
+                                                  kept[t][r.property], r.verdict.coverage))
+                elif standing(r.verdict) == Standing.OPEN:   # inconclusive, not depth-bounded: undecided
+                    undecided[mname].append((r.property, t, r.verdict.reason))
+            say(f"{mname} under {t}: {sum(isinstance(x.verdict, Violated) for x in res)} new violations")
+        ran = len(todo)
     # the order baselines finish in is the machine's: report in a fixed one
     order = {m.name: i for i, m in enumerate(muts)}
-    baseline = {t: baseline[t] for t in threats}
     skipped.sort(key=lambda mt: (order[mt[0]], threats.index(mt[1])))
     for a in attacks.values():
         a.sort(key=lambda s: (props.index(s.property), threats.index(s.threat)))
     for u in undecided.values():
         u.sort(key=lambda c: (props.index(c[0]), threats.index(c[1])))
-    return MutateReport(threats, props, baseline, attacks, len(todo), skipped, undecided, max_states,
-                        time.perf_counter() - start, base_n)
+    for m in reach:
+        reach[m] = {t: reach[m][t] for t in threats if t in reach[m]}
+    return MutateReport(threats, props, {t: baseline_res[t] for t in threats}, attacks, ran, skipped, undecided,
+                        max_states, time.perf_counter() - start, deep.max_states, name, baseline, derivation,
+                        reach, engine, max_moves)
+
+
+def run_baselines(names: Sequence[str] = ("published",), threats: Sequence[str] = STATED_THREATS,
+                  mutation_names: Sequence[str] = (), properties: Sequence[str] = PROPERTY_NAMES,
+                  max_states: int = DEFAULT_MAX_STATES, max_moves: int = 2, jobs: int = 1,
+                  progress: Optional[Callable[[str], None]] = None, baseline_states: Optional[int] = None,
+                  engine: str = ANALYSES_ENGINE, engine_options: Optional[dict] = None,
+                  checks: Optional[Checks] = None, strict: bool = True) -> list[MutateReport]:
+    """One report per baseline named (`BASELINES`), sharing checks and workers. The hardened
+    baseline is derived first, over the same threat models and at the baseline's depth
+    (`hardened.derive`); its winner's checks are the hardened baseline's own. `mutation_names`
+    selects mutations (all when empty); `strict=False` drops the names a baseline does not have
+    (a pinned file's, when the derived baseline moved)."""
+    for n in names:
+        if n not in BASELINES:
+            raise ValueError(f"unknown baseline {n!r}; valid: {', '.join(BASELINES)}")
+    deep = Search.of(max(max_states, BASELINE_MAX_STATES if baseline_states is None else baseline_states),
+                     max_moves, engine, **(engine_options or {}))
+    out = []
+    with shared(checks, jobs) as ch:
+        for n in names:
+            derivation = derive(ch, threats, properties, deep) if n == "hardened" else None
+            base = derivation.change if derivation is not None else NONE
+            if derivation is not None and progress:
+                progress(f"hardened baseline: {derivation.why()}")
+            known = {m.name for m in mutations(base)}
+            muts = [by_name(x, base) for x in mutation_names if strict or x in known] or None
+            out.append(run_mutate(threats, muts, properties, max_states, max_moves, jobs, progress,
+                                  deep.max_states, base, n, engine, engine_options, ch, derivation))
+    return out

@@ -1,6 +1,7 @@
 """The design-review bundle (`ppverify report`), gathered: one run of the
-checks, the honest run, the system view, and on request the mutation analysis
-and the threat lattice, collected into a `Bundle` (plain data).
+checks, the fixes of its findings (`remediation`), the honest run, the system
+view, and on request the mutation analysis against both baselines and the
+threat lattice, collected into a `Bundle` (plain data).
 
 Everything here is data; the renderers in `proofs.render` (Markdown, HTML,
 the bundle writer) never run a check, so they are tested on fixtures. The
@@ -13,14 +14,17 @@ import platform
 import shutil
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Callable, Iterable, Optional, Sequence
 
-from ppverify.proofs.analyses.check import check_threat
+from ppverify.models.scenario import Bounds
+from ppverify.proofs.analyses.changes import Change
+from ppverify.proofs.analyses.checks import Ask, Checks, Search, answer
 from ppverify.proofs.pp.model import honest_run, symbolic_model
 from ppverify.proofs.analyses.lattice import LatticeReport, run_lattice
-from ppverify.proofs.analyses.mutate import MutateReport, run_mutate
+from ppverify.proofs.analyses.mutate import BASELINES, MutateReport, run_baselines
+from ppverify.proofs.analyses.remediation import Remediation, remediate
 from ppverify.proofs.core.serial import action_to_json
 from ppverify.proofs.core.verdicts import Result, Trace, Violated
 from ppverify.proofs.replay.symbolic import replay_trace
@@ -135,9 +139,11 @@ class Bundle:
     honest: tuple[dict, ...]        # the honest run, actions in trace JSON form
     system: SystemView
     replays: dict                   # (property, threat) -> what the replay re-established
-    mutation: Optional[MutateReport] = None   # the control-necessity matrix (--extras)
+    mutations: tuple[MutateReport, ...] = ()  # the control-necessity matrices, one per baseline (--extras)
     lattice: Optional[LatticeReport] = None   # the threat lattice (--extras)
     extras_skipped: bool = False    # gathered without --extras: the renderers say what is left out
+    remediation: Optional[Remediation] = None  # the fixes of the findings
+    reasons: dict = field(default_factory=dict)  # mutation -> Reason it stops nothing (manifest/)
 
     def attacks(self) -> list[Trace]:
         return [r.verdict.trace for r in self.results if isinstance(r.verdict, Violated)]
@@ -160,32 +166,39 @@ def tool_versions() -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-def gather(make_scenario: Callable[[str], object], threats: Sequence[str], properties: Sequence[str],
-           max_states: int, max_moves: int, command: str = "ppverify report",
-           progress: Optional[Callable[[str, int, int], None]] = None,
-           extras: bool = False) -> Bundle:
-    """Run the checks (one exploration per threat model) and collect the bundle.
-    `make_scenario(threat_text)` builds the scenario; `progress(threat, states,
-    queued)` is called during each search. `extras`: also run the mutation
-    analysis and the lattice over the actors of `threats` (several minutes)."""
+def gather(design: Change, bounds: Bounds, threats: Sequence[str], properties: Sequence[str], search: Search,
+           command: str = "ppverify report", progress: Optional[Callable[[str, int, int], None]] = None,
+           extras: bool = False, jobs: int = 1, reasons: Optional[dict] = None) -> Bundle:
+    """Run the checks of `design` (one per threat model, serial, with `progress(threat, states,
+    queued)`), the fixes of their findings, and collect the bundle. `extras`: also the mutation
+    analysis against both baselines and the lattice over the actors of `threats` (minutes)."""
     started = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
     start = time.perf_counter()
     results: list[Result] = []
-    for t in threats:
-        cb = (lambda s, q, t=t: progress(t, s, q)) if progress else None
-        results += check_threat(make_scenario(t), properties, max_states, cb, max_moves)
-    base = make_scenario("none")
+    with Checks(jobs) as checks:
+        for t in threats:
+            cb = (lambda s, q, t=t: progress(t, s, q)) if progress else None
+            ask = Ask(design, t, tuple(properties), search, bounds)
+            ans = answer(ask, cb)
+            checks.seed(ask, ans)   # the derivation and remediation ask for some of these again
+            results += ans.results
+        remediation = remediate(checks, results, search, design, bounds)
+        mutations, lattice = (), None
+        if extras:
+            mutations = tuple(run_baselines(BASELINES, threats, max_moves=search.max_moves, checks=checks,
+                                            engine=search.engine, engine_options=dict(search.options)))
+            actors = tuple(a for a in ACTORS if any(a in t.split("+") for t in threats))
+            lattice = (run_lattice(actors, max_moves=search.max_moves, jobs=jobs, engine=search.engine)
+                       if actors else None)
+    base = design.scenario("none", bounds=bounds)
     model = symbolic_model(base)
     honest = tuple(action_to_json(a) for a in honest_run(model) or [])
     replays = {(r.property, r.threat): replay_trace(r.verdict.trace)[2]
                for r in results if isinstance(r.verdict, Violated)}
-    mutation = lattice = None
-    if extras:
-        mutation = run_mutate(threats=tuple(threats), max_moves=max_moves)
-        actors = tuple(a for a in ACTORS if any(a in t.split("+") for t in threats))
-        lattice = run_lattice(actors, max_moves=max_moves) if actors else None
     seconds = time.perf_counter() - start
-    info = RunInfo(command, base.describe(), tuple(threats), tuple(properties), max_states, max_moves,
-                   tuple(sorted({r.verdict.engine for r in results})), tool_versions(), started, seconds)
+    info = RunInfo(command, base.describe(), tuple(threats), tuple(properties), search.max_states,
+                   search.max_moves, tuple(sorted({r.verdict.engine for r in results})), tool_versions(),
+                   started, seconds)
     return Bundle(info, tuple(results), dict(model.roles), honest, system_view(model, honest),
-                  replays, mutation, lattice, extras_skipped=not extras)
+                  replays, mutations, lattice, extras_skipped=not extras, remediation=remediation,
+                  reasons=dict(reasons or {}))

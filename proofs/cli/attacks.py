@@ -1,37 +1,23 @@
-"""The attack-analysis commands: `mutate` (which control stops which
-attack), `lattice` (which coalitions break which property) and `explain`
-(one attack told three ways), and the concrete replay `replay` shares."""
+"""The attack-analysis commands: `lattice` (which coalitions break which
+property) and `explain` (one attack told three ways), and the concrete
+replay `replay` shares (`mutate` is `proofs.cli.mutate`)."""
 from __future__ import annotations
 
-import sys
 from typing import assert_never
 
 from ppverify.proofs.analyses import lattice as la
-from ppverify.proofs.analyses import mutate as mu
 from ppverify.proofs.analyses.check import check_threat
 from ppverify.proofs.cli import exits
-from ppverify.proofs.cli.common import (Progress, add_command, at_least, make_scenario, properties, scenario_args,
-                                        writable_file)
+from ppverify.proofs.cli.common import (Progress, add_command, at_least, engine_arg, make_scenario, properties,
+                                        scenario_args)
 from ppverify.proofs.core.verdicts import Inconclusive, Proved, Trace, Violated
 from ppverify.proofs.properties.catalogue import PROPERTY_NAMES
 from ppverify.proofs.render.explain import evidence_text, explain_markdown
-from ppverify.proofs.render.json import lattice_json, mutate_json
-from ppverify.proofs.render.text import lattice_text, mutate_summary_text, mutate_text
+from ppverify.proofs.render.json import lattice_json
+from ppverify.proofs.render.text import lattice_text
 from ppverify.proofs.replay.concrete import ConcreteReplay, ConcreteReplayError, replay_concrete
 from ppverify.proofs.pp.model import symbolic_model
-from ppverify.protocol.controls import ACTORS, STATED_THREATS, threat
-
-MUTATE = """\
-Which control stops which attack: switch each control off (and set each
-parameter to each other value), check the mutant under each threat model and
-compare with the published design. A cell counts the threat models under
-which the mutant breaks a property the published design keeps; each such
-attack's trace is replayed on the published design, where it must fail. A
-mutation that breaks nothing is explained (modelling gap, defence in depth,
-needs a coalition, or masked by a finding of the published design).
-
-example:
-  ppverify mutate --threat cdn --mutation ra-tls --traces"""
+from ppverify.protocol.controls import ACTORS, threat
 
 LATTICE = """\
 For each property, the weakest coalitions of actors that break it and the
@@ -56,22 +42,6 @@ example:
 
 
 def add_parsers(sub) -> None:
-    m = add_command(sub, "mutate", "which control stops which attack: switch each control off (and each "
-                    "parameter to each other value) and compare with the published design", MUTATE)
-    m.add_argument("--threat", action="append", default=[], metavar="ACTORS",
-                   help="threat model (repeatable; default each single actor of the stated trust model: "
-                        + ", ".join(STATED_THREATS) + ")")
-    m.add_argument("--mutation", action="append", default=[], metavar="NAME",
-                   help="only this mutation (repeatable): a control name, or NAME=VALUE for a parameter")
-    m.add_argument("--max-states", type=at_least(1), default=mu.DEFAULT_MAX_STATES,
-                   help=f"explorer state limit per check (the published design: {mu.BASELINE_MAX_STATES})")
-    m.add_argument("--max-moves", type=at_least(0), default=2, help="adversary injections per path")
-    m.add_argument("--jobs", type=at_least(1), default=2, help="parallel processes")
-    m.add_argument("--traces", action="store_true", help="print every attack's full trace")
-    m.add_argument("--format", choices=("text", "json"), default="text", help="output format")
-    m.add_argument("--output", help="write the report here instead of stdout")
-    m.add_argument("--quiet", action="store_true", help="no progress display")
-    m.set_defaults(run=run_mutate)
     lt = add_command(sub, "lattice", "per property, the minimal threat coalitions that break it and the "
                      "maximal ones under which it holds", LATTICE)
     lt.add_argument("--actor", action="append", default=[], metavar="ACTOR",
@@ -82,6 +52,7 @@ def add_parsers(sub) -> None:
                     help=f"explorer state limit per coalition (single actors: {la.SINGLE_MAX_STATES})")
     lt.add_argument("--max-moves", type=at_least(0), default=2, help="adversary injections per path")
     lt.add_argument("--jobs", type=at_least(1), default=2, help="parallel processes")
+    engine_arg(lt)
     lt.add_argument("--verify", action="store_true",
                     help="check every coalition (no pruning) and report any breach of monotonicity")
     lt.add_argument("--format", choices=("text", "json"), default="text", help="output format")
@@ -98,28 +69,12 @@ def add_parsers(sub) -> None:
     e.set_defaults(run=run_explain)
 
 
-def run_mutate(args) -> int:
-    threats = [str(threat(t)) for t in (args.threat or STATED_THREATS)]
-    muts = [mu.by_name(n) for n in args.mutation] or None
-    writable_file(args.output)
-    rep = mu.run_mutate(threats, muts, max_states=args.max_states, max_moves=args.max_moves,
-                        jobs=args.jobs, progress=Progress(args.quiet).say)
-    out = mutate_json(rep) if args.format == "json" else mutate_text(rep, args.traces)
-    if args.output:
-        with open(args.output, "w") as f:
-            f.write(out + "\n")
-    else:
-        print(out)
-    print(mutate_summary_text(rep), file=sys.stderr)
-    return exits.OK
-
-
 def run_lattice(args) -> int:
     actors = tuple(a for a in ACTORS if a in set(args.actor)) if args.actor else ACTORS
     for a in args.actor:
         threat(a)
     rep = la.run_lattice(actors, properties(args.property), args.max_states, args.max_moves, args.jobs,
-                         args.verify, Progress(args.quiet).say)
+                         args.verify, Progress(args.quiet).say, args.engine)
     print(lattice_json(rep) if args.format == "json" else lattice_text(rep))
     return exits.OK if not rep.breaches else exits.VIOLATED
 

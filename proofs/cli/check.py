@@ -6,6 +6,10 @@ from __future__ import annotations
 import sys
 import time
 
+from ppverify.models.scenario import Bounds
+from ppverify.proofs.analyses.changes import Change
+from ppverify.proofs.analyses.checks import Checks, Search
+from ppverify.proofs.analyses.remediation import remediate
 from ppverify.proofs.analyses.check import DEFAULT_ENGINE, ENGINES
 from ppverify.proofs.analyses.runner import Job, run_jobs
 from ppverify.proofs.cli import expect, exits
@@ -20,12 +24,13 @@ from ppverify.protocol.controls import STATED_THREATS, threat
 DESCRIPTION = """\
 Check each property under each threat model of a scenario (by default: every
 property, under each single actor of the stated trust model, in the published
-design) and print a property x threat-model matrix, the search's bounds and
-every attack found as numbered steps. A violation is reported only after its
-trace replays on the model; inconclusive is never a pass. The default engine
-(auto) asks the unbounded engine first and the explorer for every cell it
-leaves open; each cell states its coverage (clients, sessions, CVMs,
-injections, depth: a number or "any").
+design) and print a property x threat-model matrix, the search's bounds,
+every attack found as numbered steps and the fix of each finding (the
+smallest change under which its cells are no longer violated, checked again).
+A violation is reported only after its trace replays on the model;
+inconclusive is never a pass. The default engine (auto) asks the unbounded
+engine first and the explorer for every cell it leaves open; each cell states
+its coverage (clients, sessions, CVMs, injections, depth: a number or "any").
 
 Exit status: 0 all proved, 1 some property violated, 2 usage or model error,
 3 inconclusive and nothing violated (with --expect: 0 every verdict matches
@@ -36,6 +41,10 @@ examples:
   ppverify check --threat meta-insider+relay --property request-secrecy
   ppverify check --disable ra-tls --format sarif --output findings.sarif
   ppverify check --expect manifest/verdicts.json"""
+
+
+# the formats that show the fixes (`proofs.render.fixes`)
+FIXES = ("text", "json")
 
 
 def add_parser(sub) -> None:
@@ -77,6 +86,9 @@ def add_parser(sub) -> None:
                         "manifest); exit 0 when every verdict matches its pin, 1 on drift")
     c.add_argument("--update-manifest", action="store_true",
                    help="with --expect: rewrite the pins from this run (review the diff)")
+    c.add_argument("--no-fix", action="store_true",
+                   help="leave out the fixes of the findings (text and json compute them: each other parameter "
+                        "value, each switched-off control back on, checked again under every threat model)")
     c.add_argument("--quiet", action="store_true", help="no progress display")
     c.set_defaults(run=run)
 
@@ -121,8 +133,16 @@ def run(args) -> int:
     runs = run_jobs(jobs, args.max_states, args.max_moves, args.jobs, started, progress, finished,
                     **engine_options(args))
     results = tuple(r for rs in runs for r in rs)
+    remediation = None
+    if args.format in FIXES and not args.no_fix and any(r.verdict.verdict == Kind.VIOLATED for r in results):
+        show.say("computing the fixes of the findings (--no-fix leaves them out) ...")
+        opts = engine_options(args)
+        search = Search.of(args.max_states, args.max_moves, opts.pop("engine"), **opts)
+        with Checks(args.jobs) as checks:
+            remediation = remediate(checks, results, search, Change(tuple(args.disable), tuple(args.set_params)),
+                                    Bounds(args.clients, args.sessions, args.cvms))
     elapsed = time.perf_counter() - start
-    report = fmt.render(Checked(results, props, threats))
+    report = fmt.render(Checked(results, props, threats, remediation))
     if args.output:
         with open(args.output, "w") as f:
             f.write(report + "\n")

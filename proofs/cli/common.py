@@ -12,6 +12,8 @@ from typing import Callable, Optional, Sequence, TextIO
 
 from ppverify.models.scenario import Bounds
 from ppverify.models.threats import UnknownName
+from ppverify.proofs.analyses.check import ENGINES
+from ppverify.proofs.analyses.checks import ANALYSES_ENGINE
 from ppverify.proofs.cli.exits import UsageError
 from ppverify.proofs.properties.catalogue import PROPERTY_NAMES
 from ppverify.protocol.controls import CONTROLS, PARAMETERS, scenario
@@ -97,6 +99,18 @@ def scenario_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--clients", type=at_least(1), default=1, help="clients in the scenario")
     p.add_argument("--sessions", type=at_least(1), default=1, help="sessions per client")
     p.add_argument("--cvms", type=at_least(1), default=1, help="honest orchestrator CVMs")
+
+
+ENGINE_HELP = ("auto: the unbounded engine (horn) first, the explorer for every cell it leaves open; explore: "
+               "explicit-state search; smt: bounded model checking in z3; both: explore and smt, a disagreement is "
+               "an error (exit 2); horn: the monotone fixpoint checked in z3 alone (candidates confirmed by explore)")
+
+
+def engine_arg(p: argparse.ArgumentParser) -> None:
+    """`--engine` of the commands that run many checks (mutate, report, lattice): `check`'s choices,
+    the analyses' default (`checks.ANALYSES_ENGINE`)."""
+    p.add_argument("--engine", choices=ENGINES, default=ANALYSES_ENGINE,
+                   help="the engine of every check this command runs: " + ENGINE_HELP)
 
 
 def make_scenario(args, threat_text: str = "none"):

@@ -10,7 +10,7 @@ import sys
 from ppverify.models.threats import UnknownName
 from ppverify.proofs.analyses.auto import UnsoundProof
 from ppverify.proofs.analyses.check import EngineDisagreement
-from ppverify.proofs.cli import attacks, check, exits, export, replay, report, simulate
+from ppverify.proofs.cli import attacks, check, exits, export, mutate, replay, report, simulate
 from ppverify.proofs.cli.common import HelpFormatter
 from ppverify.proofs.core.serial import TraceFormatError
 from ppverify.proofs.render.base import tool_version
@@ -34,7 +34,7 @@ def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="ppverify", description=DESCRIPTION, formatter_class=HelpFormatter)
     ap.add_argument("--version", action="version", version=f"ppverify {tool_version()}")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in (check, simulate, export, replay):
+    for command in (check, simulate, export, replay, mutate):
         command.add_parser(sub)
     attacks.add_parsers(sub)
     report.add_parser(sub)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from typing import Callable, Generic, Iterable, Optional, Protocol, TypeVar, assert_never
 
+from ppverify.proofs.analyses.remediation import Remediation
 from ppverify.proofs.core.verdicts import Coverage, Result, Standing, Verdict, standing
 from ppverify.protocol.controls import DEFAULTS
 
@@ -43,10 +44,12 @@ class Renderer(Generic[S]):
 
 @dataclass(frozen=True)
 class Checked:
-    """What `check` renders: the results, and the matrix axes in the order asked."""
+    """What `check` renders: the results, the matrix axes in the order asked, and the fixes of
+    its findings when they were computed."""
     results: tuple[Result, ...]
     properties: tuple[str, ...]
     threats: tuple[str, ...]
+    remediation: Optional[Remediation] = None
 
     @classmethod
     def of(cls, results) -> "Checked":
@@ -130,3 +133,18 @@ def coverage_keys(results: Iterable[Result]) -> dict[Optional[Coverage], str]:
     for r in results:
         keys.setdefault(r.verdict.coverage, f"c{len(keys) + 1}")
     return keys
+
+
+COVERAGE_LEGEND = ("coverage c/s/v/i/d: clients, sessions per client, honest CVMs, adversary injections and "
+                   "steps the search covered (d=any: every run length, an exhaustive search)")
+
+
+def coverage_word(c: Coverage | None) -> str:
+    """A coverage in the compact form of COVERAGE_LEGEND: `1/1/1/2/any`, `1/1/1/2/21`."""
+    if c is None:
+        return "?"
+    return "/".join(str(x) for x in (c.clients, c.sessions, c.cvms, c.injections, c.depth))
+
+
+def depth_bounded(v: Verdict | None) -> bool:
+    return v is not None and standing(v) == Standing.DEPTH_BOUNDED

@@ -14,6 +14,7 @@ from ppverify.proofs.render import extras
 from ppverify.proofs.render.base import (COVERAGE_MEANING, MEANING, Renderer, coverage_keys, coverage_text,
                                          strength_word)
 from ppverify.proofs.render.diagrams import sequence_from_actions, trace_sequence
+from ppverify.proofs.render.fixes import summary_html
 from ppverify.proofs.render.markdown import HONEST_MISSING, scenario_line
 from ppverify.proofs.render.queries import (attack_numbers, cell, counts, guarantees, step_parts, threat_rows,
                                             trace_file)
@@ -182,22 +183,31 @@ def attack_html(i: int, trace, bundle: Bundle) -> str:
 def bundle_html(bundle: Bundle, assumptions: Optional[Sequence[tuple[str, str]]] = None) -> str:
     """`assumptions`: (title, Markdown) sections; by default the shipped ones."""
     attacks = bundle.attacks()
-    more = extras.sections(bundle)
+    more, lead = extras.sections(bundle), extras.necessity_sections(bundle)
     system, how = system_svg(bundle.system)
     honest = sequence_svg(sequence_from_actions(bundle.honest, bundle.roles), "the honest session")
     yes, no = guarantees(bundle)
-    nav = ["checked", "system", "honest", "matrix"] + [f"extra-{k}" for k in range(len(more))] + [
-        "attacks", "limits"]
-    titles = {"checked": "What was checked", "system": "System", "honest": "Honest session",
-              "matrix": "Matrix", "attacks": f"Attacks ({len(attacks)})", "limits": "Guarantees and limits"}
+    nav = (["findings"] if bundle.remediation is not None else []) + [f"lead-{k}" for k in range(len(lead))] + [
+        "checked", "system", "honest", "matrix"] + [f"extra-{k}" for k in range(len(more))] + ["attacks", "limits"]
+    titles = {"findings": "Findings", "checked": "What was checked", "system": "System",
+              "honest": "Honest session", "matrix": "Matrix", "attacks": f"Attacks ({len(attacks)})",
+              "limits": "Guarantees and limits"}
     titles.update({f"extra-{k}": e.title for k, e in enumerate(more)})
+    titles.update({f"lead-{k}": e.title.split(": ")[-1] for k, e in enumerate(lead)})
     out = ["<!DOCTYPE html>", "<html lang='en'><head><meta charset='utf-8'>",
            "<title>ppverify design review: WhatsApp Private Processing</title>", f"<style>{CSS}</style>",
            "</head><body>", "<h1>ppverify design review: WhatsApp Private Processing</h1>",
            "<p class='muted'>Generated from one run of the checks. Self-contained: no scripts, no "
            "external resources.</p>",
-           "<nav>" + "".join(f"<a href='#{k}'>{escape(titles[k])}</a>" for k in nav) + "</nav>",
-           "<h2 id='checked'>What was checked</h2>", _checked(bundle),
+           "<nav>" + "".join(f"<a href='#{k}'>{escape(titles[k])}</a>" for k in nav) + "</nav>"]
+    if bundle.remediation is not None:
+        out += ["<h2 id='findings'>Findings and their fixes</h2>", summary_html(bundle.remediation, _inline)]
+    for k, extra in enumerate(lead):
+        out += [f"<h2 id='lead-{k}'>{escape(extra.title)}</h2>", extra.html]
+    if extras.skipped(bundle):
+        out.append(f"<p class='muted'>{escape(' and '.join(extras.skipped(bundle)))}: not run for this bundle; "
+                   "<code>ppverify report --extras</code> adds them (several minutes).</p>")
+    out += ["<h2 id='checked'>What was checked</h2>", _checked(bundle),
            "<h2 id='system'>System</h2>",
            "<p>Parties and trust boundaries (SPEC section 2); the channels are the links the honest session "
            f"uses, classified by the model's visibility rules. Drawn with {escape(how)}.</p>",
@@ -210,9 +220,6 @@ def bundle_html(bundle: Bundle, assumptions: Optional[Sequence[tuple[str, str]]]
            "<h2 id='matrix'>Property × threat-model matrix</h2>", matrix_html(bundle), legend_html(bundle)]
     for k, extra in enumerate(more):
         out += [f"<h2 id='extra-{k}'>{escape(extra.title)}</h2>", extra.html]
-    if extras.skipped(bundle):
-        out.append(f"<p class='muted'>{escape(' and '.join(extras.skipped(bundle)))}: not run for this bundle; "
-                   "<code>ppverify report --extras</code> adds them (several minutes).</p>")
     out.append("<h2 id='attacks'>Attacks</h2>")
     out += [attack_html(i, t, bundle) for i, t in enumerate(attacks, 1)] or [
         "<p>No property was violated in this run.</p>"]

@@ -5,14 +5,24 @@ from __future__ import annotations
 
 import json
 
+from typing import Optional, Sequence
+
+from ppverify.proofs.analyses.hardened import Derivation
 from ppverify.proofs.analyses.lattice import LatticeReport, coalition_order
-from ppverify.proofs.analyses.mutate import NO_ATTACK, MutateReport
+from ppverify.proofs.analyses.mutate import MutateReport
+from ppverify.proofs.analyses.remediation import Remediation
 from ppverify.proofs.core.verdicts import Result
-from ppverify.proofs.render.base import Checked, Renderer
+from ppverify.proofs.render.base import Checked, Renderer, strength_word
+from ppverify.proofs.render.fixes import remediation_json
+from ppverify.proofs.render.necessity import silent_reason
 
 
-def results_json(results: list[Result]) -> str:
-    return json.dumps({"version": 1, "results": [r.to_json() for r in results]}, indent=2)
+def results_json(results: list[Result], remediation: Optional[Remediation] = None) -> str:
+    """`remediation`, when computed, is added as the `remediation` object (schema/)."""
+    out: dict = {"version": 1, "results": [r.to_json() for r in results]}
+    if remediation is not None:
+        out["remediation"] = remediation_json(remediation)
+    return json.dumps(out, indent=2)
 
 
 def simulate_json(res) -> str:
@@ -25,16 +35,39 @@ def simulate_json(res) -> str:
                       indent=2)
 
 
-def mutate_json(rep: MutateReport) -> str:
-    return json.dumps({"version": 1, "threats": list(rep.threats), "properties": list(rep.properties),
-            "max_states": rep.max_states, "baseline_max_states": rep.baseline_states, "checks_run": rep.ran,
+def derivation_json(d: Derivation) -> dict:
+    cell = lambda c: {"property": c[0], "threat": c[1]}  # noqa: E731
+    return {"threats": list(d.threats), "search": dict(d.search), "rule": d.rule, "holds": d.holds,
+            "chosen": list(d.chosen.change.parts), "baseline": list(d.change.parts), "why": d.why(),
+            "candidates": [{"change": list(c.change.parts), "violated": [cell(x) for x in c.violated],
+                            "not_proved": [cell(x) for x in c.unproved], "proved": c.proved,
+                            "reused": list(c.reused)} for c in d.candidates]}
+
+
+def _mutate_one(rep: MutateReport, reasons: dict, other: Optional[MutateReport]) -> dict:
+    return {"baseline": rep.name, "change": list(rep.change.parts), "threats": list(rep.threats),
+            "properties": list(rep.properties), "engine": rep.engine, "max_states": rep.max_states,
+            "baseline_max_states": rep.baseline_states, "max_moves": rep.max_moves, "checks_run": rep.ran,
             "skipped": [list(s) for s in rep.skipped], "seconds": round(rep.seconds, 2),
+            "derivation": derivation_json(rep.derivation) if rep.derivation is not None else None,
             "mutations": [{"mutation": n, "attacks": [
-                {"property": a.property, "threat": a.threat, "stopped_on_baseline": a.stopped_on_baseline,
+                {"property": a.property, "threat": a.threat, "steps": a.steps,
+                 "stopped_on_baseline": a.stopped_on_baseline,
+                 "baseline_verdict": strength_word(a.kept) if a.kept is not None else None,
+                 "baseline_coverage": a.kept.coverage.to_json() if a.kept is not None and a.kept.coverage else None,
+                 "coverage": a.coverage.to_json() if a.coverage is not None else None,
                  "trace": a.trace.to_json()} for a in attacks],
+                "searched": rep.reach.get(n, {}),
                 "undecided": [{"property": p, "threat": t, "reason": why} for p, t, why in rep.undecided.get(n, [])],
-                "no_attack": (None if attacks or rep.undecided.get(n) else dict(zip(("kind", "why"), NO_ATTACK.get(n, ("unexplained", "")))))}
-                for n, attacks in rep.attacks.items()]}, indent=2)
+                "no_attack": (None if attacks else dict(zip(("kind", "why"), silent_reason(n, rep, reasons, other))))}
+                for n, attacks in rep.attacks.items()]}
+
+
+def mutate_json(reports: Sequence[MutateReport], reasons: dict) -> str:
+    """Version 2: one object per baseline (version 1 had one baseline, the published design)."""
+    hardened = next((r for r in reports if r.name == "hardened"), None)
+    return json.dumps({"version": 2, "baselines": [
+        _mutate_one(r, reasons, hardened if r.name == "published" else None) for r in reports]}, indent=2)
 
 
 def lattice_json(rep: LatticeReport) -> str:
@@ -51,4 +84,4 @@ def lattice_json(rep: LatticeReport) -> str:
 
 
 FORMAT: Renderer[Checked] = Renderer("json", "versioned JSON (schema/check-result.schema.json)",
-                                     lambda c: results_json(list(c.results)))
+                                     lambda c: results_json(list(c.results), c.remediation))

@@ -11,6 +11,7 @@ from ppverify.proofs.render import extras
 from ppverify.proofs.render.base import (COVERAGE_MEANING, MEANING, Checked, Renderer, coverage_keys, coverage_text,
                                          strength_word)
 from ppverify.proofs.render.diagrams import sequence_from_actions, trace_sequence
+from ppverify.proofs.render.fixes import summary_markdown
 from ppverify.proofs.render.mermaid import sequence_mermaid, system_mermaid
 from ppverify.proofs.render.queries import (attack_numbers, counts, guarantees, step_parts, threat_rows,
                                             trace_file)
@@ -125,8 +126,15 @@ def bundle_markdown(bundle: Bundle, assumptions: Optional[Sequence[tuple[str, st
     yes, no = guarantees(bundle)
     out = ["# ppverify design review: WhatsApp Private Processing", "",
            "Generated from one run of the checks; the same data is in `index.html` (one self-contained "
-           "page), `results.json`, and `traces/`.", "",
-           "## What was checked", "", checked_markdown(bundle), "",
+           "page), `results.json`, and `traces/`.", ""]
+    if bundle.remediation is not None:
+        out += ["## Findings and their fixes", "", summary_markdown(bundle.remediation), ""]
+    for extra in extras.necessity_sections(bundle):
+        out += [f"## {extra.title}", "", extra.markdown, ""]
+    if extras.skipped(bundle):
+        out += [f"_{' and '.join(extras.skipped(bundle))}: not run for this bundle; `ppverify report --extras` adds "
+                "them (several minutes)._", ""]
+    out += ["## What was checked", "", checked_markdown(bundle), "",
            "## System", "", "Parties and trust boundaries (SPEC section 2); the channels are the links the "
            "honest session uses, classified by the model's visibility rules:", "",
            *[f"- **{k}**: {v}" for k, v in CHANNEL_CLASSES.items()], "",
@@ -136,9 +144,6 @@ def bundle_markdown(bundle: Bundle, assumptions: Optional[Sequence[tuple[str, st
            *legend_markdown(bundle.results), ""]
     for extra in extras.sections(bundle):
         out += [f"## {extra.title}", "", extra.markdown, ""]
-    if extras.skipped(bundle):
-        out += [f"_{' and '.join(extras.skipped(bundle))}: not run for this bundle; `ppverify report --extras` adds "
-                "them (several minutes)._", ""]
     out += ["## Attacks", ""]
     if not attacks:
         out += ["No property was violated in this run.", ""]

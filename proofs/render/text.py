@@ -1,15 +1,15 @@
 """Text: what the commands print, as pure functions of their results (the
 checkers never print). `check`: the property x threat matrix, the search's
-bounds, every attack as numbered steps; `simulate`: the session's steps and
-who saw what; `mutate`: the control-necessity matrix and its details;
-`lattice`: the weakest breaking and strongest surviving coalitions."""
+bounds, every attack as numbered steps, the fixes (`proofs.render.fixes`);
+`simulate`: the session's steps and who saw what; `lattice`: the weakest
+breaking and strongest surviving coalitions (`mutate`: `proofs.render.necessity`)."""
 from __future__ import annotations
 
 from ppverify.proofs.analyses.lattice import SINGLE_MAX_STATES, LatticeReport, coalition_order
-from ppverify.proofs.analyses.mutate import NO_ATTACK, MutateReport
 from ppverify.proofs.core.verdicts import Kind, Proved, Result, Standing, Trace, Violated, standing
 from ppverify.proofs.render.base import (COVERAGE_MEANING, MEANING, WORDS, Checked, Renderer, coverage_text,
                                          strength_word)
+from ppverify.proofs.render.fixes import fixes_text
 
 
 def matrix_text(results: list[Result], properties, threats) -> str:
@@ -107,8 +107,9 @@ def trace_text(t: Trace) -> str:
 
 
 def check_text(c: Checked) -> str:
+    fixes = fixes_text(c.remediation) if c.remediation is not None else ""
     return "\n\n".join(x for x in (matrix_text(list(c.results), c.properties, c.threats),
-                                   bounds_text(list(c.results)), violations_text(list(c.results))) if x)
+                                   bounds_text(list(c.results)), violations_text(list(c.results)), fixes) if x)
 
 
 def simulate_text(res) -> str:
@@ -123,70 +124,6 @@ def simulate_text(res) -> str:
     for p in res.saw_request:
         lines.append(f"{p:<14}{'yes' if res.saw_request[p] else 'no':<14}{'yes' if res.saw_response[p] else 'no'}")
     return "\n".join(lines)
-
-
-# --- mutate ------------------------------------------------------------------------
-def mutate_matrix_text(rep: MutateReport) -> str:
-    """Mutation x property grid: the number of threat models under which the
-    mutant breaks a property the published design keeps ('.' none)."""
-    cells = rep.cells()
-    names = [m for m in rep.attacks]
-    w = max(len(mutation_label(n)) for n in names) + 2
-    head = "".join(f"{i + 1:>3}" for i in range(len(rep.properties)))
-    lines = ["control-necessity matrix (cell: threat models under which switching the control "
-             "off, or setting the parameter, breaks a property the published design keeps)",
-             "".ljust(w) + head]
-    for n in names:
-        row = "".join(f"{len(cells.get((n, p), [])) or '.':>3}" for p in rep.properties)
-        lines.append(mutation_label(n).ljust(w) + row)
-    lines.append("")
-    lines += [f"{i + 1:>3} = {p}" for i, p in enumerate(rep.properties)]
-    return "\n".join(lines)
-
-
-def mutation_label(name: str) -> str:
-    """A mutation as the report names it: `ra-tls off`, `binder=none`."""
-    return name if "=" in name else f"{name} off"
-
-
-def mutate_details_text(rep: MutateReport, traces: bool = False) -> str:
-    out = []
-    for n, attacks in rep.attacks.items():
-        und = rep.undecided.get(n, [])
-        if not attacks and und:
-            cells = ", ".join(f"{p} under {t}" for p, t, _ in und[:4]) + (" ..." if len(und) > 4 else "")
-            out.append(f"{mutation_label(n)}: no attack found, but UNDECIDED: {len(und)} cell(s) inconclusive "
-                       f"({und[0][2]}): {cells}")
-            continue
-        if not attacks:
-            kind, why = NO_ATTACK.get(n, ("unexplained", "no explanation recorded in proofs/mutate.py NO_ATTACK"))
-            tag = {"gap": "MODELLING GAP", "depth": "defence in depth",
-                   "coalition": "needs a coalition", "masked": "masked by a baseline finding"}.get(kind, "UNEXPLAINED")
-            out.append(f"{mutation_label(n)}: no attack in this model [{tag}] {why}")
-            continue
-        out.append(f"{mutation_label(n)}: stops {len(attacks)} attack(s)")
-        for a in attacks:
-            check = "" if a.stopped_on_baseline else "  [the trace also runs on the published design: bound too small]"
-            out.append(f"  {a.property} under {a.threat}: {len(a.trace.steps)} steps; {a.trace.explanation}{check}")
-            if traces:
-                out.append("    " + trace_text(a.trace).replace("\n", "\n    "))
-    return "\n".join(out)
-
-
-def mutate_summary_text(rep: MutateReport) -> str:
-    silent = rep.silent()
-    gaps = [n for n in silent if NO_ATTACK.get(n, ("",))[0] == "gap"]
-    n_att = sum(len(a) for a in rep.attacks.values())
-    return (f"{len(rep.attacks)} mutations x {len(rep.threats)} threat models: {rep.ran} checks run, "
-            f"{len(rep.skipped)} skipped (the mutated control or parameter is never read under that threat "
-            f"model, so the baseline's verdicts stand), state limit {rep.max_states} "
-            f"(published design: {rep.baseline_states}), "
-            f"{rep.seconds:.1f}s; {n_att} attacks stopped; {len(silent)} mutations break nothing "
-            f"({len(gaps)} modelling gaps)")
-
-
-def mutate_text(rep: MutateReport, traces: bool = False) -> str:
-    return "\n\n".join([mutate_matrix_text(rep), mutate_details_text(rep, traces), mutate_summary_text(rep)])
 
 
 # --- lattice -----------------------------------------------------------------------
