@@ -62,21 +62,22 @@ def walks(system: PPSystem, n: int, steps: int, moves: int, seed: int):
                 yield w
 
 
-@pytest.mark.parametrize("threat,params,disabled", [
-    ("network", [], []),
-    ("ledger", ["binder=handshake-key"], ["single-use-tokens"]),
-    ("meta-insider", ["binder=handshake-key"], []),
+@pytest.mark.parametrize("threat,params,disabled,runs", [
+    ("network", [], [], 8),
+    ("ledger", ["binder=handshake-key"], ["single-use-tokens"], 8),
+    ("meta-insider", ["binder=handshake-key"], [], 12),   # sessions complete later there
 ])
-def test_larger_runs_stay_inside_the_fixpoint(threat, params, disabled):
+def test_larger_runs_stay_inside_the_fixpoint(threat, params, disabled, runs):
     inside = Inside(AbstractPP(scenario(threat, disabled, params)))
     concrete = PPSystem(symbolic_model(scenario(threat, disabled, params, bounds=LARGER)))
     seen, answered = 0, set()
     # the first sessions as slot 0, and a later choice (client1's second, orch1's second, the second route)
     hs = (Renaming(), Renaming({"client1": 1, "orch1": 1, "gateway": 1, "pred1": 1}))
-    for w in walks(concrete, 8, 80, 4, seed=7):
+    for w in walks(concrete, runs, 90, 4, seed=7):
         seen += 1
         bad = [x for h in hs for x in inside.outside(w, h)]
         assert not bad, f"a fact of a {LARGER} run, renamed, is outside the fixpoint: {bad[:5]}"
         answered |= {(e.name, e.party, e.args[0]) for e in w.events if e.name in ("answer", "accept")}
     # the walks are not vacuous: a session completes, a second session and a second client accept
-    assert seen > 200 and {("answer", "client1", 0), ("accept", "client1", 1), ("accept", "client2", 0)} <= answered
+    assert seen > 200 and {("accept", "client1", 1), ("accept", "client2", 0)} <= answered
+    assert {("answer", "client1", 0), ("answer", "client1", 1)} & answered

@@ -20,6 +20,7 @@ from typing import Optional
 
 from ppverify.proofs.analyses.changes import Change, parse
 from ppverify.proofs.analyses.mutate import BASELINES, MutateReport
+from ppverify.proofs.core.serial import read_json
 from ppverify.proofs.core.verdicts import Standing, Verdict, standing
 
 EXPECT_VERSION = 1
@@ -92,12 +93,7 @@ def parse_change(parts) -> Change:
 
 
 def load(path: str) -> Expected:
-    try:
-        j = json.loads(Path(path).read_text())
-    except OSError as exc:
-        raise ExpectError(f"cannot read {path}: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
-        raise ExpectError(f"{path} is not JSON: {exc}") from None
+    j = read_json(path, ExpectError)
     if not isinstance(j, dict) or j.get("version") != EXPECT_VERSION:
         raise ExpectError(f"{path}: expected a version {EXPECT_VERSION} mutate expectation")
     missing = [k for k in ("baseline", "search", "threats", "mutations", "cells", "silent") if k not in j]

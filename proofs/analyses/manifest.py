@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from ppverify.models.scenario import Bounds, Scenario
+from ppverify.proofs.core.serial import read_json
 from ppverify.proofs.properties.catalogue import PROPERTY_NAMES
 from ppverify.proofs.analyses.runner import Job
 from ppverify.proofs.core.verdicts import Inconclusive, Kind, Result, Violated
@@ -118,12 +119,7 @@ def _parse_scenario(j: dict, where: str) -> PinnedScenario:
 
 
 def load(path: str | Path) -> Manifest:
-    try:
-        data = json.loads(Path(path).read_text())
-    except OSError as exc:
-        raise ManifestError(f"cannot read manifest {path}: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
-        raise ManifestError(f"{path}: not JSON: {exc}") from None
+    data = read_json(path, ManifestError)
     if not isinstance(data, dict) or data.get("version") != MANIFEST_VERSION:
         raise ManifestError(f"{path}: expected a manifest with \"version\": {MANIFEST_VERSION}")
     search = data.get("search", {})

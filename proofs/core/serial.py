@@ -1,6 +1,9 @@
 """JSON forms of terms and actions, for traces that replay from a file."""
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from ppverify.models.terms import App, Atom, Term
 from ppverify.protocol.messages import Msg
 from ppverify.protocol.world import Deliver, Inject, Invoke
@@ -60,3 +63,14 @@ def action_from_json(j: dict, inflight) -> object:
     except (KeyError, TypeError) as exc:
         raise TraceFormatError(f"malformed action {str(j)[:80]}: missing {exc}") from None
     raise TraceFormatError(f"unknown action type {j.get('type')!r}; valid: invoke, deliver, inject")
+
+
+def read_json(path, error: type[Exception]):
+    """The JSON value in the file at `path`; `error` (a message naming the
+    file) if it cannot be read or is not JSON."""
+    try:
+        return json.loads(Path(path).read_text())
+    except OSError as exc:
+        raise error(f"cannot read {path}: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise error(f"{path} is not JSON: {exc}") from None
