@@ -32,14 +32,13 @@ def _derivable(t: Term, known, memo: dict) -> bool:
 
 
 class Knowledge:
-    __slots__ = ("known", "blocked", "_memo", "_index", "_derived")
+    __slots__ = ("known", "blocked", "_memo", "_derived")
     memo = dict  # the memos' type (the differential tests switch them off with one that keeps nothing)
 
     def __init__(self, known: Iterable[Term] = TermSet(), blocked: frozenset = frozenset()):
         self.known = known if isinstance(known, TermSet) else TermSet(known)
         self.blocked = blocked
         self._memo: dict = self.memo()
-        self._index = None  # built by models.templates on first use
         self._derived: dict = self.memo()  # memos of functions of this knowledge (templates.candidates, links.parts)
 
     @classmethod

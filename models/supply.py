@@ -21,7 +21,7 @@ value it sent is in its knowledge (`World._observe`).
 """
 from __future__ import annotations
 
-from ppverify.models.terms import App, Atom, Term
+from ppverify.models.terms import App, Atom, Classes, Term, members
 
 LABEL = "adv"
 
@@ -73,12 +73,24 @@ def _uses(t: Term) -> frozenset:
     return hit
 
 
+# Which numbered terms mark supply atoms used, and which are supply atoms:
+# a knowledge set's are then a mask away, not a walk over all its terms.
+_CLASSES = Classes(lambda t: (("uses",) if _uses(t) else ()) + (("member",) if index(t) is not None else ()))
+
+
+def _of(known, cls: str):
+    """The terms of `known` of class `cls`, in `known`'s order (a `TermSet`
+    by mask; any other collection whole: the callers filter anyway)."""
+    bits = getattr(known, "bits", None)
+    return known if bits is None else members(bits & _CLASSES.mask(cls))
+
+
 def used(known) -> frozenset:
     """The supply atoms some known term other than themselves and their
     public keys contains."""
     out: set = set()
     uses = _USES
-    for t in known:
+    for t in _of(known, "uses"):
         u = uses.get(t)
         if u is None:
             u = _uses(t)
@@ -90,7 +102,7 @@ def used(known) -> frozenset:
 def families(known) -> dict[str, list[Atom]]:
     """kind -> the known members of its family, by member number."""
     fam: dict[str, list] = {}
-    for t in known:
+    for t in _of(known, "member"):
         if isinstance(t, Atom) and index(t) is not None:
             fam.setdefault(t.kind, []).append(t)
     return {k: sorted(v, key=index) for k, v in fam.items()}

@@ -20,7 +20,7 @@ from typing import Iterator, Mapping
 
 from ppverify.models import supply
 from ppverify.models.deduction import Knowledge
-from ppverify.models.terms import App, Atom, Term
+from ppverify.models.terms import App, Atom, Classes, Term, TermSet, members
 from ppverify.models.theory import constructible
 
 Env = Mapping["Var", Term]
@@ -88,7 +88,7 @@ def _vars(tpl) -> tuple:
     return hit
 
 
-_KEYS: dict = {}   # term -> (its symbol key, its type key) in an `_index`
+_KEYS: dict = {}   # term -> (its symbol key, its type key) in an index
 
 
 def _keys(t: Term) -> tuple[str, str]:
@@ -96,6 +96,9 @@ def _keys(t: Term) -> tuple[str, str]:
     if hit is None:
         hit = _KEYS[t] = (t.op if isinstance(t, App) else "", "type:" + type_of(t))
     return hit
+
+
+_BY_KEY = Classes(_keys)   # index key -> the numbered terms under it, as a mask
 
 
 # Memos of functions of a knowledge set (pools, index, instances, link
@@ -120,24 +123,24 @@ def derived(k: Knowledge) -> dict:
     return hit
 
 
-def _index(k: Knowledge, memo: dict | None = None) -> dict:
-    """Known terms by symbol and by type: what pools and unification draw
-    from. The adversary's spare fresh values are left out (lowest unused
-    first, `models.supply`): they stay derivable, only not enumerated."""
+def _indexed(k: Knowledge, key: str, memo: dict | None = None) -> list:
+    """The known terms under one index key (a symbol, or "type:" and a type),
+    in `repr` order: what pools and unification draw from. Built per key on
+    first use, from the key's mask of all numbered terms: a knowledge set is
+    asked for a dozen of its keys, and its mask spares walking and sorting all
+    of its terms. The adversary's spare fresh values are left out (lowest
+    unused first, `models.supply`): they stay derivable, only not enumerated."""
     memo = derived(k) if memo is None else memo
-    idx = memo.get(("index",))
-    if idx is None:
-        idx = {}
-        spare = supply.hidden(k.known)
-        keys = _KEYS
-        for t in sorted(k.known, key=repr):
-            if t in spare:
-                continue
-            ks = keys.get(t) or _keys(t)
-            idx.setdefault(ks[0], []).append(t)
-            idx.setdefault(ks[1], []).append(t)
-        memo[("index",)] = idx
-    return idx
+    hit = memo.get(("index", key))
+    if hit is None:
+        spare = memo.get(("spare",))
+        if spare is None:
+            # (known ones only: a set of others would number new terms)
+            spare = memo[("spare",)] = TermSet(t for t in supply.hidden(k.known) if t in k.known).bits
+        # numbering order, then a stable sort: terms of equal repr keep the
+        # order a sort of the whole set gives them
+        hit = memo[("index", key)] = sorted(members(k.known.bits & _BY_KEY.mask(key) & ~spare), key=repr)
+    return hit
 
 
 def role(t: Term) -> str:
@@ -149,15 +152,15 @@ def role(t: Term) -> str:
 
 def pool(k: Knowledge, type_: str, roles: tuple[str, ...] = ()) -> list[Term]:
     if not roles and not type_.startswith("atom:"):
-        return _index(k).get("type:" + type_, [])
+        return _indexed(k, "type:" + type_)
     key = ("pool", type_, roles)
     memo = derived(k)
     hit = memo.get(key)
     if hit is None:
         if type_.startswith("atom:"):  # atoms only: a key, where any compound value would do no better
-            items = [t for t in _index(k, memo).get("type:" + type_[5:], []) if isinstance(t, Atom)]
+            items = [t for t in _indexed(k, "type:" + type_[5:], memo) if isinstance(t, Atom)]
         else:
-            items = _index(k, memo).get("type:" + type_, [])
+            items = _indexed(k, "type:" + type_, memo)
         hit = memo[key] = [t for t in items if role(t) in roles] if roles else items
     return hit
 
@@ -323,7 +326,7 @@ def _known_matches(tpl: App, k: Knowledge, env: dict) -> tuple:
     hit = memo.get(key)
     if hit is None:
         out = []
-        for t in _index(k, memo).get(tpl.op, ()):
+        for t in _indexed(k, tpl.op, memo):
             e2 = unify(tpl, t, env)
             if e2 is not None:
                 out.append((t, tuple((v, e2[v]) for v in vs if v not in env)))

@@ -8,7 +8,7 @@ arguments; the meaning of each symbol is in `models.theory`.
 from __future__ import annotations
 
 from collections.abc import Set
-from typing import Iterable, Iterator, Union
+from typing import Callable, Iterable, Iterator, Union
 
 
 # Hash-consing: equal terms are one object, so equality is mostly identity
@@ -143,6 +143,34 @@ def _bit(t: Term) -> int:
     return 1 << ix
 
 
+def members(bits: int) -> Iterator[Term]:
+    """The terms of a bitmask, in numbering order (a `TermSet`'s order)."""
+    digits, terms = bin(bits)[:1:-1], _NUMBERED
+    i = digits.find("1")
+    while i >= 0:
+        yield terms[i]
+        i = digits.find("1", i + 1)
+
+
+class Classes:
+    """Bitmasks of the numbered terms by class (`classes(t)`: the classes of
+    term t), so that the members of a `TermSet` in one class are one `&`
+    away. Terms numbered since the last question are classified on demand."""
+    __slots__ = ("classes", "masks", "upto")
+
+    def __init__(self, classes: Callable[[Term], Iterable]):
+        self.classes, self.masks, self.upto = classes, {}, 0
+
+    def mask(self, cls) -> int:
+        if self.upto < len(_NUMBERED):
+            masks, classes = self.masks, self.classes
+            for ix in range(self.upto, len(_NUMBERED)):
+                for c in classes(_NUMBERED[ix]):
+                    masks[c] = masks.get(c, 0) | (1 << ix)
+            self.upto = len(_NUMBERED)
+        return self.masks.get(cls, 0)
+
+
 class TermSet(Set):
     """An immutable set of terms as a bitmask: a knowledge set of a few
     hundred terms takes a few hundred bytes, not a hash table's 8 KB, and
@@ -176,11 +204,7 @@ class TermSet(Set):
         return ix >= 0 and (self.bits >> ix) & 1 == 1
 
     def __iter__(self) -> Iterator[Term]:
-        digits, terms = bin(self.bits)[:1:-1], _NUMBERED
-        i = digits.find("1")
-        while i >= 0:
-            yield terms[i]
-            i = digits.find("1", i + 1)
+        return members(self.bits)
 
     def __len__(self) -> int:
         return self._len

@@ -5,9 +5,12 @@ and links' memos on knowledge, the world's learning memo, the visibility table's
 and the visited set's fingerprints change no verdict on small random scenarios."""
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from ppverify.models import templates
 from ppverify.models.deduction import Knowledge
 from ppverify.models.terms import const
 from ppverify.proofs.engines import explore as explore_mod
@@ -38,6 +41,14 @@ class NoMemo(dict):
         return False
 
 
+class NoMemoLRU(OrderedDict):
+    """`templates`' table of memo dicts, finding none: each knowledge set
+    gets a fresh (`NoMemo`) one on every question."""
+
+    def get(self, key, default=None):
+        return default
+
+
 class Unreduced(PPSystem):
     """The explorer's stream without the partial-order reduction: every enabled action."""
 
@@ -64,7 +75,8 @@ def _search(sc, reduced: bool, memos: bool):
             model._learned, model._knowledge, model._party_states = NoMemo(), NoMemo(), NoMemo()
             model.links._sees, model.links._held = NoMemo(), NoMemo()
             mp.setattr(Knowledge, "memo", NoMemo)      # derivability, templates', links'
-            mp.setattr(Knowledge, "_index", property(lambda k: None, lambda k, v: None))
+            # and no memo dict of an equal knowledge set from an earlier search in this process
+            mp.setattr(templates, "_MEMOS", NoMemoLRU())
             mp.setattr(explore_mod, "fingerprint", lambda w: w)   # exact keys
         system = (PPSystem if reduced else Unreduced)(model)
         return explore(system, PROPERTY_NAMES, max_states=LIMIT)

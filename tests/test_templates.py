@@ -5,8 +5,12 @@ knowledge (same order, same budget exhaustion as a fresh enumeration), and
 import pickle
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
-from ppverify.models.templates import Budget, Var, candidates, derived, has_type, instances, pool
+from ppverify.models import supply
+from ppverify.models.deduction import Knowledge
+from ppverify.models.templates import (Budget, Var, _indexed, _keys, candidates, derived, has_type,
+                                       instances, pool)
 from ppverify.models.terms import App, Atom, const, tup
 from ppverify.proofs.pp.model import symbolic_model
 from ppverify.proofs.engines.explore import explore
@@ -100,3 +104,58 @@ def test_knowledge_is_shared_and_unchanged_knowledge_keeps_its_object(network_wo
     initial = worlds[0].knowledge
     shared = [ids for ks, ids in by_set.items() if ks != initial.known]
     assert shared and all(len(ids) == 1 for ids in shared)
+
+
+# --- the index by key masks against a rebuild of the whole index -----------------
+def _rebuilt_index(k) -> dict:
+    """The index as a fresh build from every known term: all of them sorted
+    by repr, the supply's spare values left out (what `_indexed` derives from
+    key masks, one key at a time)."""
+    idx: dict = {}
+    spare = supply.hidden(list(k.known))   # a plain list: the mask-free path
+    for t in sorted(k.known, key=repr):
+        if t not in spare:
+            for key in _keys(t):
+                idx.setdefault(key, []).append(t)
+    return idx
+
+
+@pytest.fixture(scope="module")
+def insider_knowledge():
+    """Knowledge sets of a meta-insider search: the adversary's own fresh
+    values partly used, many kinds of terms."""
+    m = symbolic_model(scenario("meta-insider"))
+    ex = explore(PPSystem(m), ("request-secrecy",), max_states=1500)
+    return list({w.knowledge: None for w in ex.worlds})
+
+
+@settings(max_examples=60)
+@given(data=st.data())
+def test_index_by_key_masks_equals_a_rebuild(insider_knowledge, data):
+    """Drawn knowledge sets (reached ones, and closures of random subsets of
+    one, so that terms are numbered in other orders than they are known and
+    some supply members are left unused): every key's list is the rebuild's,
+    terms of equal repr in the same order, and a key with no term is empty."""
+    ks = insider_knowledge
+    k = data.draw(st.sampled_from(ks))
+    if data.draw(st.booleans()):
+        terms = sorted(k.known, key=repr)
+        picked = data.draw(st.lists(st.sampled_from(terms), max_size=len(terms), unique=True))
+        k = Knowledge.of(picked)
+    ref = _rebuilt_index(k)
+    memo: dict = {}
+    for key in sorted(ref):
+        assert _indexed(k, key, memo) == ref[key], key
+    assert _indexed(k, "no-such-symbol", memo) == [] and _indexed(k, "type:no-such-type", memo) == []
+    assert supply.used(k.known) == supply.used(list(k.known))
+    assert supply.families(k.known) == supply.families(list(k.known))
+    assert supply.exhausted(k.known) == supply.exhausted(list(k.known))
+
+
+def test_index_follows_terms_numbered_after_the_first_question():
+    """A key's mask covers terms numbered after it was first asked for."""
+    k1 = Knowledge.of([tup(const("late-index-test"), Atom("late.1", "nonce"))])
+    assert [repr(t) for t in _indexed(k1, "type:tup:late-index-test", {})] == ["<'late-index-test', late.1>"]
+    k2 = k1.add([tup(const("late-index-test"), Atom("late.0", "nonce"))])
+    got = _indexed(k2, "type:tup:late-index-test", {})
+    assert got == _rebuilt_index(k2)["type:tup:late-index-test"] and len(got) == 2
