@@ -19,6 +19,7 @@ from ppverify.proofs.pp.model import symbolic_model
 from ppverify.proofs.pp.system import PPSystem
 from ppverify.proofs.properties.catalogue import PROPERTY_NAMES
 from ppverify.protocol.controls import CONTROLS, PARAMETERS, scenario
+from ppverify.protocol.world import Deliver, Inject, Invoke
 
 from tests.conftest import budget
 
@@ -73,6 +74,7 @@ def _search(sc, reduced: bool, memos: bool):
             for name in ("_expect_memo", "_expect_fast", "_hello_memo"):
                 model.__dict__[name] = NoMemo()          # protocol.adversary's
             model._learned, model._knowledge, model._party_states = NoMemo(), NoMemo(), NoMemo()
+            model._moves = NoMemo()
             model.links._sees, model.links._held = NoMemo(), NoMemo()
             mp.setattr(Knowledge, "memo", NoMemo)      # derivability, templates', links'
             # and no memo dict of an equal knowledge set from an earlier search in this process
@@ -137,3 +139,38 @@ def test_worlds_rebuilt_by_replay_are_the_visited_ones():
     assert ex.worlds[-1] == worlds[-1] and ex.worlds[3:5] == worlds[3:5]
     for p, found in ex.violations.items():
         assert len(ex.path(found.node)) == found.depth - 1
+
+
+@pytest.fixture(scope="module")
+def insider():
+    """A meta-insider search's model and some of its worlds (the memos warm)."""
+    model = symbolic_model(scenario("meta-insider"))
+    ex = explore(PPSystem(model), PROPERTY_NAMES, max_states=1200)
+    return model, list(ex.worlds)
+
+
+@settings(max_examples=40)
+@given(data=st.data())
+def test_memoized_step_equals_a_plain_step(insider, data):
+    """`Model.step` memoizes what an action does to its party's state
+    (`_move`): on drawn worlds and each of their actions, the memoized step
+    (asked twice: the second answer is the memo's) gives the world, output
+    and rejection of a step computed with no memo at all."""
+    model, worlds = insider
+    w = data.draw(st.sampled_from(worlds))
+    system = PPSystem(model)
+    for a in system.enabled(w):
+        if not isinstance(a, (Invoke, Deliver, Inject)):
+            continue
+        model.step(w, a)
+        memo_w, memo_out, memo_rej = model.step(w, a)
+        saved = model._moves, model._learned
+        model._moves, model._learned = NoMemo(), NoMemo()
+        try:
+            plain_w, plain_out, plain_rej = model.step(w, a)
+        finally:
+            model._moves, model._learned = saved
+        assert memo_w == plain_w and memo_w.knowledge.known == plain_w.knowledge.known, a
+        assert memo_out == plain_out and (memo_rej is None) == (plain_rej is None), a
+        if memo_rej is not None:
+            assert str(memo_rej) == str(plain_rej)
