@@ -17,7 +17,8 @@ from ppverify.proofs.engines import explore as explore_mod
 from ppverify.proofs.engines.explore import explore
 from ppverify.proofs.pp.model import symbolic_model
 from ppverify.proofs.pp.system import PPSystem
-from ppverify.proofs.properties.catalogue import PROPERTY_NAMES
+from ppverify.proofs.core.system import each
+from ppverify.proofs.properties.catalogue import BY_NAME, PROPERTY_NAMES
 from ppverify.protocol.controls import CONTROLS, PARAMETERS, scenario
 from ppverify.protocol.world import Deliver, Inject, Invoke
 
@@ -174,3 +175,67 @@ def test_memoized_step_equals_a_plain_step(insider, data):
         assert memo_out == plain_out and (memo_rej is None) == (plain_rej is None), a
         if memo_rej is not None:
             assert str(memo_rej) == str(plain_rej)
+
+
+def _transitions(model, max_states: int):
+    """Every transition out of the worlds a search of `model` visits."""
+    system = PPSystem(model)
+    for w in explore(system, PROPERTY_NAMES, max_states=max_states).worlds:
+        for a in system.enabled(w):
+            if isinstance(a, (Invoke, Deliver, Inject)):
+                w2, out, rej = system.step(w, a)
+                if rej is None or isinstance(a, Deliver):
+                    yield w, w2, out
+
+
+def _check_wakes(model, max_states: int) -> int:
+    system = PPSystem(model)
+    watch, every = system.watch(PROPERTY_NAMES), each({p: system.monitor(p) for p in PROPERTY_NAMES})
+    fired = 0
+    for w0, w, out in _transitions(model, max_states):
+        for p in PROPERTY_NAMES:
+            if not BY_NAME[p].wakes.woken(w0, w, out):
+                assert system.monitor(p)(w0, w, out) is None, p
+        found = every(w0, w, out)
+        assert watch(w0, w, out) == found
+        fired += len(found)
+    return fired
+
+
+@settings(max_examples=budget(8))
+@given(sc=scenarios)
+def test_a_monitor_fires_only_where_it_wakes(sc):
+    """`Property.wakes` is what `watch` skips on: on every transition of
+    small searches (each world's every enabled action), a monitor whose
+    wakes do not cover the transition says nothing, and `watch` reports
+    what running every monitor reports."""
+    _check_wakes(symbolic_model(sc), 300)
+
+
+class EveryMonitor(PPSystem):
+    """Every monitor on every transition (no wakes)."""
+
+    def watch(self, props):
+        return each({p: self.monitor(p) for p in props})
+
+
+# Scenarios where, between them, every property is violated within 4,000 states
+FIRING = [("meta-insider", ["third-party-relay"]), ("meta-insider", ["credential-blinding"]),
+          ("relay", ["single-use-tokens"]), ("cdn", ["ra-tls"]), ("network", ["attestation-signature"]),
+          ("meta-insider", ["ledger-inclusion"]), ("meta-insider", ["revocation-check"]),
+          ("cdn", ["user-opt-in", "advanced-chat-privacy"]), ("cdn", ["data-minimization"])]
+
+
+def test_watch_finds_what_every_monitor_finds():
+    """Searches where each property has a counterexample: with `watch`
+    (monitors skipped where they do not wake) the same search, state for
+    state and counterexample for counterexample, as with every monitor run
+    on every transition."""
+    fired: set = set()
+    for threat, disabled in FIRING:
+        sc = scenario(threat, disabled)
+        watched = explore(PPSystem(symbolic_model(sc)), PROPERTY_NAMES, max_states=4000)
+        every = explore(EveryMonitor(symbolic_model(sc)), PROPERTY_NAMES, max_states=4000)
+        assert _summary(watched) == _summary(every), sc.describe()
+        fired |= set(watched.violations)
+    assert fired == set(PROPERTY_NAMES), "every property's wakes are put to the test"

@@ -152,7 +152,7 @@ def explore(system: System, properties: tuple[str, ...], max_states: int = 200_0
             progress: Optional[Callable[[int, int], None]] = None, max_moves: int = 2) -> Exploration:
     """Search `system` (any `core.system.System`) for violations of `properties`."""
     monitors = {p: system.monitor(p) for p in properties}
-    active = list(monitors.items())   # those without a counterexample yet
+    watch = system.watch(tuple(monitors))   # those without a counterexample yet
     tree, visited = SearchTree(), _Visited(fingerprint)
     w0 = system.initial()
     visited.add(w0, 0)
@@ -178,12 +178,11 @@ def explore(system: System, properties: tuple[str, ...], max_states: int = 200_0
             if rej is not None and not isinstance(a, Deliver):
                 continue
             transitions += 1
-            for p, mon in active:
-                why = mon(w, w2, out)
-                if why:
+            found = watch(w, w2, out)
+            if found:
+                for p, why in found:
                     violations[p] = Found(n, a, why, d + 1)
-            if len(active) != len(monitors) - len(violations):
-                active = [(p, mon) for p, mon in monitors.items() if p not in violations]
+                watch = system.watch(tuple(p for p in monitors if p not in violations))
             if partner is None and system.completed(w, w2, out):
                 partner = Found(n, a, "honest session completed", d + 1)
             if visited.find(w2) is None:

@@ -16,6 +16,7 @@ from ppverify.proofs.core.system import BUDGET_HIT, Monitor
 from ppverify.proofs.pp.encodings import Encodings
 from ppverify.proofs.pp.slots import Slots
 from ppverify.proofs.properties.catalogue import BY_NAME, Facts, completed
+from ppverify.proofs.properties.watch import watch
 from ppverify.protocol.adversary import expectations, injections, prefetches
 from ppverify.protocol.world import Inject, Invoke, Model, World
 
@@ -38,6 +39,10 @@ class PPSystem:
     def monitor(self, prop: str) -> Monitor:
         mon, facts = BY_NAME[prop].monitor, self.facts
         return lambda w0, w, out: mon(facts, w0, w, out)
+
+    def watch(self, props: tuple[str, ...]):
+        """Each monitor only on the transitions it can fire on (`properties.watch`)."""
+        return watch(self.facts, [BY_NAME[p] for p in props])
 
     def completed(self, w0: World, w: World, out) -> bool:
         return completed(self.facts, w0, w, out)
