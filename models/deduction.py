@@ -32,14 +32,14 @@ def _derivable(t: Term, known, memo: dict) -> bool:
 
 
 class Knowledge:
-    __slots__ = ("known", "blocked", "_memo", "_derived")
-    memo = dict  # the memos' type (the differential tests switch them off with one that keeps nothing)
+    __slots__ = ("known", "blocked", "_memo")
+    memo = dict  # the memos' type (the differential tests switch them off with one that keeps nothing;
+    # memos of functions of a knowledge set are `templates.derived`)
 
     def __init__(self, known: Iterable[Term] = TermSet(), blocked: frozenset = frozenset()):
         self.known = known if isinstance(known, TermSet) else TermSet(known)
         self.blocked = blocked
         self._memo: dict = self.memo()
-        self._derived: dict = self.memo()  # memos of functions of this knowledge (templates.candidates, links.parts)
 
     @classmethod
     def of(cls, terms: Iterable[Term]) -> "Knowledge":

@@ -123,6 +123,16 @@ def derived(k: Knowledge) -> dict:
     return hit
 
 
+def exhausted_in(k: Knowledge) -> bool:
+    """`supply.exhausted` of a knowledge set (the explorer asks in every
+    world that holds it)."""
+    memo = derived(k)
+    hit = memo.get(("supply-exhausted",))
+    if hit is None:
+        hit = memo[("supply-exhausted",)] = supply.exhausted(k.known)
+    return hit
+
+
 def _indexed(k: Knowledge, key: str, memo: dict | None = None) -> list:
     """The known terms under one index key (a symbol, or "type:" and a type),
     in `repr` order: what pools and unification draw from. Built per key on

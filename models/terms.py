@@ -170,6 +170,11 @@ class Classes:
             self.upto = len(_NUMBERED)
         return self.masks.get(cls, 0)
 
+    def present(self, bits: int) -> list:
+        """The classes with a member in the mask `bits`."""
+        self.mask(None)
+        return [c for c, m in self.masks.items() if bits & m]
+
 
 class TermSet(Set):
     """An immutable set of terms as a bitmask: a knowledge set of a few
@@ -185,6 +190,12 @@ class TermSet(Set):
 
     def _set(self, bits: int) -> None:
         self.bits, self._len, self._hash = bits, bits.bit_count(), None
+
+    @classmethod
+    def of_bits(cls, bits: int) -> "TermSet":
+        s = cls.__new__(cls)
+        s._set(bits)
+        return s
 
     @classmethod
     def union(cls, base: "TermSet", terms: Iterable[Term]) -> "TermSet":

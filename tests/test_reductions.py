@@ -76,7 +76,7 @@ def _search(sc, reduced: bool, memos: bool):
                 model.__dict__[name] = NoMemo()          # protocol.adversary's
             model._learned, model._knowledge, model._party_states = NoMemo(), NoMemo(), NoMemo()
             model._moves = NoMemo()
-            model.links._sees, model.links._held = NoMemo(), NoMemo()
+            model.links._sees, model.links._held, model.links._injects = NoMemo(), NoMemo(), NoMemo()
             mp.setattr(Knowledge, "memo", NoMemo)      # derivability, templates', links'
             # and no memo dict of an equal knowledge set from an earlier search in this process
             mp.setattr(templates, "_MEMOS", NoMemoLRU())

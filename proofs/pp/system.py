@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Iterator, Optional
 
-from ppverify.models import supply
+from ppverify.models.templates import exhausted_in
 from ppverify.proofs.core.encodings import SmtEncoding
 from ppverify.proofs.core.system import BUDGET_HIT, Monitor
 from ppverify.proofs.pp.encodings import Encodings
@@ -117,7 +117,7 @@ class PPSystem:
         yield from model.invocations(w)
         yield from deliveries
         yield from self._injections(w, None, max_moves)  # None: expectations computed there, if moves remain
-        if w.moves < max_moves and supply.exhausted_in(w.knowledge):
+        if w.moves < max_moves and exhausted_in(w.knowledge):
             yield BUDGET_HIT  # a fresh value may be wanted that the supply lacks
 
     def enabled(self, w: World, max_moves: int = 2, party: Optional[str] = None) -> Iterator:
