@@ -13,11 +13,14 @@ from hypothesis import given, settings, strategies as st
 from ppverify.models import templates
 from ppverify.models.deduction import Knowledge
 from ppverify.models.terms import const
+from ppverify.models.terms import subterms
+from ppverify.models.theory import analyse, rules
 from ppverify.proofs.engines import explore as explore_mod
 from ppverify.proofs.engines.explore import explore
 from ppverify.proofs.pp.model import symbolic_model
 from ppverify.proofs.pp.system import PPSystem
 from ppverify.proofs.core.system import each
+from ppverify.proofs.properties import links
 from ppverify.proofs.properties.catalogue import BY_NAME, PROPERTY_NAMES
 from ppverify.protocol.controls import CONTROLS, PARAMETERS, scenario
 from ppverify.protocol.world import Deliver, Inject, Invoke
@@ -80,6 +83,7 @@ def _search(sc, reduced: bool, memos: bool):
             mp.setattr(Knowledge, "memo", NoMemo)      # derivability, templates', links'
             # and no memo dict of an equal knowledge set from an earlier search in this process
             mp.setattr(templates, "_MEMOS", NoMemoLRU())
+            mp.setattr(links, "OPENED", NoMemo())       # link facts' parts of a payload
             mp.setattr(explore_mod, "fingerprint", lambda w: w)   # exact keys
         system = (PPSystem if reduced else Unreduced)(model)
         return explore(system, PROPERTY_NAMES, max_states=LIMIT)
@@ -239,3 +243,46 @@ def test_watch_finds_what_every_monitor_finds():
         assert _summary(watched) == _summary(every), sc.describe()
         fired |= set(watched.violations)
     assert fired == set(PROPERTY_NAMES), "every property's wakes are put to the test"
+
+
+def _plain_parts(payload, k) -> frozenset:
+    """Every part of `payload` opened with `k`, by analysis from scratch."""
+    seen, stack = set(), [payload]
+    while stack:
+        t = stack.pop()
+        if t not in seen:
+            seen.add(t)
+            stack.extend(analyse(t, k.derivable)[0])
+    return frozenset(seen)
+
+
+@settings(max_examples=30)
+@given(data=st.data())
+def test_parts_kept_with_their_answers_equal_a_fresh_analysis(insider, data):
+    """`links.parts` keeps each payload's parts with the derivability answers
+    they rest on and serves them to any knowledge set answering alike. A
+    search's sighted payloads open alike all along, so each is also opened
+    with knowledge sets given some of the keys its analysis asks for; drawn
+    in drawn order (earlier ones' entries are what later ones are checked
+    against), every one opens as a fresh analysis says."""
+    _, worlds = insider
+    payloads = sorted({p for w in worlds for _, p in w.sightings}, key=repr)
+    ks = [w.knowledge for w in data.draw(st.lists(st.sampled_from(worlds), min_size=1, max_size=4))]
+    for payload in payloads:
+        keys = _keys_asked(payload)
+        given_keys = [k.add(data.draw(st.lists(st.sampled_from(keys), max_size=3))) if keys else k for k in ks]
+        for k in data.draw(st.permutations(ks + given_keys)):
+            assert links.parts(payload, k) == _plain_parts(payload, k)
+
+
+def _keys_asked(payload) -> list:
+    return sorted({key for t in subterms(payload) for key, _ in rules(t) if key is not None}, key=repr)
+
+
+def test_a_sighted_payload_opens_further_with_its_keys(insider):
+    """What makes the test above bite: given the keys its analysis asks for,
+    some sighted payload opens to more than it does in the search."""
+    _, worlds = insider
+    w = worlds[-1]
+    assert any(_plain_parts(p, w.knowledge.add(_keys_asked(p))) != _plain_parts(p, w.knowledge)
+               for _, p in w.sightings)

@@ -16,27 +16,48 @@ from ppverify.models.terms import App, Term
 from ppverify.models.theory import analyse
 
 
-def parts(payload: Term, k) -> set:
-    """Every part of `payload` the adversary opens with `k` (memoized on the
-    knowledge set, `templates.derived`: the monitors ask at every transition)."""
-    key = ("parts", payload)
-    memo = derived(k)
-    hit = memo.get(key)
-    if hit is None:
-        hit = memo[key] = frozenset(_parts(payload, k))
-    return hit
+# payload -> [(its parts, the derivability answers they rest on)], newest
+# first: a module table, as the terms' are (a payload is a hash-consed term)
+OPENED: dict = {}
+OPENED_PER_PAYLOAD = 4
 
 
-def _parts(payload: Term, k) -> set:
+def parts(payload: Term, k) -> frozenset:
+    """Every part of `payload` the adversary opens with `k`. The analysis
+    reads `k` only through the keys it asks to be derivable, so a result is
+    kept with those answers and serves every knowledge set that gives the
+    same answers (checked on each use): the monitors ask at every transition,
+    and most new knowledge sets open the same payloads alike."""
+    entries = OPENED.get(payload)
+    if entries:
+        for found, asked in entries:
+            if all(k.derivable(x) == b for x, b in asked):
+                return found
+    found, asked = _parts(payload, k)
+    entries = OPENED.setdefault(payload, [])
+    entries.insert(0, (found, asked))
+    del entries[OPENED_PER_PAYLOAD:]
+    return found
+
+
+def _parts(payload: Term, k) -> tuple[frozenset, tuple]:
+    asked: dict = {}
+
+    def der(x: Term) -> bool:
+        hit = asked.get(x)
+        if hit is None:
+            hit = asked[x] = k.derivable(x)
+        return hit
+
     seen, stack = set(), [payload]
     while stack:
         t = stack.pop()
         if t in seen:
             continue
         seen.add(t)
-        found, _ = analyse(t, k.derivable)
+        found, _ = analyse(t, der)
         stack.extend(found)
-    return seen
+    return frozenset(seen), tuple(asked.items())
 
 
 def request_handles(model, w, client: str, i: int) -> frozenset:
@@ -67,9 +88,17 @@ def linked(model, w, client: str, i: int, handles: frozenset, identity_only: boo
     st = model.setup.static[client]
     metas = (st["identity"],) if identity_only else (st["identity"], st["address"])
     # a function of the sightings, the knowledge and the handles: memoized on
-    # the knowledge set (monitors ask at every transition)
-    key = ("linked", w.sightings, handles, metas)
+    # the knowledge set (monitors ask at every transition). Mostly no handle
+    # is among all the parts those sightings open (one union for every
+    # session), and then none is linked.
     memo = derived(w.knowledge)
+    opened = memo.get(("opened", w.sightings, metas))
+    if opened is None:
+        opened = memo[("opened", w.sightings, metas)] = frozenset().union(
+            *(parts(payload, w.knowledge) for meta, payload in w.sightings if meta in metas))
+    if handles.isdisjoint(opened):
+        return None
+    key = ("linked", w.sightings, handles, metas)
     if key not in memo:
         memo[key] = _linked(w, handles, metas)
     return memo[key]
