@@ -135,7 +135,8 @@ def contains(t: Term, needle: Term) -> bool:
 _NUMBERED: list = []
 
 
-def _bit(t: Term) -> int:
+def bit(t: Term) -> int:
+    """The bit of `t` in every `TermSet` (numbered on first use)."""
     ix = t._ix
     if ix < 0:
         ix = t._ix = len(_NUMBERED)
@@ -185,7 +186,7 @@ class TermSet(Set):
     def __init__(self, terms: Iterable[Term] = ()):
         bits = 0
         for t in terms:
-            bits |= _bit(t)
+            bits |= bit(t)
         self._set(bits)
 
     def _set(self, bits: int) -> None:
@@ -201,7 +202,7 @@ class TermSet(Set):
     def union(cls, base: "TermSet", terms: Iterable[Term]) -> "TermSet":
         bits = base.bits
         for t in terms:
-            bits |= _bit(t)
+            bits |= bit(t)
         s = cls.__new__(cls)
         s._set(bits)
         return s

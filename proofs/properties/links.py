@@ -60,8 +60,27 @@ def _parts(payload: Term, k) -> tuple[frozenset, tuple]:
     return frozenset(seen), tuple(asked.items())
 
 
+def _of_session(model, s, fn) -> frozenset:
+    """`fn(model, s)`, memoized per model on the session object (found by
+    identity; the entry holds it): party states are one object each, and the
+    monitors ask at every transition."""
+    memo = model.__dict__.setdefault("_handles_memo", {})
+    key = (fn, id(s))
+    hit = memo.get(key)
+    if hit is None or hit[0] is not s:
+        hit = memo[key] = (s, fn(model, s))
+    return hit[1]
+
+
 def request_handles(model, w, client: str, i: int) -> frozenset:
-    s = w.state(client).sessions[i]
+    return _of_session(model, w.state(client).sessions[i], _request_handles)
+
+
+def credential_handles(model, w, client: str, i: int) -> frozenset:
+    return _of_session(model, w.state(client).sessions[i], _credential_handles)
+
+
+def _request_handles(model, s) -> frozenset:
     facts = model.setup.facts
     hs = {s.token, s.cred, s.cr, s.route, *s.sent}
     if s.x is not None:
@@ -73,8 +92,7 @@ def request_handles(model, w, client: str, i: int) -> frozenset:
     return frozenset(h for h in hs if h is not None)
 
 
-def credential_handles(model, w, client: str, i: int) -> frozenset:
-    s = w.state(client).sessions[i]
+def _credential_handles(model, s) -> frozenset:
     hs = {s.token, s.cred}
     if s.issuer_pub is not None and s.issuer_pub != model.setup.facts["attr_pub"]:
         hs.add(s.issuer_pub)
