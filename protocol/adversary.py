@@ -309,22 +309,35 @@ def prefetches(model, w) -> list[Msg]:
 def expectations(model, w, only: str | None = None):
     """(src, dst, kind, conn, template) for every honest party that waits
     (or for `only` that party)."""
-    for p, d in sorted(model.setup.parties.items()):
-        if p in model.setup.corrupt or (only is not None and p != only):
+    waiting = model.__dict__.get("_waiting")
+    if waiting is None:   # the honest parties that may wait, in name order
+        waiting = model.__dict__["_waiting"] = tuple(
+            (p, d.role) for p, d in sorted(model.setup.parties.items())
+            if p not in model.setup.corrupt and d.role in ("gateway", "relay", "client", "cvm"))
+    for p, r in waiting:
+        if only is not None and p != only:
             continue
-        if d.role == "gateway":
-            gen = gateway_expectations(model, w, p)
-        elif d.role == "relay":
-            gen = relay_expectations(model, w, p)
-        elif d.role in ("client", "cvm"):
-            gen = _own_expectations(model, w, p, d.role)
-        else:
+        if r in ("client", "cvm"):
+            yield from _injectable(model, p, _own_expectations(model, w, p, r))
+            if r == "cvm":
+                yield from mitm_hellos(model, w, p)
             continue
+        gen = gateway_expectations(model, w, p) if r == "gateway" else relay_expectations(model, w, p)
         for src, kind, conn, tpl in gen:
             if model.adversary_injects(src, p):
                 yield src, p, kind, conn, tpl
-        if d.role == "cvm":
-            yield from mitm_hellos(model, w, p)
+
+
+def _injectable(model, p: str, own: tuple) -> tuple:
+    """The entries of `own` (a memoized `_own_expectations` tuple of party
+    `p`) on links the adversary injects on, with `p` as receiver: memoized
+    per model on the tuple (found by identity; the entry holds it)."""
+    memo = model.__dict__.setdefault("_injectable_memo", {})
+    hit = memo.get(id(own))
+    if hit is None or hit[0] is not own:
+        hit = memo[id(own)] = (own, tuple((src, p, kind, conn, tpl) for src, kind, conn, tpl in own
+                                          if model.adversary_injects(src, p)))
+    return hit[1]
 
 
 def _reads(model, k, p: str, role: str) -> tuple:
@@ -346,12 +359,10 @@ def _own_expectations(model, w, p: str, role: str) -> tuple:
     share most party states, which spares hashing a whole party state."""
     st, k = w.state(p), w.knowledge
     fn = client_expectations if role == "client" else cvm_expectations
-    if k is None:   # no adversary: nothing to memoize on
-        return tuple(fn(model, st, p, *_reads(model, k, p, role)))
-    memo = derived(k)
     # The memos of knowledge sets are shared by every model, so entries name
     # theirs; an entry holds the objects whose ids it is keyed on, so those
     # ids cannot be reused while it exists.
+    memo = derived(k) if k is not None else {}   # no adversary: no knowledge to find it by
     e = memo.get(("expect-id", id(model), p, id(st)))
     if e is not None and e[0] is model and e[1] is st:
         return e[2]

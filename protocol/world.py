@@ -119,6 +119,7 @@ class Model:
         self._knowledge: dict = {}   # knowledge set -> its one object
         self._party_states: dict = {}  # party state -> its one object (`step`)
         self._moves: dict = {}       # (party, id(its state), action) -> `_Move` (`_move`)
+        self._position = {p: i for i, p in enumerate(sorted(setup.parties))}   # in `World.states`
 
     # --- initial state ------------------------------------------------------
     def initial(self) -> World:
@@ -203,7 +204,10 @@ class Model:
         inflight = w.inflight
         if isinstance(action, Deliver):
             inflight = inflight - {action.msg}
-        states = tuple((party, new_st) if ps[0] == party else ps for ps in w.states)
+        i = self._position.get(party, -1)
+        if not (0 <= i < len(w.states) and w.states[i][0] == party):
+            i = next(j for j, (p, _) in enumerate(w.states) if p == party)
+        states = w.states[:i] + ((party, new_st),) + w.states[i + 1:]
         moves = w.moves + (1 if isinstance(action, Inject) and not action.msg.conn.endswith(".pre") else 0)
         if self.symbolic:
             knowledge, sightings, wire, obs = self._observe(w, mv)
@@ -215,7 +219,7 @@ class Model:
                    _union(w.events, out.events), obs, moves)
         hs = w._hs
         if hs is not None:
-            w2._hs = tuple(hash(new_st) if p == party else h for (p, _), h in zip(w.states, hs))
+            w2._hs = hs[:i] + (hash(new_st) if mv.state_hash is None else mv.state_hash,) + hs[i + 1:]
         return w2, out, None
 
     def _move(self, w: World, party: str, action: Action) -> "_Move":
@@ -248,7 +252,7 @@ class Model:
             sends = frozenset(m for m in out.sends if m not in to_adv)
             received = action.msg if not isinstance(action, Invoke) else None
             g = self.links.glimpse(new_st, party, received, out, isinstance(action, Inject))
-            mv = _Move(st, new_st, out, sends, None,
+            mv = _Move(st, new_st, out, sends, None, state_hash=hash(new_st),
                        learn=tuple(m.payload for m in g.own + g.seen) + tuple(g.held),
                        wire=frozenset(m.payload for m in g.wire), recorded=g.recorded, seized=g.seized,
                        sightings=frozenset((meta, m.payload) for meta, m in g.sighted))
@@ -310,6 +314,7 @@ class _Move:
     recorded: bool = False
     seized: tuple = ()
     sightings: frozenset = frozenset()
+    state_hash: Optional[int] = None   # hash(state), computed once (symbolic)
 
 
 def _union(a: frozenset, b) -> frozenset:

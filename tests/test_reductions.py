@@ -75,7 +75,7 @@ def _search(sc, reduced: bool, memos: bool):
     model = symbolic_model(sc)
     with pytest.MonkeyPatch.context() as mp:
         if not memos:
-            for name in ("_expect_memo", "_hello_memo", "_handles_memo"):
+            for name in ("_expect_memo", "_hello_memo", "_handles_memo", "_injectable_memo"):
                 model.__dict__[name] = NoMemo()          # protocol.adversary's
             model._learned, model._knowledge, model._party_states = NoMemo(), NoMemo(), NoMemo()
             model._moves = NoMemo()
