@@ -108,10 +108,16 @@ _BY_KEY = Classes(_keys)   # index key -> the numbered terms under it, as a mask
 # rebuilt on demand (deterministic functions: the same results).
 MEMO_SETS = 1024
 _MEMOS: OrderedDict = OrderedDict()
+# the last set asked about and its memo dict: most questions come in runs
+# about one set (one world's actions), and the last one is the newest entry
+_LAST: list = [None, None]
 
 
 def derived(k: Knowledge) -> dict:
     """The memo dict of knowledge set `k` (equal sets share one)."""
+    last = _LAST
+    if last[0] is k:
+        return last[1]
     memos = _MEMOS
     hit = memos.get(k)
     if hit is None:
@@ -120,6 +126,7 @@ def derived(k: Knowledge) -> dict:
             memos.popitem(last=False)
     else:
         memos.move_to_end(k)
+    last[0], last[1] = k, hit
     return hit
 
 
