@@ -338,17 +338,32 @@ def _known_matches(tpl: App, k: Knowledge, env: dict) -> tuple:
     the knowledge: inside a product the same sub-pattern recurs for every
     choice of the other fields."""
     vs = _vars(tpl)
-    key = ("known", tpl, tuple(env.get(v) for v in vs))
+    binding = tuple(env.get(v) for v in vs)
+    key = ("known", tpl, binding)
     memo = derived(k)
     hit = memo.get(key)
     if hit is None:
+        # whether one term unifies is a function of the template, the binding
+        # and the term alone: kept for every knowledge set (MATCHES)
+        by_term = MATCHES.get((tpl, binding))
+        if by_term is None:
+            by_term = MATCHES[(tpl, binding)] = {}
         out = []
         for t in _indexed(k, tpl.op, memo):
-            e2 = unify(tpl, t, env)
-            if e2 is not None:
-                out.append((t, tuple((v, e2[v]) for v in vs if v not in env)))
+            new = by_term.get(t, _UNSEEN)
+            if new is _UNSEEN:
+                e2 = unify(tpl, t, env)
+                new = by_term[t] = None if e2 is None else tuple((v, e2[v]) for v in vs if v not in env)
+            if new is not None:
+                out.append((t, new))
         hit = memo[key] = tuple(out)
     return hit
+
+
+# (template, binding of its variables) -> {term: the bindings unifying the
+# two adds, or None}: a few thousand entries for a whole search
+MATCHES: dict = {}
+_UNSEEN = object()
 
 
 def candidates(tpl, k: Knowledge, limit: int) -> tuple[tuple[tuple[Term, bool], ...], bool]:

@@ -84,6 +84,7 @@ def _search(sc, reduced: bool, memos: bool):
             # and no memo dict of an equal knowledge set from an earlier search in this process
             mp.setattr(templates, "_MEMOS", NoMemoLRU())
             mp.setattr(templates, "_LAST", [None, None])
+            mp.setattr(templates, "MATCHES", NoMemo())    # unification per term
             mp.setattr(links, "OPENED", NoMemo())       # link facts' parts of a payload
             mp.setattr(explore_mod, "fingerprint", lambda w: w)   # exact keys
         system = (PPSystem if reduced else Unreduced)(model)

@@ -9,13 +9,13 @@ from hypothesis import given, settings, strategies as st
 
 from ppverify.models import supply
 from ppverify.models.deduction import Knowledge
-from ppverify.models.templates import (Budget, Var, _indexed, _keys, candidates, derived, has_type,
-                                       instances, pool)
+from ppverify.models.templates import (Budget, Var, _indexed, _keys, _known_matches, _vars, candidates,
+                                       derived, ground, has_type, instances, pool, unify)
 from ppverify.models.terms import App, Atom, const, tup
 from ppverify.proofs.pp.model import symbolic_model
 from ppverify.proofs.engines.explore import explore
 from ppverify.proofs.pp.system import PPSystem
-from ppverify.protocol.adversary import evidence
+from ppverify.protocol.adversary import evidence, expectations
 from ppverify.protocol.controls import scenario
 
 
@@ -139,13 +139,23 @@ def _rebuilt_index(k) -> dict:
     return idx
 
 
+_INSIDER: list = []
+
+
+def _insider_search():
+    """A meta-insider search (once per session): its model, its knowledge
+    sets (the adversary's own fresh values partly used, many kinds of terms)
+    and its worlds."""
+    if not _INSIDER:
+        m = symbolic_model(scenario("meta-insider"))
+        worlds = list(explore(PPSystem(m), ("request-secrecy",), max_states=1500).worlds)
+        _INSIDER.append((m, list({w.knowledge: None for w in worlds}), worlds))
+    return _INSIDER[0]
+
+
 @pytest.fixture(scope="module")
 def insider_knowledge():
-    """Knowledge sets of a meta-insider search: the adversary's own fresh
-    values partly used, many kinds of terms."""
-    m = symbolic_model(scenario("meta-insider"))
-    ex = explore(PPSystem(m), ("request-secrecy",), max_states=1500)
-    return list({w.knowledge: None for w in ex.worlds})
+    return _insider_search()[1]
 
 
 @settings(max_examples=60)
@@ -177,3 +187,34 @@ def test_index_follows_terms_numbered_after_the_first_question():
     k2 = k1.add([tup(const("late-index-test"), Atom("late.0", "nonce"))])
     got = _indexed(k2, "type:tup:late-index-test", {})
     assert got == _rebuilt_index(k2)["type:tup:late-index-test"] and len(got) == 2
+
+
+def _compound_parts(tpl):
+    """The compound sub-patterns of `tpl` that are matched against known terms."""
+    if isinstance(tpl, App):
+        if not ground(tpl) and tpl.op not in ("tup", "set"):
+            yield tpl
+        for a in tpl.args:
+            yield from _compound_parts(a)
+
+
+@settings(max_examples=40)
+@given(data=st.data())
+def test_known_matches_kept_per_term_equal_a_fresh_unification(data):
+    """`_known_matches` keeps whether each term unifies with a pattern under a
+    binding for every knowledge set (`MATCHES`): on drawn worlds, for each
+    receiver pattern's compound parts, with no binding and with bindings a
+    match gives, the matches are those of unifying every indexed term anew."""
+    model, ks, worlds = _insider_search()
+    w = data.draw(st.sampled_from(worlds))
+    k = w.knowledge
+    ref = _rebuilt_index(k)
+    for *_, tpl in expectations(model, w):
+        for part in _compound_parts(tpl):
+            plain = [(t, unify(part, t, {})) for t in ref.get(part.op, [])]
+            envs = [{}] + [e for _, e in plain if e][:2]
+            for env in envs:
+                vs = _vars(part)
+                want = tuple((t, tuple((v, e2[v]) for v in vs if v not in env))
+                             for t in ref.get(part.op, []) if (e2 := unify(part, t, env)) is not None)
+                assert _known_matches(part, k, env) == want
