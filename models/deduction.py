@@ -34,7 +34,7 @@ def _derivable(t: Term, known, memo: dict) -> bool:
 class Knowledge:
     __slots__ = ("known", "blocked", "_memo")
     memo = dict  # the memos' type (the differential tests switch them off with one that keeps nothing;
-    # memos of functions of a knowledge set are `templates.derived`)
+    # memos of functions of a knowledge set are `indexes.derived`)
 
     def __init__(self, known: Iterable[Term] = TermSet(), blocked: frozenset = frozenset()):
         self.known = known if isinstance(known, TermSet) else TermSet(known)

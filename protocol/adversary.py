@@ -19,7 +19,8 @@ from __future__ import annotations
 from typing import Iterator
 
 from ppverify.models import supply
-from ppverify.models.templates import Var, candidates, derived, pool, role
+from ppverify.models.indexes import derived, pool, role
+from ppverify.models.templates import Var, candidates
 from ppverify.models.terms import App, Term, const, tup
 from ppverify.protocol import attestation as att
 from ppverify.protocol.hellos import hello_source, mitm_hellos
@@ -354,7 +355,7 @@ def _own_expectations(model, w, p: str, role: str) -> tuple:
     state and what of the knowledge they read (`_reads`), so they are
     memoized per model on those: a few hundred entries for a whole search,
     where a memo per knowledge set recomputed them for every set. In front of
-    that, one entry per knowledge set and party state (`templates.derived`,
+    that, one entry per knowledge set and party state (`indexes.derived`,
     kept for recently used sets only), found by identity: successor worlds
     share most party states, which spares hashing a whole party state."""
     st, k = w.state(p), w.knowledge

@@ -10,7 +10,7 @@ from collections import OrderedDict
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from ppverify.models import templates
+from ppverify.models import indexes, templates
 from ppverify.models.deduction import Knowledge
 from ppverify.models.terms import const
 from ppverify.models.terms import subterms
@@ -47,7 +47,7 @@ class NoMemo(dict):
 
 
 class NoMemoLRU(OrderedDict):
-    """`templates`' table of memo dicts, finding none: each knowledge set
+    """`indexes`' table of memo dicts, finding none: each knowledge set
     gets a fresh (`NoMemo`) one on every question."""
 
     def get(self, key, default=None):
@@ -82,8 +82,8 @@ def _search(sc, reduced: bool, memos: bool):
             model.links._sees, model.links._held, model.links._injects = NoMemo(), NoMemo(), NoMemo()
             mp.setattr(Knowledge, "memo", NoMemo)      # derivability, templates', links'
             # and no memo dict of an equal knowledge set from an earlier search in this process
-            mp.setattr(templates, "_MEMOS", NoMemoLRU())
-            mp.setattr(templates, "_LAST", [None, None])
+            mp.setattr(indexes, "_MEMOS", NoMemoLRU())
+            mp.setattr(indexes, "_LAST", [None, None])
             mp.setattr(templates, "MATCHES", NoMemo())    # unification per term
             mp.setattr(links, "OPENED", NoMemo())       # link facts' parts of a payload
             mp.setattr(explore_mod, "fingerprint", lambda w: w)   # exact keys

@@ -9,8 +9,9 @@ from hypothesis import given, settings, strategies as st
 
 from ppverify.models import supply
 from ppverify.models.deduction import Knowledge
-from ppverify.models.templates import (Budget, Var, _indexed, _keys, _known_matches, _vars, candidates,
-                                       derived, ground, has_type, instances, pool, unify)
+from ppverify.models.indexes import _keys, derived, indexed, pool
+from ppverify.models.templates import (Budget, Var, _known_matches, _vars, candidates, ground, has_type,
+                                       instances, unify)
 from ppverify.models.terms import App, Atom, const, tup
 from ppverify.proofs.pp.model import symbolic_model
 from ppverify.proofs.engines.explore import explore
@@ -174,8 +175,8 @@ def test_index_by_key_masks_equals_a_rebuild(insider_knowledge, data):
     ref = _rebuilt_index(k)
     memo: dict = {}
     for key in sorted(ref):
-        assert _indexed(k, key, memo) == ref[key], key
-    assert _indexed(k, "no-such-symbol", memo) == [] and _indexed(k, "type:no-such-type", memo) == []
+        assert indexed(k, key, memo) == ref[key], key
+    assert indexed(k, "no-such-symbol", memo) == [] and indexed(k, "type:no-such-type", memo) == []
     assert (supply.used(k.known), supply.families(k.known), supply.hidden(k.known),
             supply.exhausted(k.known)) == _plain_supply(list(k.known))
 
@@ -183,9 +184,9 @@ def test_index_by_key_masks_equals_a_rebuild(insider_knowledge, data):
 def test_index_follows_terms_numbered_after_the_first_question():
     """A key's mask covers terms numbered after it was first asked for."""
     k1 = Knowledge.of([tup(const("late-index-test"), Atom("late.1", "nonce"))])
-    assert [repr(t) for t in _indexed(k1, "type:tup:late-index-test", {})] == ["<'late-index-test', late.1>"]
+    assert [repr(t) for t in indexed(k1, "type:tup:late-index-test", {})] == ["<'late-index-test', late.1>"]
     k2 = k1.add([tup(const("late-index-test"), Atom("late.0", "nonce"))])
-    got = _indexed(k2, "type:tup:late-index-test", {})
+    got = indexed(k2, "type:tup:late-index-test", {})
     assert got == _rebuilt_index(k2)["type:tup:late-index-test"] and len(got) == 2
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Iterator, Optional
 
-from ppverify.models.templates import exhausted_in
+from ppverify.models.indexes import exhausted_in
 from ppverify.proofs.core.encodings import SmtEncoding
 from ppverify.proofs.core.system import BUDGET_HIT, Monitor
 from ppverify.proofs.pp.encodings import Encodings

@@ -11,7 +11,7 @@ values only; timing, volume and anonymity-set size are not modelled.
 """
 from __future__ import annotations
 
-from ppverify.models.templates import derived
+from ppverify.models.indexes import derived
 from ppverify.models.terms import App, Term
 from ppverify.models.theory import analyse
 
