@@ -17,7 +17,10 @@ from ppverify.models.theory import analyse, constructible
 
 
 def _derivable(t: Term, known, memo: dict) -> bool:
-    if t in known:
+    """`known`: a `TermSet` or a `_Growing` one, read as its bitmask (as
+    their `in` does, a call less: closure and enumeration ask a lot)."""
+    ix = t._ix
+    if ix >= 0 and (known.bits >> ix) & 1:
         return True
     hit = memo.get(t)
     if hit is not None:
