@@ -86,10 +86,12 @@ class World:
         return h
 
     def __eq__(self, other: object) -> bool:
+        # (successor worlds share their unchanged sets: `is` first, as sets compare member by member)
         return self is other or (isinstance(other, World) and hash(self) == hash(other)
-                and self.states == other.states and self.inflight == other.inflight
-                and self.knowledge == other.knowledge and self.sightings == other.sightings
-                and self.wire == other.wire and self.events == other.events and self.moves == other.moves)
+                and self.states == other.states and _same(self.inflight, other.inflight)
+                and self.knowledge == other.knowledge and _same(self.sightings, other.sightings)
+                and _same(self.wire, other.wire) and _same(self.events, other.events)
+                and self.moves == other.moves)
 
     def state(self, party: str) -> Any:
         for p, s in self.states:
@@ -315,6 +317,10 @@ class _Move:
     seized: tuple = ()
     sightings: frozenset = frozenset()
     state_hash: Optional[int] = None   # hash(state), computed once (symbolic)
+
+
+def _same(a: frozenset, b: frozenset) -> bool:
+    return a is b or a == b
 
 
 def _union(a: frozenset, b) -> frozenset:

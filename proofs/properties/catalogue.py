@@ -183,8 +183,13 @@ def response_integrity(f, e, events):
 
 
 # --- privacy ---------------------------------------------------------------------------
+def _unchanged(w0, w) -> bool:
+    """Same sightings and knowledge object (`is` first: sets compare member by member)."""
+    return (w.sightings is w0.sightings or w.sightings == w0.sightings) and w.knowledge is w0.knowledge
+
+
 def client_unlinkability(f: Facts, w0, w, out) -> Optional[str]:
-    if not f.meta or (w.sightings == w0.sightings and w.knowledge is w0.knowledge):
+    if not f.meta or _unchanged(w0, w):
         return None
     for cl in f.clients:
         for i in range(len(w.state(cl).sessions)):
@@ -195,7 +200,7 @@ def client_unlinkability(f: Facts, w0, w, out) -> Optional[str]:
 
 
 def credential_unlinkability(f: Facts, w0, w, out) -> Optional[str]:
-    if w.sightings == w0.sightings and w.knowledge is w0.knowledge:
+    if _unchanged(w0, w):
         return None
     for cl in f.clients:
         for i in range(len(w.state(cl).sessions)):
