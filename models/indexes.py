@@ -15,7 +15,7 @@ from collections import OrderedDict
 
 from ppverify.models import supply
 from ppverify.models.deduction import Knowledge
-from ppverify.models.terms import App, Atom, Classes, Term, TermSet, members
+from ppverify.models.terms import App, Atom, Classes, Term, mask_of, members
 
 
 def type_of(t: Term) -> str:
@@ -94,8 +94,7 @@ def indexed(k: Knowledge, key: str, memo: dict | None = None) -> list:
     if hit is None:
         spare = memo.get(("spare",))
         if spare is None:
-            # (known ones only: a set of others would number new terms)
-            spare = memo[("spare",)] = TermSet(t for t in supply.hidden(k.known) if t in k.known).bits
+            spare = memo[("spare",)] = k.known.bits & mask_of(supply.hidden(k.known))
         # numbering order, then a stable sort: terms of equal repr keep the
         # order a sort of the whole set gives them
         hit = memo[("index", key)] = sorted(members(k.known.bits & _BY_KEY.mask(key) & ~spare), key=repr)

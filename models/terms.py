@@ -144,6 +144,16 @@ def bit(t: Term) -> int:
     return 1 << ix
 
 
+def mask_of(terms: Iterable[Term]) -> int:
+    """The bits of the numbered ones among `terms` (the others are in no
+    `TermSet`), numbering none."""
+    bits = 0
+    for t in terms:
+        if t._ix >= 0:
+            bits |= 1 << t._ix
+    return bits
+
+
 def members(bits: int) -> Iterator[Term]:
     """The terms of a bitmask, in numbering order (a `TermSet`'s order)."""
     digits, terms = bin(bits)[:1:-1], _NUMBERED
