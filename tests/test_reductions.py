@@ -288,3 +288,23 @@ def test_a_sighted_payload_opens_further_with_its_keys(insider):
     w = worlds[-1]
     assert any(_plain_parts(p, w.knowledge.add(_keys_asked(p))) != _plain_parts(p, w.knowledge)
                for _, p in w.sightings)
+
+
+def test_opened_parts_as_a_mask_meet_the_handles_the_set_meets():
+    """`links.linked` keeps the parts a knowledge set's sightings open as a
+    mask when all are numbered terms (`_compact`): on the worlds of a search
+    where requests are linked, each session's handles meet the mask exactly
+    when they meet the set; a set with an unnumbered term stays a set."""
+    model = symbolic_model(scenario("meta-insider", ["third-party-relay"]))
+    ex = explore(PPSystem(model), PROPERTY_NAMES, max_states=1500)
+    met = 0
+    for w in ex.worlds:
+        opened = frozenset().union(*(links.parts(p, w.knowledge) for _, p in w.sightings))
+        for cl in (p for p, d in model.setup.parties.items() if d.role == "client"):
+            for i in range(len(w.state(cl).sessions)):
+                hs = links.request_handles(model, w, cl, i) | links.credential_handles(model, w, cl, i)
+                assert links._meets(hs, links._compact(opened)) == (not hs.isdisjoint(opened))
+                met += not hs.isdisjoint(opened)
+    assert met, "some handles meet what the sightings open"
+    fresh = const("never-numbered-in-any-set")
+    assert links._compact(frozenset({fresh})) == {fresh} and links._meets(frozenset({fresh}), frozenset({fresh}))
