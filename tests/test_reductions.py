@@ -1,8 +1,13 @@
 """The explorer's reductions are checked, not trusted: world identity covers
 every field a monitor reads, and the partial-order reduction (`PPSystem.actions`
 against the unreduced `enabled`), the memos (the adversary's, the templates'
-and links' memos on knowledge, the world's learning memo, the visibility table's)
-and the visited set's fingerprints change no verdict on small random scenarios."""
+and links' memos on knowledge, the world's learning and step memos, the
+visibility table's) and the visited set's fingerprints change no verdict on
+small random scenarios. Memos that serve more than one knowledge set or
+world are also checked one by one against plain computation (a step, a
+payload's parts, the parts sightings open), and the monitors' wakes against
+running every monitor on every transition; test_templates.py does the same
+for the index and the adversary's enumerations."""
 from __future__ import annotations
 
 from collections import OrderedDict
