@@ -151,7 +151,7 @@ class Exploration:
 
 
 @contextmanager
-def _fewer_collections(young: int = 50_000):
+def _fewer_collections(young: int = 100_000):
     """The cyclic garbage collector's youngest generation collected every
     `young` allocations instead of 700, for the search's duration: the search
     allocates many objects that live on (worlds, knowledge sets, memos) and
