@@ -12,12 +12,15 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ppverify.models.terms import Atom, Term, TermSet
+from ppverify.models.terms import Atom, Term, TermSet, bit
 from ppverify.models.theory import analyse, constructible
 
 
 def _derivable(t: Term, known, memo: dict) -> bool:
-    if t in known:
+    """`known`: a `TermSet` or a `_Growing` one, read as its bitmask (as
+    their `in` does, a call less: closure and enumeration ask a lot)."""
+    ix = t._ix
+    if ix >= 0 and (known.bits >> ix) & 1:
         return True
     hit = memo.get(t)
     if hit is not None:
@@ -32,15 +35,14 @@ def _derivable(t: Term, known, memo: dict) -> bool:
 
 
 class Knowledge:
-    __slots__ = ("known", "blocked", "_memo", "_index", "_derived")
-    memo = dict  # the memos' type (the differential tests switch them off with one that keeps nothing)
+    __slots__ = ("known", "blocked", "_memo")
+    memo = dict  # the memos' type (the differential tests switch them off with one that keeps nothing;
+    # memos of functions of a knowledge set are `indexes.derived`)
 
     def __init__(self, known: Iterable[Term] = TermSet(), blocked: frozenset = frozenset()):
         self.known = known if isinstance(known, TermSet) else TermSet(known)
         self.blocked = blocked
         self._memo: dict = self.memo()
-        self._index = None  # built by models.templates on first use
-        self._derived: dict = self.memo()  # memos of functions of this knowledge (templates.candidates, links.parts)
 
     @classmethod
     def of(cls, terms: Iterable[Term]) -> "Knowledge":
@@ -62,10 +64,10 @@ class Knowledge:
         return _derivable(t, self.known, self._memo)
 
     def add(self, terms: Iterable[Term]) -> "Knowledge":
-        terms = [t for t in terms if t not in self.known]
+        known = _Growing(self.known)
+        terms = [t for t in terms if t not in known]
         if not terms:
             return self
-        known = _Growing(self.known)
         blocked = set(self.blocked)
         queue = terms
         while queue:
@@ -92,7 +94,7 @@ class Knowledge:
                 if not more:
                     blocked.discard(t)
                 queue.extend(new)
-        return Knowledge(TermSet.union(self.known, known.added), frozenset(blocked))
+        return Knowledge(TermSet.of_bits(known.bits), frozenset(blocked))
 
     def derivation(self, t: Term) -> list[str]:
         """A short human explanation of how `t` is derived (for traces)."""
@@ -106,14 +108,15 @@ class Knowledge:
 
 
 class _Growing:
-    """A knowledge set during closure: the set it started from and what was added."""
-    __slots__ = ("base", "added")
+    """A knowledge set during closure, as the bitmask of a `TermSet`."""
+    __slots__ = ("bits",)
 
     def __init__(self, base: TermSet):
-        self.base, self.added = base, set()
+        self.bits = base.bits
 
     def __contains__(self, t: Term) -> bool:
-        return t in self.added or t in self.base
+        ix = t._ix   # as TermSet's, one call less: closure asks a lot
+        return ix >= 0 and (self.bits >> ix) & 1 == 1
 
     def add(self, t: Term) -> None:
-        self.added.add(t)
+        self.bits |= bit(t)

@@ -21,7 +21,7 @@ value it sent is in its knowledge (`World._observe`).
 """
 from __future__ import annotations
 
-from ppverify.models.terms import App, Atom, Term
+from ppverify.models.terms import App, Atom, Classes, Term, TermSet, members
 
 LABEL = "adv"
 
@@ -73,56 +73,62 @@ def _uses(t: Term) -> frozenset:
     return hit
 
 
+# Which numbered terms mark which supply atoms used (a class per atom), and
+# which are supply atoms: a knowledge set's are then a few masks away, not a
+# walk over all its terms.
+_USERS = Classes(_uses)
+_MEMBERS = Classes(lambda t: ("member",) if index(t) is not None else ())
+
+
+def _bits(known) -> int:
+    return known.bits if isinstance(known, TermSet) else TermSet(known).bits
+
+
 def used(known) -> frozenset:
     """The supply atoms some known term other than themselves and their
     public keys contains."""
-    out: set = set()
-    uses = _USES
-    for t in known:
-        u = uses.get(t)
-        if u is None:
-            u = _uses(t)
-        if u:
-            out |= u
-    return frozenset(out)
+    return frozenset(_USERS.present(_bits(known)))
 
 
 def families(known) -> dict[str, list[Atom]]:
     """kind -> the known members of its family, by member number."""
     fam: dict[str, list] = {}
-    for t in known:
-        if isinstance(t, Atom) and index(t) is not None:
-            fam.setdefault(t.kind, []).append(t)
+    for t in members(_bits(known) & _MEMBERS.mask("member")):
+        fam.setdefault(t.kind, []).append(t)
     return {k: sorted(v, key=index) for k, v in fam.items()}
+
+
+_STATES: dict = {}   # (used, the known members' mask) -> (`hidden`, `exhausted`)
+
+
+def _state(known) -> tuple[frozenset, bool]:
+    """`hidden` and `exhausted`, functions of which members are known and
+    which are used: shared by every knowledge set that agrees on those."""
+    bits = _bits(known)
+    u = frozenset(_USERS.present(bits))
+    key = (u, bits & _MEMBERS.mask("member"))
+    hit = _STATES.get(key)
+    if hit is None:
+        fam = families(TermSet.of_bits(key[1])).values()
+        out: set = set()
+        for family in fam:
+            spare = [a for a in family if a not in u]
+            for a in spare[1:]:
+                out.add(a)
+                out.add(App("pk", (a,)))
+        # a family of one is one by argument (its one member stands for
+        # every value of the kind), not a supply that runs out
+        hit = _STATES[key] = (frozenset(out), any(len(f) > 1 and all(a in u for a in f) for f in fam))
+    return hit
 
 
 def hidden(known) -> frozenset:
     """What an enumeration leaves out: every unused member but the lowest of
     its family, and their public keys."""
-    u = used(known)
-    out: set = set()
-    for members in families(known).values():
-        spare = [a for a in members if a not in u]
-        for a in spare[1:]:
-            out.add(a)
-            out.add(App("pk", (a,)))
-    return frozenset(out)
+    return _state(known)[0]
 
 
 def exhausted(known) -> bool:
     """Some family is used up: a further injection could want a fresh value
-    the supply no longer has (the caller reports the search as bounded). A
-    family of one is one by argument (its one member stands for every
-    value of the kind), not a supply that runs out."""
-    u = used(known)
-    return any(len(members) > 1 and all(a in u for a in members)
-               for members in families(known).values())
-
-
-def exhausted_in(k) -> bool:
-    """`exhausted` of a knowledge object's terms, memoized on it (the
-    explorer asks in every world that holds it)."""
-    hit = k._derived.get(("supply-exhausted",))
-    if hit is None:
-        hit = k._derived[("supply-exhausted",)] = exhausted(k.known)
-    return hit
+    the supply no longer has (the caller reports the search as bounded)."""
+    return _state(known)[1]

@@ -5,21 +5,15 @@ enumerates the terms matching the pattern that a knowledge set can produce:
 either a known term (replay, unification) or one built with constructors from
 derivable parts, each variable drawn from the known terms of its type. This is
 how injections are restricted to well-typed messages the receiver accepts
-(DESIGN, Engines), instead of enumerating all derivable terms.
-
-Types are structural: an atom's kind ("nonce", "dh", ...; constants by prefix,
-"const:img" for "img:..."), `pk:<kind>` for public keys, `tup:<tag>` for tagged
-tuples, and the function symbol otherwise. `atom:<kind>` narrows a pool to
-atoms of that kind (keys, where the symbol's own name would also admit its
-values: `sig` is both a key kind and the signature symbol).
+(DESIGN, Engines), instead of enumerating all derivable terms. Types, pools
+and the memos per knowledge set are `models.indexes`.
 """
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import Iterator, Mapping
 
-from ppverify.models import supply
 from ppverify.models.deduction import Knowledge
+from ppverify.models.indexes import derived, indexed, pool, role, type_of
 from ppverify.models.terms import App, Atom, Term
 from ppverify.models.theory import constructible
 
@@ -48,18 +42,6 @@ class Var:
         return f"?{self.name}:{self.type}"
 
 
-def type_of(t: Term) -> str:
-    if isinstance(t, Atom):
-        if t.kind == "const":
-            return "const:" + t.name.split(":")[0] if ":" in t.name else "const"
-        return t.kind
-    if t.op == "pk" and isinstance(t.args[0], Atom):
-        return "pk:" + t.args[0].kind
-    if t.op == "tup" and t.args and isinstance(t.args[0], Atom) and t.args[0].kind == "const":
-        return "tup:" + t.args[0].name
-    return t.op
-
-
 _GROUND: dict = {}   # template -> has no variable (templates are hash-consed terms)
 _VARS: dict = {}     # template -> its variables, in order of first occurrence
 
@@ -85,80 +67,6 @@ def _vars(tpl) -> tuple:
         else:
             hit = ()
         _VARS[tpl] = hit
-    return hit
-
-
-_KEYS: dict = {}   # term -> (its symbol key, its type key) in an `_index`
-
-
-def _keys(t: Term) -> tuple[str, str]:
-    hit = _KEYS.get(t)
-    if hit is None:
-        hit = _KEYS[t] = (t.op if isinstance(t, App) else "", "type:" + type_of(t))
-    return hit
-
-
-# Memos of functions of a knowledge set (pools, index, instances, link
-# facts), for the most recently used sets only: a memo per set for the whole
-# search would keep about 7 KB per set of every set ever reached, while the
-# explorer asks about the sets its frontier holds. An evicted set's memos are
-# rebuilt on demand (deterministic functions: the same results).
-MEMO_SETS = 1024
-_MEMOS: OrderedDict = OrderedDict()
-
-
-def derived(k: Knowledge) -> dict:
-    """The memo dict of knowledge set `k` (equal sets share one)."""
-    memos = _MEMOS
-    hit = memos.get(k)
-    if hit is None:
-        hit = memos[k] = k.memo()
-        if len(memos) > MEMO_SETS:
-            memos.popitem(last=False)
-    else:
-        memos.move_to_end(k)
-    return hit
-
-
-def _index(k: Knowledge, memo: dict | None = None) -> dict:
-    """Known terms by symbol and by type: what pools and unification draw
-    from. The adversary's spare fresh values are left out (lowest unused
-    first, `models.supply`): they stay derivable, only not enumerated."""
-    memo = derived(k) if memo is None else memo
-    idx = memo.get(("index",))
-    if idx is None:
-        idx = {}
-        spare = supply.hidden(k.known)
-        keys = _KEYS
-        for t in sorted(k.known, key=repr):
-            if t in spare:
-                continue
-            ks = keys.get(t) or _keys(t)
-            idx.setdefault(ks[0], []).append(t)
-            idx.setdefault(ks[1], []).append(t)
-        memo[("index",)] = idx
-    return idx
-
-
-def role(t: Term) -> str:
-    """The label of an atom (or of a public key's atom): text before the first dot."""
-    if isinstance(t, App) and t.op == "pk" and t.args:
-        t = t.args[0]
-    return t.name.split(".")[0] if isinstance(t, Atom) else ""
-
-
-def pool(k: Knowledge, type_: str, roles: tuple[str, ...] = ()) -> list[Term]:
-    if not roles and not type_.startswith("atom:"):
-        return _index(k).get("type:" + type_, [])
-    key = ("pool", type_, roles)
-    memo = derived(k)
-    hit = memo.get(key)
-    if hit is None:
-        if type_.startswith("atom:"):  # atoms only: a key, where any compound value would do no better
-            items = [t for t in _index(k, memo).get("type:" + type_[5:], []) if isinstance(t, Atom)]
-        else:
-            items = _index(k, memo).get("type:" + type_, [])
-        hit = memo[key] = [t for t in items if role(t) in roles] if roles else items
     return hit
 
 
@@ -318,17 +226,32 @@ def _known_matches(tpl: App, k: Knowledge, env: dict) -> tuple:
     the knowledge: inside a product the same sub-pattern recurs for every
     choice of the other fields."""
     vs = _vars(tpl)
-    key = ("known", tpl, tuple(env.get(v) for v in vs))
+    binding = tuple(env.get(v) for v in vs)
+    key = ("known", tpl, binding)
     memo = derived(k)
     hit = memo.get(key)
     if hit is None:
+        # whether one term unifies is a function of the template, the binding
+        # and the term alone: kept for every knowledge set (MATCHES)
+        by_term = MATCHES.get((tpl, binding))
+        if by_term is None:
+            by_term = MATCHES[(tpl, binding)] = {}
         out = []
-        for t in _index(k, memo).get(tpl.op, ()):
-            e2 = unify(tpl, t, env)
-            if e2 is not None:
-                out.append((t, tuple((v, e2[v]) for v in vs if v not in env)))
+        for t in indexed(k, tpl.op, memo):
+            new = by_term.get(t, _UNSEEN)
+            if new is _UNSEEN:
+                e2 = unify(tpl, t, env)
+                new = by_term[t] = None if e2 is None else tuple((v, e2[v]) for v in vs if v not in env)
+            if new is not None:
+                out.append((t, new))
         hit = memo[key] = tuple(out)
     return hit
+
+
+# (template, binding of its variables) -> {term: the bindings unifying the
+# two adds, or None}: a few thousand entries for a whole search
+MATCHES: dict = {}
+_UNSEEN = object()
 
 
 def candidates(tpl, k: Knowledge, limit: int) -> tuple[tuple[tuple[Term, bool], ...], bool]:

@@ -8,7 +8,7 @@ arguments; the meaning of each symbol is in `models.theory`.
 from __future__ import annotations
 
 from collections.abc import Set
-from typing import Iterable, Iterator, Union
+from typing import Callable, Iterable, Iterator, Union
 
 
 # Hash-consing: equal terms are one object, so equality is mostly identity
@@ -135,12 +135,56 @@ def contains(t: Term, needle: Term) -> bool:
 _NUMBERED: list = []
 
 
-def _bit(t: Term) -> int:
+def bit(t: Term) -> int:
+    """The bit of `t` in every `TermSet` (numbered on first use)."""
     ix = t._ix
     if ix < 0:
         ix = t._ix = len(_NUMBERED)
         _NUMBERED.append(t)
     return 1 << ix
+
+
+def mask_of(terms: Iterable[Term]) -> int:
+    """The bits of the numbered ones among `terms` (the others are in no
+    `TermSet`), numbering none."""
+    bits = 0
+    for t in terms:
+        if t._ix >= 0:
+            bits |= 1 << t._ix
+    return bits
+
+
+def members(bits: int) -> Iterator[Term]:
+    """The terms of a bitmask, in numbering order (a `TermSet`'s order)."""
+    digits, terms = bin(bits)[:1:-1], _NUMBERED
+    i = digits.find("1")
+    while i >= 0:
+        yield terms[i]
+        i = digits.find("1", i + 1)
+
+
+class Classes:
+    """Bitmasks of the numbered terms by class (`classes(t)`: the classes of
+    term t), so that the members of a `TermSet` in one class are one `&`
+    away. Terms numbered since the last question are classified on demand."""
+    __slots__ = ("classes", "masks", "upto")
+
+    def __init__(self, classes: Callable[[Term], Iterable]):
+        self.classes, self.masks, self.upto = classes, {}, 0
+
+    def mask(self, cls) -> int:
+        if self.upto < len(_NUMBERED):
+            masks, classes = self.masks, self.classes
+            for ix in range(self.upto, len(_NUMBERED)):
+                for c in classes(_NUMBERED[ix]):
+                    masks[c] = masks.get(c, 0) | (1 << ix)
+            self.upto = len(_NUMBERED)
+        return self.masks.get(cls, 0)
+
+    def present(self, bits: int) -> list:
+        """The classes with a member in the mask `bits`."""
+        self.mask(None)
+        return [c for c, m in self.masks.items() if bits & m]
 
 
 class TermSet(Set):
@@ -152,17 +196,23 @@ class TermSet(Set):
     def __init__(self, terms: Iterable[Term] = ()):
         bits = 0
         for t in terms:
-            bits |= _bit(t)
+            bits |= bit(t)
         self._set(bits)
 
     def _set(self, bits: int) -> None:
         self.bits, self._len, self._hash = bits, bits.bit_count(), None
 
     @classmethod
+    def of_bits(cls, bits: int) -> "TermSet":
+        s = cls.__new__(cls)
+        s._set(bits)
+        return s
+
+    @classmethod
     def union(cls, base: "TermSet", terms: Iterable[Term]) -> "TermSet":
         bits = base.bits
         for t in terms:
-            bits |= _bit(t)
+            bits |= bit(t)
         s = cls.__new__(cls)
         s._set(bits)
         return s
@@ -176,11 +226,7 @@ class TermSet(Set):
         return ix >= 0 and (self.bits >> ix) & 1 == 1
 
     def __iter__(self) -> Iterator[Term]:
-        digits, terms = bin(self.bits)[:1:-1], _NUMBERED
-        i = digits.find("1")
-        while i >= 0:
-            yield terms[i]
-            i = digits.find("1", i + 1)
+        return members(self.bits)
 
     def __len__(self) -> int:
         return self._len

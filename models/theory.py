@@ -51,12 +51,22 @@ def constructible(t: App, der: Derivable) -> bool:
     return all(der(a) for a in t.args)
 
 
-def rules(t: Term) -> list[tuple[Term | None, tuple[Term, ...]]]:
+_RULES: dict = {}   # term -> its rules (terms are hash-consed; closure asks again and again)
+
+
+def rules(t: Term) -> tuple[tuple[Term | None, tuple[Term, ...]], ...]:
     """The analysis rules of `t` as data: (key, parts) pairs; the parts become
     known once the key is derivable (no key: at once). The single source of
     what destructors yield, for the explicit engine (`analyse`) and z3."""
     if isinstance(t, Atom):
-        return []
+        return ()
+    hit = _RULES.get(t)
+    if hit is None:
+        hit = _RULES[t] = tuple(_rules(t))
+    return hit
+
+
+def _rules(t: App) -> list[tuple[Term | None, tuple[Term, ...]]]:
     op, a = t.op, t.args
     if op in ("tup", "set"):
         return [(None, tuple(a))]

@@ -19,7 +19,8 @@ from __future__ import annotations
 from typing import Iterator
 
 from ppverify.models import supply
-from ppverify.models.templates import Var, candidates, derived, pool, role
+from ppverify.models.indexes import derived, pool, role
+from ppverify.models.templates import Var, candidates
 from ppverify.models.terms import App, Term, const, tup
 from ppverify.protocol import attestation as att
 from ppverify.protocol.hellos import hello_source, mitm_hellos
@@ -76,12 +77,16 @@ def _fixed(model, view, checks_on: bool) -> dict:
     return f
 
 
-def _hello_templates(model, k, cr, x, view, checks_on: bool = True) -> tuple[Term, ...]:
-    """Server hellos this verifier would accept: one per candidate key share,
-    REPORT_DATA fixed to what the verifier expects for that share (when the
-    binding is checked), checked fields pinned (`_fixed`). Memoized per model:
-    the explorer asks for the same verifier in thousands of worlds."""
-    shares = tuple(pool(k, "pk:dh"))
+def _shares(k) -> tuple[Term, ...]:
+    """The key shares the adversary knows: what server hellos draw from."""
+    return tuple(pool(k, "pk:dh")) if k is not None else ()
+
+
+def _hello_templates(model, shares, cr, x, view, checks_on: bool = True) -> tuple[Term, ...]:
+    """Server hellos this verifier would accept: one per candidate key share
+    (`_shares`), REPORT_DATA fixed to what the verifier expects for that share
+    (when the binding is checked), checked fields pinned (`_fixed`). Memoized
+    per model: the explorer asks for the same verifier in thousands of worlds."""
     memo = model.__dict__.setdefault("_hello_memo", {})
     key = (shares, cr, x, view, checks_on)
     hit = memo.get(key)
@@ -127,8 +132,9 @@ def _answers():
     return (V("ans", "process"), const("adv:answer"))
 
 
-def client_expectations(model, w, me: str):
-    st = w.state(me)
+def client_expectations(model, st, me: str, shares: tuple):
+    """The patterns of client `me` in state `st`; of the adversary's
+    knowledge they read only the known key shares."""
     i = st.current()
     if i is None:
         return
@@ -155,7 +161,7 @@ def client_expectations(model, w, me: str):
               if model.env.on("ledger-consistency") else f["view"][1])
         yield "ledger", "ledger-view", base + "ledger", tup(const("ledger-view"), root, es, rev)
     elif s.phase == "hello":
-        for sh in _hello_templates(model, w.knowledge, s.cr, s.x, s.view):
+        for sh in _hello_templates(model, shares, s.cr, s.x, s.view):
             for route in _routes():
                 yield hop, "ohttp-resp1", base + "r1", _ohttp_resp(model, s.exp, tup(route, sh))
     elif s.phase == "data":
@@ -209,7 +215,7 @@ def gateway_expectations(model, w, me: str):
             continue
         cs = owner
         if cs.phase == "hello":
-            for sh in _hello_templates(model, w.knowledge, cs.cr, cs.x, cs.view):
+            for sh in _hello_templates(model, _shares(w.knowledge), cs.cr, cs.x, cs.view):
                 yield r.cvm, "tls-server-hello", r.conn, sh
         elif cs.phase == "data" and cs.k_s2c is not None:
             for ans in _answers():
@@ -243,14 +249,15 @@ def _route_owner(model, w, r):
     return w.state(client).sessions[i]
 
 
-def cvm_expectations(model, w, me: str):
-    st = w.state(me)
+def cvm_expectations(model, st, me: str, shares: tuple, hellos: tuple):
+    """The patterns of CVM `me` in state `st`; of the adversary's knowledge
+    they read only the known key shares and the known hellos of its kind."""
     static = model.setup.static[me]
     is_orch = "predictors" in static
     hello_kind, src = hello_source(model, me)
     conn = f"adv.{me}.{st.handled + 1}"
     # Replays of hellos seen on the wire with somebody else's key share...
-    for known in pool(w.knowledge, "tup:" + hello_kind):
+    for known in hellos:
         if role(known.args[1].args[2]) != "adv":
             yield src, hello_kind, conn, known
     # (hellos of its own: `mitm_hellos`, and the up-front `prefetches`)
@@ -261,7 +268,7 @@ def cvm_expectations(model, w, me: str):
                 yield s.peer, kind, s.conn, tup(const(kind), App("aead", (
                     s.k_c2s, V("q", rt), tup(const("record"), s.cr))))
         if is_orch and s.phase == "peer" and s.peer_k_c2s is None:
-            for sh in _hello_templates(model, w.knowledge, s.peer_cr, s.peer_x, static["view"],
+            for sh in _hello_templates(model, shares, s.peer_cr, s.peer_x, static["view"],
                                        model.env.on("cvm-peer-attestation")):
                 yield s.peer, "peer-server-hello", s.peer_conn, sh
         if is_orch and s.phase == "peer" and s.peer_k_s2c is not None:
@@ -303,47 +310,71 @@ def prefetches(model, w) -> list[Msg]:
 def expectations(model, w, only: str | None = None):
     """(src, dst, kind, conn, template) for every honest party that waits
     (or for `only` that party)."""
-    for p, d in sorted(model.setup.parties.items()):
-        if p in model.setup.corrupt or (only is not None and p != only):
+    waiting = model.__dict__.get("_waiting")
+    if waiting is None:   # the honest parties that may wait, in name order
+        waiting = model.__dict__["_waiting"] = tuple(
+            (p, d.role) for p, d in sorted(model.setup.parties.items())
+            if p not in model.setup.corrupt and d.role in ("gateway", "relay", "client", "cvm"))
+    for p, r in waiting:
+        if only is not None and p != only:
             continue
-        if d.role == "gateway":
-            gen = gateway_expectations(model, w, p)
-        elif d.role == "relay":
-            gen = relay_expectations(model, w, p)
-        elif d.role in ("client", "cvm"):
-            gen = _own_expectations(model, w, p, d.role)
-        else:
+        if r in ("client", "cvm"):
+            yield from _injectable(model, p, _own_expectations(model, w, p, r))
+            if r == "cvm":
+                yield from mitm_hellos(model, w, p)
             continue
+        gen = gateway_expectations(model, w, p) if r == "gateway" else relay_expectations(model, w, p)
         for src, kind, conn, tpl in gen:
             if model.adversary_injects(src, p):
                 yield src, p, kind, conn, tpl
-        if d.role == "cvm":
-            yield from mitm_hellos(model, w, p)
+
+
+def _injectable(model, p: str, own: tuple) -> tuple:
+    """The entries of `own` (a memoized `_own_expectations` tuple of party
+    `p`) on links the adversary injects on, with `p` as receiver: memoized
+    per model on the tuple (found by identity; the entry holds it)."""
+    memo = model.__dict__.setdefault("_injectable_memo", {})
+    hit = memo.get(id(own))
+    if hit is None or hit[0] is not own:
+        hit = memo[id(own)] = (own, tuple((src, p, kind, conn, tpl) for src, kind, conn, tpl in own
+                                          if model.adversary_injects(src, p)))
+    return hit[1]
+
+
+def _reads(model, k, p: str, role: str) -> tuple:
+    """What of the knowledge a client's or CVM's patterns read (the arguments
+    of `client_expectations` and `cvm_expectations` after the state)."""
+    if role == "client":
+        return (_shares(k),)
+    kind, _ = hello_source(model, p)
+    return _shares(k), (tuple(pool(k, "tup:" + kind)) if k is not None else ())
 
 
 def _own_expectations(model, w, p: str, role: str) -> tuple:
-    """A client's or CVM's patterns depend only on the model, its own state
-    and the adversary's knowledge, so they are memoized with the knowledge
-    set's memos (`templates.derived`, kept for recently used sets only: a
-    memo for the whole search kept every knowledge set and party state)."""
+    """A client's or CVM's patterns are a function of the model, its own
+    state and what of the knowledge they read (`_reads`), so they are
+    memoized per model on those: a few hundred entries for a whole search,
+    where a memo per knowledge set recomputed them for every set. In front of
+    that, one entry per knowledge set and party state (`indexes.derived`,
+    kept for recently used sets only), found by identity: successor worlds
+    share most party states, which spares hashing a whole party state."""
     st, k = w.state(p), w.knowledge
     fn = client_expectations if role == "client" else cvm_expectations
-    if k is None:   # no adversary: nothing to memoize on
-        return tuple(fn(model, w, p))
-    memo = derived(k)
-    # First by identity (successor worlds share most party states), which
-    # spares hashing a whole party state. The memos are shared by every
-    # model, so entries name theirs; an entry holds the objects whose ids
-    # it is keyed on, so those ids cannot be reused while it exists.
+    # The memos of knowledge sets are shared by every model, so entries name
+    # theirs; an entry holds the objects whose ids it is keyed on, so those
+    # ids cannot be reused while it exists.
+    memo = derived(k) if k is not None else {}   # no adversary: no knowledge to find it by
     e = memo.get(("expect-id", id(model), p, id(st)))
     if e is not None and e[0] is model and e[1] is st:
         return e[2]
-    key = ("expect", id(model), p, st)
-    e = memo.get(key)
-    if e is None or e[0] is not model:
-        e = memo[key] = (model, tuple(fn(model, w, p)))
-    memo[("expect-id", id(model), p, id(st))] = (model, st, e[1])
-    return e[1]
+    reads = _reads(model, k, p, role)
+    by_reads = model.__dict__.setdefault("_expect_memo", {})
+    key = (p, st, reads)
+    hit = by_reads.get(key)
+    if hit is None:
+        hit = by_reads[key] = tuple(fn(model, st, p, *reads))
+    memo[("expect-id", id(model), p, id(st))] = (model, st, hit)
+    return hit
 
 
 def injections(model, w, expected=None, budget_per_template: int = 4000) -> Iterator[tuple[Msg, bool]]:

@@ -55,6 +55,7 @@ class Visibility:
         self.spies = frozenset(w for a, (w, _) in WATCHERS.items() if a in threat)
         self.forgers = frozenset(w for a, (w, forges) in WATCHERS.items() if a in threat and forges)
         self._sees: dict[tuple[str, str], bool] = {}   # (src, dst) -> sees: asked on every step
+        self._injects: dict[tuple[str, str], bool] = {}   # (src, dst) -> injects: asked per pattern
         # id(state) -> (state, its terms): a readable party's memory is read on
         # every step it takes, and party states are few (`Model.step` interns them)
         self._held: dict[int, tuple[Any, list]] = {}
@@ -84,7 +85,11 @@ class Visibility:
         return hit
 
     def injects(self, src: str, dst: str) -> bool:
-        return src in self.corrupt or any(w in self.forgers for w in self.watchers(src, dst))
+        key = (src, dst)
+        hit = self._injects.get(key)
+        if hit is None:
+            hit = self._injects[key] = src in self.corrupt or any(w in self.forgers for w in self.watchers(src, dst))
+        return hit
 
     def meta_of(self, msg: Msg) -> Optional[Any]:
         """The client a message shows, as the value the other side sees."""

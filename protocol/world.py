@@ -86,10 +86,12 @@ class World:
         return h
 
     def __eq__(self, other: object) -> bool:
+        # (successor worlds share their unchanged sets: `is` first, as sets compare member by member)
         return self is other or (isinstance(other, World) and hash(self) == hash(other)
-                and self.states == other.states and self.inflight == other.inflight
-                and self.knowledge == other.knowledge and self.sightings == other.sightings
-                and self.wire == other.wire and self.events == other.events and self.moves == other.moves)
+                and self.states == other.states and _same(self.inflight, other.inflight)
+                and self.knowledge == other.knowledge and _same(self.sightings, other.sightings)
+                and _same(self.wire, other.wire) and _same(self.events, other.events)
+                and self.moves == other.moves)
 
     def state(self, party: str) -> Any:
         for p, s in self.states:
@@ -119,6 +121,8 @@ class Model:
         self._knowledge: dict = {}   # knowledge set -> its one object
         self._party_states: dict = {}  # party state -> its one object (`step`)
         self.timeless_hellos = False   # `hellos.mitm_hellos`: set for the unbounded engine's grounding
+        self._moves: dict = {}       # (party, id(its state), action) -> `_Move` (`_move`)
+        self._position = {p: i for i, p in enumerate(sorted(setup.parties))}   # in `World.states`
 
     # --- initial state ------------------------------------------------------
     def initial(self) -> World:
@@ -193,60 +197,88 @@ class Model:
     def step(self, w: World, action: Action) -> tuple[World, Out, Optional[Reject]]:
         """Apply one action. A rejected delivery consumes the message and changes
         nothing else; a rejected injection or invocation changes nothing."""
-        try:
-            if isinstance(action, Invoke):
-                party = action.client
-                new_st, out = cl.invoke(w.state(party), self.env, party, action.chat, action.by_user)
-            else:
-                party = action.msg.dst
-                new_st, out = self.run_handler(w, action.msg, action.choice)
-        except Reject as r:
+        party = action.client if isinstance(action, Invoke) else action.msg.dst
+        mv = self._move(w, party, action)
+        if mv.reject is not None:
             if isinstance(action, Deliver):
-                return w.replace(inflight=w.inflight - {action.msg}), Out(), r
-            return w, Out(), r
+                return w.replace(inflight=w.inflight - {action.msg}), Out(), mv.reject
+            return w, Out(), mv.reject
+        new_st, out = mv.state, mv.out
         inflight = w.inflight
         if isinstance(action, Deliver):
             inflight = inflight - {action.msg}
-        if self.symbolic:  # one object per party state: equal worlds compare them by identity
-            new_st = self._party_states.setdefault(new_st, new_st)
-        states = tuple((party, new_st) if ps[0] == party else ps for ps in w.states)
-        # Answers to the adversary's own exchanges (connections it opened) go to
-        # it alone: it is the peer, and the nominal recipient has no such session.
-        to_adv = [m for m in out.sends if m.conn.startswith("adv.")] if self.symbolic else []
-        sends = frozenset(m for m in out.sends if m not in to_adv)
+        i = self._position.get(party, -1)
+        if not (0 <= i < len(w.states) and w.states[i][0] == party):
+            i = next(j for j, (p, _) in enumerate(w.states) if p == party)
+        states = w.states[:i] + ((party, new_st),) + w.states[i + 1:]
         moves = w.moves + (1 if isinstance(action, Inject) and not action.msg.conn.endswith(".pre") else 0)
-        received = action.msg if not isinstance(action, Invoke) else None
-        knowledge, sightings, wire, obs = self._observe(w, new_st, party, received, out,
-                                                        isinstance(action, Inject))
-        w2 = World(states, _union(inflight, sends), knowledge, sightings, wire,
+        if self.symbolic:
+            knowledge, sightings, wire, obs = self._observe(w, mv)
+        else:
+            received = action.msg if not isinstance(action, Invoke) else None
+            knowledge, sightings, wire, obs = (w.knowledge, w.sightings, w.wire,
+                                               self._record(w, new_st, party, received, out))
+        w2 = World(states, _union(inflight, mv.sends), knowledge, sightings, wire,
                    _union(w.events, out.events), obs, moves)
         hs = w._hs
         if hs is not None:
-            w2._hs = tuple(hash(new_st) if p == party else h for (p, _), h in zip(w.states, hs))
+            w2._hs = hs[:i] + (hash(new_st) if mv.state_hash is None else mv.state_hash,) + hs[i + 1:]
         return w2, out, None
 
-    def _observe(self, w: World, st: Any, party: str, received: Optional[Msg], out: Out,
-                 injected: bool) -> tuple:
-        """What the step adds to the adversary's knowledge, sightings and
-        recorded traffic (symbolic), or to the observations (concrete)."""
-        if not self.symbolic:
-            return w.knowledge, w.sightings, w.wire, self._record(w, st, party, received, out)
-        g = self.links.glimpse(st, party, received, out, injected)
-        learn = [m.payload for m in g.own + g.seen] + list(g.held)
-        wire = set(m.payload for m in g.wire)
-        if g.recorded:
-            wire |= w.wire
-            learn += list(wire)
-        learn += g.seized
-        sightings = set((meta, m.payload) for meta, m in g.sighted)
-        k = self._learn(w.knowledge, learn) if learn else w.knowledge
-        return k, _union(w.sightings, sightings), _union(w.wire, wire), w.obs
+    def _move(self, w: World, party: str, action: Action) -> "_Move":
+        """What `action` does to `party` in its state in `w`: the handler's
+        result and (symbolic) what the adversary takes from it. A function of
+        that state and the action alone, so memoized on the two (symbolic
+        backend: its party states are one object each, and its steps are
+        pure; the concrete one draws fresh randomness): a search meets a few
+        hundred of them in tens of thousands of steps."""
+        st = w.state(party)
+        key = (party, id(st), action)
+        hit = self._moves.get(key) if self.symbolic else None
+        if hit is not None and hit.before is st:
+            return hit
+        try:
+            if isinstance(action, Invoke):
+                new_st, out = cl.invoke(st, self.env, party, action.chat, action.by_user)
+            else:
+                new_st, out = self.run_handler(w, action.msg, action.choice)
+        except Reject as r:
+            mv = _Move(st, None, Out(), frozenset(), r)
+        else:
+            if not self.symbolic:
+                return _Move(st, new_st, out, frozenset(out.sends), None)
+            # one object per party state: equal worlds compare them by identity
+            new_st = self._party_states.setdefault(new_st, new_st)
+            # Answers to the adversary's own exchanges (connections it opened) go to
+            # it alone: it is the peer, and the nominal recipient has no such session.
+            to_adv = [m for m in out.sends if m.conn.startswith("adv.")]
+            sends = frozenset(m for m in out.sends if m not in to_adv)
+            received = action.msg if not isinstance(action, Invoke) else None
+            g = self.links.glimpse(new_st, party, received, out, isinstance(action, Inject))
+            mv = _Move(st, new_st, out, sends, None, state_hash=hash(new_st),
+                       learn=tuple(m.payload for m in g.own + g.seen) + tuple(g.held),
+                       wire=frozenset(m.payload for m in g.wire), recorded=g.recorded, seized=g.seized,
+                       sightings=frozenset((meta, m.payload) for meta, m in g.sighted))
+        if self.symbolic:
+            self._moves[key] = mv
+        return mv
 
-    def _learn(self, k: Knowledge, learn: list) -> Knowledge:
+    def _observe(self, w: World, mv: "_Move") -> tuple:
+        """What the step adds to the adversary's knowledge, sightings and
+        recorded traffic (symbolic)."""
+        learn, wire = mv.learn, mv.wire
+        if mv.recorded:
+            wire = wire | w.wire
+            learn += tuple(wire)
+        learn += mv.seized
+        k = self._learn(w.knowledge, learn) if learn else w.knowledge
+        return k, _union(w.sightings, mv.sightings), _union(w.wire, wire), w.obs
+
+    def _learn(self, k: Knowledge, learn) -> Knowledge:
         """`k.add(learn)`, memoized, and one object per knowledge set: the
         same observation recurs along many interleavings, and the memos keyed
         on knowledge (receiver patterns, injection candidates) then hit."""
-        key = (k, tuple(learn))
+        key = (k, learn if type(learn) is tuple else tuple(learn))
         hit = self._learned.get(key)
         if hit is None:
             hit = k.add(learn)
@@ -267,6 +299,29 @@ class Model:
             obs[HOST] = obs[HOST] + tuple(out.learned) + tuple(
                 v for v in terms_in(st) if isinstance(v, bytes))
         return obs
+
+
+@dataclass(frozen=True)
+class _Move:
+    """One party's step from one state (`Model._move`): its new state and
+    output, or its rejection; symbolic: the messages it sends on, and what
+    the adversary takes (`Visibility.glimpse`: learnt terms, recorded wire,
+    whether it reads all recorded traffic back, seized terms, sightings)."""
+    before: Any
+    state: Any
+    out: Out
+    sends: frozenset
+    reject: Optional[Reject]
+    learn: tuple = ()
+    wire: frozenset = frozenset()
+    recorded: bool = False
+    seized: tuple = ()
+    sightings: frozenset = frozenset()
+    state_hash: Optional[int] = None   # hash(state), computed once (symbolic)
+
+
+def _same(a: frozenset, b: frozenset) -> bool:
+    return a is b or a == b
 
 
 def _union(a: frozenset, b) -> frozenset:

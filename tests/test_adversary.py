@@ -7,7 +7,7 @@ import pytest
 
 from ppverify.models import supply
 from ppverify.models.scenario import Bounds
-from ppverify.models.templates import pool, role
+from ppverify.models.indexes import pool, role
 from ppverify.models.terms import App, Atom
 from ppverify.proofs.engines.explore import explore
 from ppverify.proofs.pp.model import symbolic_model

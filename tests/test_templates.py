@@ -5,13 +5,18 @@ knowledge (same order, same budget exhaustion as a fresh enumeration), and
 import pickle
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
-from ppverify.models.templates import Budget, Var, candidates, derived, has_type, instances, pool
+from ppverify.models import supply
+from ppverify.models.deduction import Knowledge
+from ppverify.models.indexes import _keys, derived, indexed, pool
+from ppverify.models.templates import (Budget, Var, _known_matches, _vars, candidates, ground, has_type,
+                                       instances, unify)
 from ppverify.models.terms import App, Atom, const, tup
 from ppverify.proofs.pp.model import symbolic_model
 from ppverify.proofs.engines.explore import explore
 from ppverify.proofs.pp.system import PPSystem
-from ppverify.protocol.adversary import evidence
+from ppverify.protocol.adversary import evidence, expectations
 from ppverify.protocol.controls import scenario
 
 
@@ -100,3 +105,117 @@ def test_knowledge_is_shared_and_unchanged_knowledge_keeps_its_object(network_wo
     initial = worlds[0].knowledge
     shared = [ids for ks, ids in by_set.items() if ks != initial.known]
     assert shared and all(len(ids) == 1 for ids in shared)
+
+
+# --- the index by key masks against a rebuild of the whole index -----------------
+def _plain_supply(terms) -> tuple:
+    """`supply`'s used members, families, spare values and exhaustion by a
+    walk over every term (what it derives from class masks and memoizes)."""
+    used: set = set()
+    for t in terms:
+        used |= supply._uses(t)
+    fam: dict = {}
+    for t in terms:
+        if isinstance(t, Atom) and supply.index(t) is not None:
+            fam.setdefault(t.kind, []).append(t)
+    fam = {kind: sorted(v, key=supply.index) for kind, v in fam.items()}
+    spare = set()
+    for members in fam.values():
+        for a in [a for a in members if a not in used][1:]:
+            spare |= {a, App("pk", (a,))}
+    exhausted = any(len(m) > 1 and all(a in used for a in m) for m in fam.values())
+    return frozenset(used), fam, frozenset(spare), exhausted
+
+
+def _rebuilt_index(k) -> dict:
+    """The index as a fresh build from every known term: all of them sorted
+    by repr, the supply's spare values left out (what `_indexed` derives from
+    key masks, one key at a time)."""
+    idx: dict = {}
+    spare = _plain_supply(list(k.known))[2]
+    for t in sorted(k.known, key=repr):
+        if t not in spare:
+            for key in _keys(t):
+                idx.setdefault(key, []).append(t)
+    return idx
+
+
+_INSIDER: list = []
+
+
+def _insider_search():
+    """A meta-insider search (once per session): its model, its knowledge
+    sets (the adversary's own fresh values partly used, many kinds of terms)
+    and its worlds."""
+    if not _INSIDER:
+        m = symbolic_model(scenario("meta-insider"))
+        worlds = list(explore(PPSystem(m), ("request-secrecy",), max_states=1500).worlds)
+        _INSIDER.append((m, list({w.knowledge: None for w in worlds}), worlds))
+    return _INSIDER[0]
+
+
+@pytest.fixture(scope="module")
+def insider_knowledge():
+    return _insider_search()[1]
+
+
+@settings(max_examples=60)
+@given(data=st.data())
+def test_index_by_key_masks_equals_a_rebuild(insider_knowledge, data):
+    """Drawn knowledge sets (reached ones, and closures of random subsets of
+    one, so that terms are numbered in other orders than they are known and
+    some supply members are left unused): every key's list is the rebuild's,
+    terms of equal repr in the same order, and a key with no term is empty."""
+    ks = insider_knowledge
+    k = data.draw(st.sampled_from(ks))
+    if data.draw(st.booleans()):
+        terms = sorted(k.known, key=repr)
+        picked = data.draw(st.lists(st.sampled_from(terms), max_size=len(terms), unique=True))
+        k = Knowledge.of(picked)
+    ref = _rebuilt_index(k)
+    memo: dict = {}
+    for key in sorted(ref):
+        assert indexed(k, key, memo) == ref[key], key
+    assert indexed(k, "no-such-symbol", memo) == [] and indexed(k, "type:no-such-type", memo) == []
+    assert (supply.used(k.known), supply.families(k.known), supply.hidden(k.known),
+            supply.exhausted(k.known)) == _plain_supply(list(k.known))
+
+
+def test_index_follows_terms_numbered_after_the_first_question():
+    """A key's mask covers terms numbered after it was first asked for."""
+    k1 = Knowledge.of([tup(const("late-index-test"), Atom("late.1", "nonce"))])
+    assert [repr(t) for t in indexed(k1, "type:tup:late-index-test", {})] == ["<'late-index-test', late.1>"]
+    k2 = k1.add([tup(const("late-index-test"), Atom("late.0", "nonce"))])
+    got = indexed(k2, "type:tup:late-index-test", {})
+    assert got == _rebuilt_index(k2)["type:tup:late-index-test"] and len(got) == 2
+
+
+def _compound_parts(tpl):
+    """The compound sub-patterns of `tpl` that are matched against known terms."""
+    if isinstance(tpl, App):
+        if not ground(tpl) and tpl.op not in ("tup", "set"):
+            yield tpl
+        for a in tpl.args:
+            yield from _compound_parts(a)
+
+
+@settings(max_examples=40)
+@given(data=st.data())
+def test_known_matches_kept_per_term_equal_a_fresh_unification(data):
+    """`_known_matches` keeps whether each term unifies with a pattern under a
+    binding for every knowledge set (`MATCHES`): on drawn worlds, for each
+    receiver pattern's compound parts, with no binding and with bindings a
+    match gives, the matches are those of unifying every indexed term anew."""
+    model, ks, worlds = _insider_search()
+    w = data.draw(st.sampled_from(worlds))
+    k = w.knowledge
+    ref = _rebuilt_index(k)
+    for *_, tpl in expectations(model, w):
+        for part in _compound_parts(tpl):
+            plain = [(t, unify(part, t, {})) for t in ref.get(part.op, [])]
+            envs = [{}] + [e for _, e in plain if e][:2]
+            for env in envs:
+                vs = _vars(part)
+                want = tuple((t, tuple((v, e2[v]) for v in vs if v not in env))
+                             for t in ref.get(part.op, []) if (e2 := unify(part, t, env)) is not None)
+                assert _known_matches(part, k, env) == want

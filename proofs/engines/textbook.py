@@ -23,7 +23,7 @@ from ppverify.protocol.messages import Event, Msg, Out, Reject
 from ppverify.protocol.parties.common import guarded, need, upd
 from ppverify.protocol.symbolic import SymbolicCrypto
 from ppverify.proofs.core.encodings import Claim, Correspondence, SmtEncoding
-from ppverify.proofs.core.system import BUDGET_HIT, BudgetHit
+from ppverify.proofs.core.system import BUDGET_HIT, BudgetHit, each
 from ppverify.protocol.world import Deliver, Inject, World
 
 AGENTS = ("a", "b", "i")
@@ -238,6 +238,9 @@ class Textbook:
                     return f"{me} committed to {e.args} but {peer} was never running with {me} on them"
             return None
         return secrecy if kind == "secrecy" else agreement
+
+    def watch(self, props: tuple[str, ...]):
+        return each({p: self.monitor(p) for p in props})
 
     def smt_encoding(self, prop: str) -> SmtEncoding:
         me, peer, kind = self._claim(prop)

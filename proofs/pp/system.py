@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Iterator, Optional
 
-from ppverify.models import supply
+from ppverify.models.indexes import exhausted_in
 from ppverify.proofs.core.encodings import SmtEncoding
 from ppverify.proofs.core.system import BUDGET_HIT, Monitor
 from ppverify.proofs.pp.encodings import Encodings
 from ppverify.proofs.pp.slots import Slots
 from ppverify.proofs.properties.catalogue import BY_NAME, Facts, completed
+from ppverify.proofs.properties.watch import watch
 from ppverify.protocol.adversary import expectations, injections, prefetches
 from ppverify.protocol.world import Inject, Invoke, Model, World
 
@@ -39,6 +40,10 @@ class PPSystem:
     def monitor(self, prop: str) -> Monitor:
         mon, facts = BY_NAME[prop].monitor, self.facts
         return lambda w0, w, out: mon(facts, w0, w, out)
+
+    def watch(self, props: tuple[str, ...]):
+        """Each monitor only on the transitions it can fire on (`properties.watch`)."""
+        return watch(self.facts, [BY_NAME[p] for p in props])
 
     def completed(self, w0: World, w: World, out) -> bool:
         return completed(self.facts, w0, w, out)
@@ -113,7 +118,7 @@ class PPSystem:
         yield from model.invocations(w)
         yield from deliveries
         yield from self._injections(w, None, max_moves)  # None: expectations computed there, if moves remain
-        if w.moves < max_moves and supply.exhausted_in(w.knowledge):
+        if w.moves < max_moves and exhausted_in(w.knowledge):
             yield BUDGET_HIT  # a fresh value may be wanted that the supply lacks
 
     def enabled(self, w: World, max_moves: int = 2, party: Optional[str] = None) -> Iterator:

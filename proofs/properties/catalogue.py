@@ -16,6 +16,7 @@ from ppverify.models.terms import App, contains
 from ppverify.proofs.properties.encodings import AFTER, COUNT, LOCAL, Agreement, Secret, Spec
 from ppverify.proofs.properties.facts import Facts
 from ppverify.proofs.properties.links import credential_handles, linked, request_handles
+from ppverify.proofs.properties.watch import KNOWLEDGE, LINKS, Wakes, on
 from ppverify.protocol.world import terms_in
 
 __all__ = ["PROPERTIES", "PROPERTY_NAMES", "BY_NAME", "Facts", "Property", "completed", "smt_encoding"]
@@ -28,6 +29,7 @@ class Property:
     statement: str
     encoding: str
     monitor: Callable
+    wakes: Wakes          # the transitions its monitor can fire on (`watch`)
 
 
 def _new(out, name):
@@ -186,8 +188,13 @@ def response_integrity(f, e, events):
 
 
 # --- privacy ---------------------------------------------------------------------------
+def _unchanged(w0, w) -> bool:
+    """Same sightings and knowledge object (`is` first: sets compare member by member)."""
+    return (w.sightings is w0.sightings or w.sightings == w0.sightings) and w.knowledge is w0.knowledge
+
+
 def client_unlinkability(f: Facts, w0, w, out) -> Optional[str]:
-    if not f.meta or (w.sightings == w0.sightings and w.knowledge is w0.knowledge):
+    if not f.meta or _unchanged(w0, w):
         return None
     for cl in f.clients:
         for i in range(len(w.state(cl).sessions)):
@@ -198,7 +205,7 @@ def client_unlinkability(f: Facts, w0, w, out) -> Optional[str]:
 
 
 def credential_unlinkability(f: Facts, w0, w, out) -> Optional[str]:
-    if w.sightings == w0.sightings and w.knowledge is w0.knowledge:
+    if _unchanged(w0, w):
         return None
     for cl in f.clients:
         for i in range(len(w.state(cl).sessions)):
@@ -274,55 +281,55 @@ def data_minimization(f, w, out, e):
 PROPERTIES: tuple[Property, ...] = (
     Property("request-secrecy", "no adversary-controlled party ever derives the request plaintext",
              "secrecy: no chat message atom is ever in the adversary's knowledge (exact Dolev-Yao deduction)",
-             request_secrecy),
+             request_secrecy, wakes=KNOWLEDGE),
     Property("response-secrecy", "no adversary-controlled party ever derives the response plaintext",
-             "secrecy: no response term is derivable (analysis + synthesis)", response_secrecy),
+             "secrecy: no response term is derivable (analysis + synthesis)", response_secrecy, wakes=KNOWLEDGE),
     Property("forward-secrecy", "compromise after the session (CVM state, gateway key) reveals no past request",
              "secrecy after a session ends, with the recorded traffic, every CVM's remaining state "
-             "and the gateway key added to the adversary's knowledge", forward_secrecy),
+             "and the gateway key added to the adversary's knowledge", forward_secrecy, wakes=on("answer")),
     Property("attested-peer", "the party holding the client's channel key is the CVM whose evidence the client accepted",
-             "correspondence: accept(evidence, Y) needs attest(evidence, Y) by a CVM", attested_peer),
+             "correspondence: accept(evidence, Y) needs attest(evidence, Y) by a CVM", attested_peer, wakes=on("accept")),
     Property("evidence-freshness", "accepted evidence was produced after the client chose this session's randomness",
              "correspondence: accepted evidence was produced in answer to this session's client random",
-             evidence_freshness),
+             evidence_freshness, wakes=on("accept")),
     Property("genuine-tee", "the client accepts only a real TEE: vendor chain, acceptable TCB, acceptable policy",
              "ground truth at accept: chain to the pinned ARK, TCB from the VCEK certificate, no debug",
-             genuine_tee),
+             genuine_tee, wakes=on("accept")),
     Property("published-code", "every CVM that handles plaintext runs code whose digest is public in the ledger, with measured inputs only",
              "ground truth at accept and at every CVM that decrypts a request: published, unrevoked, default configuration",
-             published_code),
+             published_code, wakes=on("accept", "handle")),
     Property("no-split-view", "any digest a client accepts is visible to every other client and to auditors",
-             "ground truth at accept: the measurement is in the auditor-signed global log", no_split_view),
+             "ground truth at accept: the measurement is in the auditor-signed global log", no_split_view, wakes=on("accept")),
     Property("revocation-respected", "a revoked digest is never accepted after the client refreshed its list",
              "ground truth at accept: the measurement is not on the current revocation list",
-             revocation_respected),
+             revocation_respected, wakes=on("accept")),
     Property("response-integrity", "the client accepts a response only if the attested CVM produced it for this request",
              "correspondence: answer(request, r) needs respond(Y, request, r) by the CVM whose key share Y the client accepted",
-             response_integrity),
+             response_integrity, wakes=on("answer")),
     Property("client-unlinkability", "Meta-side parties cannot link a request to the client's address or identity",
              "link facts: with meta-insider in the coalition, no adversary sighting that carries the client's "
              "address or identity contains (after decryption with derivable keys) a value of the request; "
-             "does not model timing or traffic volume", client_unlinkability),
+             "does not model timing or traffic volume", client_unlinkability, wakes=LINKS),
     Property("credential-unlinkability", "issuance (identity, blinded value) cannot be linked to redemption (token)",
              "link facts: no sighting carrying the client's identity contains its token, credential or a per-client issuer key",
-             credential_unlinkability),
+             credential_unlinkability, wakes=LINKS),
     Property("key-consistency", "all clients use the same gateway and issuer keys in an epoch",
              "the keys a client accepts equal the ones published for everybody (one client stands for all)",
-             key_consistency),
+             key_consistency, wakes=on("keys")),
     Property("non-targetability", "Meta cannot steer a chosen user's request to a CVM of its choice",
              "link facts at routing time: when the gateway picks the CVM, a meta-insider coalition does not "
-             "already know whose request it is", non_targetability),
+             "already know whose request it is", non_targetability, wakes=on("route")),
     Property("token-single-use", "each token is accepted at most once; redemptions never exceed issuances",
              "counting: redeem events per token <= 1 and distinct redeemed tokens <= issue events",
-             token_single_use),
+             token_single_use, wakes=on("redeem")),
     Property("release-after-attestation", "no task data leaves the client before its attestation checks all pass",
-             "at release: the accepted evidence passes every check with every control on", release_after_attestation),
+             "at release: the accepted evidence passes every check with every control on", release_after_attestation, wakes=on("release")),
     Property("user-consent", "every request follows an explicit user action for that feature",
-             "correspondence: release needs a consent event of the same session", user_consent),
+             "correspondence: release needs a consent event of the same session", user_consent, wakes=on("release")),
     Property("chat-privacy-respected", "no message from a chat with ACP on reaches any request",
-             "at release: no message atom of an ACP chat occurs in the request", chat_privacy_respected),
+             "at release: no message atom of an ACP chat occurs in the request", chat_privacy_respected, wakes=on("release")),
     Property("data-minimization", "no account identifier appears in any request",
-             "at release: the account identifier does not occur in the request", data_minimization),
+             "at release: the account identifier does not occur in the request", data_minimization, wakes=on("release")),
 )
 PROPERTY_NAMES = tuple(p.name for p in PROPERTIES)
 BY_NAME = {p.name: p for p in PROPERTIES}

@@ -11,36 +11,76 @@ values only; timing, volume and anonymity-set size are not modelled.
 """
 from __future__ import annotations
 
-from ppverify.models.templates import derived
-from ppverify.models.terms import App, Term
+from ppverify.models.indexes import derived
+from ppverify.models.terms import App, Term, mask_of
 from ppverify.models.theory import analyse
 
 
-def parts(payload: Term, k) -> set:
-    """Every part of `payload` the adversary opens with `k` (memoized on the
-    knowledge set, `templates.derived`: the monitors ask at every transition)."""
-    key = ("parts", payload)
-    memo = derived(k)
-    hit = memo.get(key)
-    if hit is None:
-        hit = memo[key] = frozenset(_parts(payload, k))
-    return hit
+# payload -> [(its parts, the derivability answers they rest on)], newest
+# first: a module table, as the terms' are (a payload is a hash-consed term)
+OPENED: dict = {}
+OPENED_PER_PAYLOAD = 4
 
 
-def _parts(payload: Term, k) -> set:
+def parts(payload: Term, k) -> frozenset:
+    """Every part of `payload` the adversary opens with `k`. The analysis
+    reads `k` only through the keys it asks to be derivable, so a result is
+    kept with those answers and serves every knowledge set that gives the
+    same answers (checked on each use): the monitors ask at every transition,
+    and most new knowledge sets open the same payloads alike."""
+    entries = OPENED.get(payload)
+    if entries:
+        for found, asked in entries:
+            if all(k.derivable(x) == b for x, b in asked):
+                return found
+    found, asked = _parts(payload, k)
+    entries = OPENED.setdefault(payload, [])
+    entries.insert(0, (found, asked))
+    del entries[OPENED_PER_PAYLOAD:]
+    return found
+
+
+def _parts(payload: Term, k) -> tuple[frozenset, tuple]:
+    asked: dict = {}
+
+    def der(x: Term) -> bool:
+        hit = asked.get(x)
+        if hit is None:
+            hit = asked[x] = k.derivable(x)
+        return hit
+
     seen, stack = set(), [payload]
     while stack:
         t = stack.pop()
         if t in seen:
             continue
         seen.add(t)
-        found, _ = analyse(t, k.derivable)
+        found, _ = analyse(t, der)
         stack.extend(found)
-    return seen
+    return frozenset(seen), tuple(asked.items())
+
+
+def _of_session(model, s, fn) -> frozenset:
+    """`fn(model, s)`, memoized per model on the session object (found by
+    identity; the entry holds it): party states are one object each, and the
+    monitors ask at every transition."""
+    memo = model.__dict__.setdefault("_handles_memo", {})
+    key = (fn, id(s))
+    hit = memo.get(key)
+    if hit is None or hit[0] is not s:
+        hit = memo[key] = (s, fn(model, s))
+    return hit[1]
 
 
 def request_handles(model, w, client: str, i: int) -> frozenset:
-    s = w.state(client).sessions[i]
+    return _of_session(model, w.state(client).sessions[i], _request_handles)
+
+
+def credential_handles(model, w, client: str, i: int) -> frozenset:
+    return _of_session(model, w.state(client).sessions[i], _credential_handles)
+
+
+def _request_handles(model, s) -> frozenset:
     facts = model.setup.facts
     hs = {s.token, s.cred, s.cr, s.route, *s.sent}
     if s.x is not None:
@@ -52,8 +92,7 @@ def request_handles(model, w, client: str, i: int) -> frozenset:
     return frozenset(h for h in hs if h is not None)
 
 
-def credential_handles(model, w, client: str, i: int) -> frozenset:
-    s = w.state(client).sessions[i]
+def _credential_handles(model, s) -> frozenset:
     hs = {s.token, s.cred}
     if s.issuer_pub is not None and s.issuer_pub != model.setup.facts["attr_pub"]:
         hs.add(s.issuer_pub)
@@ -67,12 +106,34 @@ def linked(model, w, client: str, i: int, handles: frozenset, identity_only: boo
     st = model.setup.static[client]
     metas = (st["identity"],) if identity_only else (st["identity"], st["address"])
     # a function of the sightings, the knowledge and the handles: memoized on
-    # the knowledge set (monitors ask at every transition)
-    key = ("linked", w.sightings, handles, metas)
+    # the knowledge set (monitors ask at every transition). Mostly no handle
+    # is among all the parts those sightings open (one union for every
+    # session), and then none is linked.
     memo = derived(w.knowledge)
+    opened = memo.get(("opened", w.sightings, metas))
+    if opened is None:
+        opened = memo[("opened", w.sightings, metas)] = _compact(frozenset().union(
+            *(parts(payload, w.knowledge) for meta, payload in w.sightings if meta in metas)))
+    if not _meets(handles, opened):
+        return None
+    key = ("linked", w.sightings, handles, metas)
     if key not in memo:
         memo[key] = _linked(w, handles, metas)
     return memo[key]
+
+
+def _compact(ts: frozenset):
+    """`ts` as the mask of a `TermSet` where every one is numbered (parts the
+    adversary opens are known terms: a fifth of the memory), else itself."""
+    bits = mask_of(ts)
+    return bits if bits.bit_count() == len(ts) else ts
+
+
+def _meets(handles: frozenset, opened) -> bool:
+    if isinstance(opened, frozenset):
+        return not handles.isdisjoint(opened)
+    # an unnumbered handle is in no mask, nor among the numbered parts
+    return any(h._ix >= 0 and (opened >> h._ix) & 1 for h in handles)
 
 
 def _linked(w, handles: frozenset, metas: tuple):
