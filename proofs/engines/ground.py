@@ -231,10 +231,8 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
                 deps = system.depends(owner[p], key_of.get(p), states[p][si])
                 for ctx in itertools.product(*(range(len(states[d])) for d in deps)):
                     key = (p, si, ctx)
-                    # a unit's synthetic world reads the messages to its party and kmax only
-                    now = (len(to_party[owner[p]]), len(kmax))
-                    if key not in outgoing or outgoing[key][0] != now:
-                        outgoing[key] = (now, list(_expand(p, si, deps, ctx)))
+                    if key not in outgoing or outgoing[key][0] != (len(messages), len(kmax)):
+                        outgoing[key] = ((len(messages), len(kmax)), list(_expand(p, si, deps, ctx)))
                     for t in outgoing[key][1]:
                         if t.consumes is not None and t.consumes in consumed:
                             continue
