@@ -281,7 +281,7 @@ def cvm_expectations(model, st, me: str, shares: tuple, hellos: tuple):
             yield static["gpu"], "gpu-result", s.conn, tpl
 
 
-def prefetches(model, w) -> list[Msg]:
+def prefetches(model, w, only: str | None = None) -> list[Msg]:
     """Before any client acts, the adversary opens one handshake with every
     CVM it can reach, with its own first random and key share, and keeps the
     evidence. Kept next to the hello injections (`cvm_expectations`) as a
@@ -291,12 +291,12 @@ def prefetches(model, w) -> list[Msg]:
     knowledge, and the CVM keeps a slot for it besides those of the later
     hellos (`setup.ADVERSARY_HELLOS`), so it blocks no other run. Being free,
     it lets attacks that need one handshake of the adversary's and two more
-    injections be found within the default bound."""
+    injections be found within the default bound. `only`: those to that CVM."""
     if w.knowledge is None or not model.threat.actors:
         return []
     out = []
     for p, d in sorted(model.setup.parties.items()):
-        if d.role != "cvm":
+        if d.role != "cvm" or only is not None and p != only:
             continue
         kind, src = hello_source(model, p)
         if not model.adversary_injects(src, p) or (w.state(p).handled and not model.timeless_hellos):

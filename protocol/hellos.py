@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from ppverify.models.indexes import derived
 from ppverify.models.templates import Var, role
 from ppverify.models.terms import Atom, Term, const, tup
 
@@ -39,7 +40,12 @@ def _randoms(model, w) -> Iterator[Term]:
     if not model.timeless_hellos:
         yield from _waiting(model, w)
         return
-    yield from sorted(t for t in w.knowledge.known if isinstance(t, Atom) and role(t) in RANDOMS)
+    memo = derived(w.knowledge)
+    hit = memo.get(("randoms",))
+    if hit is None:
+        hit = memo[("randoms",)] = tuple(sorted(t for t in w.knowledge.known
+                                                if isinstance(t, Atom) and role(t) in RANDOMS))
+    yield from hit
 
 
 def mitm_hellos(model, w, me: str) -> Iterator[tuple]:

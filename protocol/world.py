@@ -158,9 +158,11 @@ class Model:
                 out += [Invoke(p, chat, u) for chat in self.setup.static[p]["chats"] for u in users]
         return out
 
-    def deliveries(self, w: World) -> list[Deliver]:
+    def deliveries(self, w: World, only: Optional[str] = None) -> list[Deliver]:
+        """Every delivery of a message in flight (to `only`, if given)."""
         out = []
-        for m in sorted(w.inflight, key=_msg_key):
+        msgs = w.inflight if only is None else [m for m in w.inflight if m.dst == only]
+        for m in sorted(msgs, key=_msg_key):
             d = self.setup.parties.get(m.dst)
             if d is None:
                 continue
@@ -243,7 +245,9 @@ class Model:
             else:
                 new_st, out = self.run_handler(w, action.msg, action.choice)
         except Reject as r:
-            mv = _Move(st, None, Out(), frozenset(), r)
+            # kept without its traceback: the traceback holds the handler's frames (and
+            # this one, a cycle through `mv`), for every rejection a memo keeps
+            mv = _Move(st, None, Out(), frozenset(), r.with_traceback(None))
         else:
             if not self.symbolic:
                 return _Move(st, new_st, out, frozenset(out.sends), None)

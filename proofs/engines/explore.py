@@ -10,13 +10,12 @@ path (`Worlds`: the step function is pure).
 """
 from __future__ import annotations
 
-import gc
 from array import array
 from collections import deque
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Optional
 
+from ppverify.proofs.core.memory import fewer_collections
 from ppverify.proofs.core.system import BudgetHit, System
 from ppverify.protocol.world import Deliver, World
 
@@ -150,24 +149,10 @@ class Exploration:
         return self.graph.path(node)
 
 
-@contextmanager
-def _fewer_collections(young: int = 100_000):
-    """The cyclic garbage collector's youngest generation collected every
-    `young` allocations instead of 700, for the search's duration: the search
-    allocates many objects that live on (worlds, knowledge sets, memos) and
-    few cycles, and frequent collections cost a tenth of its time."""
-    old = gc.get_threshold()
-    gc.set_threshold(max(old[0], young), *old[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*old)
-
-
 def explore(system: System, properties: tuple[str, ...], max_states: int = 200_000,
             progress: Optional[Callable[[int, int], None]] = None, max_moves: int = 2) -> Exploration:
     """Search `system` (any `core.system.System`) for violations of `properties`."""
-    with _fewer_collections():
+    with fewer_collections():
         return _explore(system, properties, max_states, progress, max_moves)
 
 

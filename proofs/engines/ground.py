@@ -29,6 +29,7 @@ from typing import Optional
 from ppverify.models.deduction import Knowledge
 from ppverify.models.terms import Term
 from ppverify.models.theory import rules
+from ppverify.proofs.core.memory import fewer_collections
 from ppverify.proofs.core.system import BudgetHit, SmtSystem
 from ppverify.protocol.world import Deliver, Inject, World
 
@@ -86,11 +87,23 @@ def _observed(known: frozenset) -> tuple[Term, ...]:
 UNTRACKED_STATES = 2_000
 
 
+@dataclass
+class _Outgoing:
+    """The transitions found so far out of one (unit, state, context), and
+    what they were computed from: the unit's party's first `sent` messages
+    and knowledge of size `known`."""
+    sent: int = 0
+    known: int = -1
+    transitions: list = field(default_factory=list)
+    ids: set = field(default_factory=set)
+
+
 class _Unbounded(Exception):
     """A unit's local states grow without its consumed messages tracked."""
 
 
-def ground(system: SmtSystem, max_moves: int, limit: int = 200_000, max_transitions: int = 6_000) -> Ground:
+def ground(system: SmtSystem, max_moves: int, limit: int = 200_000, max_transitions: int = 6_000,
+           incremental: bool = True) -> Ground:
     """Ground `system`; raises RuntimeError past `limit` local histories of one
     party or `max_transitions` transitions (the encoding grows with both).
 
@@ -100,16 +113,21 @@ def ground(system: SmtSystem, max_moves: int, limit: int = 200_000, max_transiti
     when the state itself records what was taken (a session's phase). That is
     done for slots; a whole party (the acs's bare counter) keeps the messages
     it consumed in its histories, and so does a slot whose states pass
-    UNTRACKED_STATES (grounding starts again)."""
+    UNTRACKED_STATES (grounding starts again).
+
+    `incremental=False` expands a state anew, from every message and the
+    whole knowledge, whenever either grew (the differential test's reference)."""
     tracked: set = {p for p, _ in system.initial().states if not system.slots(p)}
-    while True:
-        try:
-            return _ground(system, max_moves, limit, max_transitions, frozenset(tracked))
-        except _Unbounded as e:
-            tracked.add(e.args[0])
+    with fewer_collections():
+        while True:
+            try:
+                return _ground(system, max_moves, limit, max_transitions, frozenset(tracked), incremental)
+            except _Unbounded as e:
+                tracked.add(e.args[0])
 
 
-def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int, tracked: frozenset) -> Ground:
+def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int, tracked: frozenset,
+            incremental: bool) -> Ground:
     w0 = system.initial()
     names = [p for p, _ in w0.states]
     base = dict(w0.states)
@@ -150,7 +168,10 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
             events.append(e)
         return i
 
-    def _expand(u: str, si: int, deps: tuple, ctx: tuple):
+    def _expand(u: str, si: int, deps: tuple, ctx: tuple, first: int, inject: bool):
+        """The transitions out of `u`'s state `si` in context `ctx`: deliveries of
+        the messages to its party from index `first` of `to_party` on, and
+        invocations and (if `inject`) injections from `kmax`."""
         nonlocal kmax, truncated
         p = owner[u]
         slot = key_of.get(u)
@@ -165,10 +186,11 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
         local.update((q, system.slot_compose(q, e)) for q, e in parts.items())
         local[p] = states[u][si]
         w = World(tuple((q, local[q]) for q in names),
-                  frozenset(messages[i] for i in to_party[p]), kmax, frozenset(),
+                  frozenset(messages[i] for i in to_party[p][first:]), kmax, frozenset(),
                   frozenset(), frozenset(), None)
         blank = w.replace(knowledge=Knowledge())
-        for a in system.enabled(w, max_moves, p):
+        # a bound of 0 injections: enabled() offers none (the synthetic world has made no move)
+        for a in system.enabled(w, max_moves if inject else 0, p):
             if isinstance(a, BudgetHit):
                 truncated = True
                 continue
@@ -212,7 +234,7 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
             yield t
 
     initial_flight = frozenset(msg_id(m) for m in w0.inflight)
-    outgoing: dict = {}   # (party, state index, context) -> [(action, transition)]
+    outgoing: dict = {}   # (unit, state index, context) -> _Outgoing
     stamp = None
     while stamp != (len(messages), len(kmax)):
         # Walk each party's local histories (a delivered message is consumed,
@@ -230,10 +252,19 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
                 si, consumed, moves = todo.pop()
                 deps = system.depends(owner[p], key_of.get(p), states[p][si])
                 for ctx in itertools.product(*(range(len(states[d])) for d in deps)):
-                    key = (p, si, ctx)
-                    if key not in outgoing or outgoing[key][0] != (len(messages), len(kmax)):
-                        outgoing[key] = ((len(messages), len(kmax)), list(_expand(p, si, deps, ctx)))
-                    for t in outgoing[key][1]:
+                    out = outgoing.setdefault((p, si, ctx), _Outgoing())
+                    sent, known = len(to_party[owner[p]]), len(kmax)
+                    if (out.sent, out.known) != (sent, known):
+                        if not incremental:
+                            out.sent, out.known = 0, -1
+                        # Incremental: deliveries depend on the message alone, and what a
+                        # state offers only grows with the knowledge (new terms, new instances).
+                        for t in _expand(p, si, deps, ctx, out.sent, out.known != known):
+                            if t.id not in out.ids:
+                                out.ids.add(t.id)
+                                out.transitions.append(t)
+                        out.sent, out.known = sent, known
+                    for t in out.transitions:
                         if t.consumes is not None and t.consumes in consumed:
                             continue
                         if moves + t.move > max_moves:

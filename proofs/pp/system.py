@@ -18,7 +18,7 @@ from ppverify.proofs.pp.slots import Slots
 from ppverify.proofs.properties.catalogue import BY_NAME, Facts, completed
 from ppverify.proofs.properties.watch import watch
 from ppverify.protocol.adversary import expectations, injections, prefetches
-from ppverify.protocol.world import Inject, Invoke, Model, World
+from ppverify.protocol.world import Inject, Model, World
 
 
 class PPSystem:
@@ -124,10 +124,9 @@ class PPSystem:
     def enabled(self, w: World, max_moves: int = 2, party: Optional[str] = None) -> Iterator:
         """Every enabled action (of `party` only, if given), unreduced."""
         model = self.model
-        mine = (lambda a: party is None or (a.client if isinstance(a, Invoke) else a.msg.dst) == party)
-        yield from (Inject(m) for m in prefetches(model, w) if mine(Inject(m)))
-        yield from (a for a in model.invocations(w) if mine(a))
-        yield from (a for a in model.deliveries(w) if mine(a))
+        yield from (Inject(m) for m in prefetches(model, w, party))
+        yield from (a for a in model.invocations(w) if party is None or a.client == party)
+        yield from model.deliveries(w, party)
         yield from self._injections(w, list(expectations(model, w, party)), max_moves)
 
     # --- the SMT engine's hooks: slots (pp.slots) and encodings (pp.encodings) ---------
