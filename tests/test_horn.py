@@ -8,7 +8,8 @@ from hypothesis import given, settings, strategies as st
 from ppverify.proofs.analyses.check import check_threat, explore_verdicts
 from ppverify.proofs.cli.main import main
 from ppverify.proofs.core.verdicts import ANY, Coverage, Inconclusive, Proved, Standing, Violated, standing
-from ppverify.proofs.engines.horn import check, horn_outcomes, horn_verdicts, saturate
+from ppverify.models.theory import rules
+from ppverify.proofs.engines.horn import check, forward, horn_outcomes, horn_verdicts, saturate
 from ppverify.proofs.engines.horn.engine import Candidate, Settled
 from ppverify.proofs.engines.horn.refine import PeerRefined
 from ppverify.proofs.engines.textbook import PROPERTIES, Textbook
@@ -91,8 +92,9 @@ def test_cvm_compromise_after_keeps_the_scenarios_bounds():
 
 THREATS = ("network", "cdn", "ledger", "chat-member", "cdn+ledger", "chat-member+ledger", "none")
 CONTROLS = ("ra-tls", "attestation-binding", "ledger-inclusion", "revocation-check", "ohttp-encapsulation",
-            "advanced-chat-privacy", "data-minimization", "user-opt-in", "response-authentication")
-PROPS = ("request-secrecy", "response-secrecy", "attested-peer", "evidence-freshness", "genuine-tee",
+            "advanced-chat-privacy", "data-minimization", "user-opt-in", "response-authentication",
+            "ephemeral-session-keys", "erasure-at-teardown")
+PROPS = ("request-secrecy", "response-secrecy", "forward-secrecy", "attested-peer", "evidence-freshness", "genuine-tee",
          "published-code", "no-split-view", "revocation-respected", "response-integrity", "key-consistency",
          "release-after-attestation", "user-consent", "chat-privacy-respected", "data-minimization")
 _OUTCOMES: dict = {}   # the unbounded engine's outcome depends on controls, parameters and threat only
@@ -172,3 +174,34 @@ def test_merging_two_sessions_never_proves_what_their_difference_refutes():
     # a system claiming the name exact would remove F(n), and E would be unreachable: the proof merging
     # would give (unsound for this abstraction; shown so the check above is seen to decide)
     assert settle(_Merged(exact=True), fix, enc, 10).violated is False
+
+
+def _forward(sc):
+    system = horn_system(sc, 2)[0]
+    return system, horn_outcomes(system, ("forward-secrecy",))[0]["forward-secrecy"]
+
+
+def test_forward_secrecy_is_a_second_phase_on_the_fixpoint():
+    """Proved for every size where the compromise yields nothing; a candidate,
+    confirmed by the explorer, where session keys are static or not erased."""
+    assert isinstance(_forward(scenario("ledger"))[1], Settled)
+    for disabled in ("ephemeral-session-keys", "erasure-at-teardown"):
+        sc = scenario("none", [disabled])
+        assert isinstance(_forward(sc)[1], Candidate), disabled
+        (r,) = check_threat(sc, ("forward-secrecy",), engine="horn")
+        assert isinstance(r.verdict, Violated) and r.verdict.trace is not None, disabled
+
+
+def test_a_corrupted_second_closure_is_rejected():
+    """z3 checks the second closure: without a term analysis yields, it is not closed."""
+    system = horn_system(scenario("ledger"), 2)[0]
+    fix = saturate(system)
+    after, past = forward.second_closure(fix, system.smt_encoding("forward-secrecy"))
+    inside = frozenset(after.known)
+    assert past and forward.confirm(inside, past, 30) == ""
+    made = sorted({r for x in inside for _, parts in rules(x) for r in parts if r in inside}
+                  - set(fix.g.k0.known), key=repr)
+    assert len(made) > 20
+    for x in made[:: max(1, len(made) // 40)]:
+        assert forward.confirm(inside - {x}, past, 30) != "", x
+    assert forward.confirm(inside | {past[0]}, past, 30) != ""

@@ -9,9 +9,10 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Union, assert_never
 
-from ppverify.proofs.core.encodings import Correspondence
+from ppverify.proofs.core.encodings import AfterSession, Correspondence
 from ppverify.proofs.core.system import SmtSystem
 from ppverify.proofs.core.verdicts import Coverage, Inconclusive, Proved, Result, Violated
+from ppverify.proofs.engines.horn import forward
 from ppverify.proofs.engines.horn.correspond import settle
 from ppverify.proofs.engines.horn.fixpoint import Fixpoint, saturate
 from ppverify.proofs.engines.horn.invariant import SECONDS, check
@@ -60,16 +61,22 @@ def horn_outcomes(system: SmtSystem, props: tuple) -> tuple[dict, dict]:
         return {p: Open(OPEN + f"the fixpoint failed its z3 check ({inv.why})") for p in props}, stats
     out: dict = {}
     for p in props:
-        if isinstance(encodings[p], Correspondence):
-            c = settle(system, fix, encodings[p], SECONDS)
+        enc = encodings[p]
+        if isinstance(enc, AfterSession):
+            try:
+                f = forward.settle(fix, enc, SECONDS)
+            except CyclicKnowledge as e:
+                f = forward.Verdict(None, f"knowledge not encodable ({e})")
+            stats["after_terms"] = f.terms
+            violated, why = f.violated, f.why
+        elif isinstance(enc, Correspondence):
+            c = settle(system, fix, enc, SECONDS)
             stats["reduced_checks"] = stats.get("reduced_checks", 0) + c.checks
-            out[p] = Open(OPEN + c.why) if c.violated is None else Candidate() if c.violated else \
-                Settled() if stats["partner"] else Open(OPEN + "vacuous: no honest session completes in the fixpoint")
-        elif p in inv.unsettled:
-            out[p] = Open(OPEN + inv.unsettled[p])
+            violated, why = c.violated, c.why
         else:
-            out[p] = Candidate() if inv.violated[p] else Settled() if stats["partner"] else \
-                Open(OPEN + "vacuous: no honest session completes in the fixpoint")
+            violated, why = inv.violated.get(p), inv.unsettled.get(p, "")
+        out[p] = Open(OPEN + why) if violated is None else Candidate() if violated else \
+            Settled() if stats["partner"] else Open(OPEN + "vacuous: no honest session completes in the fixpoint")
     return out, stats
 
 

@@ -162,7 +162,7 @@ def _bad(inv: _Inv, e: Optional[SmtEncoding]):
         case Correspondence():
             return None, "a correspondence: settled apart (`correspond`), not on the invariant alone"
         case AfterSession():
-            return None, "forward secrecy needs a second phase (the compromise), not built yet"
+            return None, "forward secrecy: a second phase, settled apart (`forward`)"
         case Count():
             return None, "token counting: a spent token is a negative guard the abstraction passes"
         case Unsettled():
