@@ -51,7 +51,8 @@ def settle(system, fix: Fixpoint, enc: Correspondence, seconds: float) -> Verdic
     fired = [g.transitions[i] for i in fix.fired]
     happened = sorted({j for t in fired for j in t.events})
     ev = g.events
-    cache: dict = {}
+    cache: dict = {}     # (removed, events) -> (status, why)
+    smaller: dict = {}   # removed -> the smaller system's fixpoint, shared by the events asked of it
     for j in happened:
         e = ev[j]
         if e.name != enc.event or not system.distinguished(e):
@@ -60,7 +61,9 @@ def settle(system, fix: Fixpoint, enc: Correspondence, seconds: float) -> Verdic
         for removed, needs in _cases(system, enc, e, me, happened, ev):
             key = (removed, needs, j)
             if key not in cache:
-                cache[key] = _reachable(g, fix, removed, (j,) + needs, seconds)
+                if removed not in smaller:
+                    smaller[removed] = _smaller(g, removed)
+                cache[key] = _reachable(g, smaller[removed], (j,) + needs, seconds)
             status, why = cache[key]
             if status is not False:
                 return Verdict(status, why, len(cache))
@@ -84,17 +87,23 @@ def _cases(system, enc: Correspondence, e, me, happened, ev):
                                  and enc.holds(me, [ma, mark(ev[k])])), (a,)
 
 
-def _reachable(g, fix: Fixpoint, removed: frozenset, events: tuple, seconds: float):
-    """Do all `events` happen in the fixpoint without the transitions that
-    emit a `removed` event? (True, why) or (False, ""); (None, why) if z3
-    does not confirm the smaller fixpoint excludes them."""
+def _smaller(g, removed: frozenset):
+    """The least fixpoint without the transitions that emit a `removed` event:
+    the transitions kept, the fixpoint, and the events it has happen."""
     kept = [t for t in g.transitions if not removed & set(t.events)]
     earliest, level, reached, flying = _levels(g, kept)
     fired = [t for t, e in zip(kept, earliest) if e is not None]
-    happen = {j for t in fired for j in t.events}
+    small = Fixpoint(g, frozenset(reached), frozenset(flying), frozenset(level), tuple(t.id for t in fired))
+    return kept, small, frozenset(j for t in fired for j in t.events)
+
+
+def _reachable(g, smaller, events: tuple, seconds: float):
+    """Do all `events` happen in the smaller fixpoint (`_smaller`)? (True, why)
+    or (False, ""); (None, why) if z3 does not confirm that the smaller
+    fixpoint excludes them."""
+    kept, small, happen = smaller
     if all(j in happen for j in events):
         return True, f"{g.events[events[0]]} happens without the witnesses it needs"
-    small = Fixpoint(g, frozenset(reached), frozenset(flying), frozenset(level), tuple(t.id for t in fired))
     missing = frozenset(j for j in events if j not in happen)
     why = excludes(small, kept, missing, seconds)
     return (None, f"z3 rejected a reduced fixpoint: {why}") if why else (False, "")
