@@ -204,7 +204,9 @@ def gateway_expectations(model, w, me: str):
     for rt in REQUEST_TYPES:
         yield src, "ohttp-req1", conn, _sealed(model, tup(const("req1-plain"), token, cred,
                                                          V("f", "const:feature"), V("q", rt)))
-    for route in _routes():
+    # A request's route id is looked up among this gateway's routes, and a
+    # miss is rejected without effect: only the ids it holds can matter.
+    for route in dict.fromkeys(r.route for r in st.routes if r.route is not None):   # (None: a slot placeholder)
         yield src, "ohttp-req2", conn, _sealed(model, tup(const("req2"), route, V("rec", "aead")))
     for r in st.routes:
         # The gateway forwards whatever the CVM side sends; only what the

@@ -3,7 +3,7 @@ environment a handler runs in. All immutable."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Mapping, Optional
 
 from ppverify.models.scenario import Scenario
 from ppverify.protocol.crypto import Crypto, Value
@@ -34,11 +34,15 @@ class Event:
 
 
 class Reject(Exception):
-    """A party refused an input. Carries a reason code, never plaintext."""
+    """A party refused an input. Carries a reason code, never plaintext, and
+    `reads`: the message's fields the refusal was decided on besides the
+    party's own state ("kind", "conn", "src"), when only those (None: it may
+    depend on anything, the payload included). The grounding then skips every
+    other message that agrees on them, in that state (`engines.ground`)."""
 
-    def __init__(self, party: str, reason: str):
+    def __init__(self, party: str, reason: str, reads: Optional[tuple[str, ...]] = None):
         super().__init__(f"{party} rejected input: {reason}")
-        self.party, self.reason = party, reason
+        self.party, self.reason, self.reads = party, reason, reads
 
 
 @dataclass(frozen=True)

@@ -109,6 +109,9 @@ class World:
         return w
 
 
+MOVE_MEMO = 50_000   # `Model._move` entries kept (a search meets hundreds)
+
+
 class Model:
     """A scenario's world: the setup, the environment, and the rules."""
 
@@ -190,7 +193,7 @@ class Model:
         d = self.setup.parties[msg.dst]
         fn = d.handlers.get(msg.kind)
         if fn is None:
-            raise Reject(msg.dst, f"unexpected message kind {msg.kind!r}")
+            raise Reject(msg.dst, f"unexpected message kind {msg.kind!r}", ("kind",))
         st = w.state(msg.dst)
         if msg.kind in d.choosing:
             return fn(st, msg, self.env, msg.dst, choice)
@@ -233,7 +236,9 @@ class Model:
         that state and the action alone, so memoized on the two (symbolic
         backend: its party states are one object each, and its steps are
         pure; the concrete one draws fresh randomness): a search meets a few
-        hundred of them in tens of thousands of steps."""
+        hundred of them in tens of thousands of steps. A grounding asks each
+        move once, hundreds of thousands of them: the memo is emptied when it
+        holds MOVE_MEMO, which costs a search nothing and bounds its memory."""
         st = w.state(party)
         key = (party, id(st), action)
         hit = self._moves.get(key) if self.symbolic else None
@@ -264,6 +269,8 @@ class Model:
                        wire=frozenset(m.payload for m in g.wire), recorded=g.recorded, seized=g.seized,
                        sightings=frozenset((meta, m.payload) for meta, m in g.sighted))
         if self.symbolic:
+            if len(self._moves) >= MOVE_MEMO:
+                self._moves.clear()
             self._moves[key] = mv
         return mv
 

@@ -31,7 +31,7 @@ from ppverify.models.terms import Term
 from ppverify.models.theory import rules
 from ppverify.proofs.core.memory import fewer_collections
 from ppverify.proofs.core.system import BudgetHit, SmtSystem
-from ppverify.protocol.world import Deliver, Inject, World
+from ppverify.protocol.world import Deliver, Inject, Invoke, World
 
 
 @dataclass
@@ -68,6 +68,7 @@ class Ground:
     stats: dict = field(default_factory=dict)
     owner: dict = field(default_factory=dict)   # unit -> the party it is (or is a slot of)
     ready: dict = field(default_factory=dict)   # unit -> its states that let the next slot start
+    memo: dict = field(default_factory=dict)    # what checks of this grounding derive once and share
 
     def party(self, unit: str) -> str:
         return self.owner.get(unit, unit)
@@ -87,6 +88,13 @@ def _observed(known: frozenset) -> tuple[Term, ...]:
 UNTRACKED_STATES = 2_000
 
 
+def _refusal(a, reads: tuple[str, ...]) -> tuple:
+    """What of a delivery or injection a refusal that read `reads` saw: a
+    handler is a function of the party's state, the message and the choice,
+    so in that state every action agreeing on these is refused alike."""
+    return (type(a).__name__, a.choice) + tuple(getattr(a.msg, f) for f in reads)
+
+
 @dataclass
 class _Outgoing:
     """The transitions found so far out of one (unit, state, context), and
@@ -103,7 +111,7 @@ class _Unbounded(Exception):
 
 
 def ground(system: SmtSystem, max_moves: int, limit: int = 200_000, max_transitions: int = 6_000,
-           incremental: bool = True) -> Ground:
+           reference: bool = False) -> Ground:
     """Ground `system`; raises RuntimeError past `limit` local histories of one
     party or `max_transitions` transitions (the encoding grows with both).
 
@@ -115,19 +123,22 @@ def ground(system: SmtSystem, max_moves: int, limit: int = 200_000, max_transiti
     it consumed in its histories, and so does a slot whose states pass
     UNTRACKED_STATES (grounding starts again).
 
-    `incremental=False` expands a state anew, from every message and the
-    whole knowledge, whenever either grew (the differential test's reference)."""
+    Two shortcuts keep the grounding identical: a state is expanded
+    incrementally (deliveries of the messages new since its last expansion,
+    injections only when the knowledge grew), and an action agreeing with a
+    refused one on what the refusal read (`Reject.reads`) is not stepped.
+    `reference=True` takes neither (the differential test's reference)."""
     tracked: set = {p for p, _ in system.initial().states if not system.slots(p)}
     with fewer_collections():
         while True:
             try:
-                return _ground(system, max_moves, limit, max_transitions, frozenset(tracked), incremental)
+                return _ground(system, max_moves, limit, max_transitions, frozenset(tracked), reference)
             except _Unbounded as e:
                 tracked.add(e.args[0])
 
 
 def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int, tracked: frozenset,
-            incremental: bool) -> Ground:
+            reference: bool) -> Ground:
     w0 = system.initial()
     names = [p for p, _ in w0.states]
     base = dict(w0.states)
@@ -148,6 +159,7 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
     events, ev_index = [], {}
     transitions: list[Transition] = []
     seen: dict = {}
+    refused: dict = {}   # (unit, state index) -> {fields read: {their values}} of refusals (`_refusal`)
     k0 = w0.knowledge
     kmax = k0
     truncated = False
@@ -199,9 +211,15 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
                 if seen[key] is not None:
                     yield seen[key]
                 continue
+            mine = None if reference else refused.get((u, si))
+            if mine is not None and any(_refusal(a, reads) in values for reads, values in mine.items()):
+                seen[key] = None   # refused here, as another message that agrees on what the refusal read
+                continue
             w2, out, rej = system.step(blank, a)
             if rej is not None:   # a rejected delivery only drops the message
                 seen[key] = None
+                if getattr(rej, "reads", None) and not isinstance(a, Invoke):
+                    refused.setdefault((u, si), {}).setdefault(rej.reads, set()).add(_refusal(a, rej.reads))
                 continue
             post = w2.state(p)
             try:
@@ -255,7 +273,7 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
                     out = outgoing.setdefault((p, si, ctx), _Outgoing())
                     sent, known = len(to_party[owner[p]]), len(kmax)
                     if (out.sent, out.known) != (sent, known):
-                        if not incremental:
+                        if reference:
                             out.sent, out.known = 0, -1
                         # Incremental: deliveries depend on the message alone, and what a
                         # state offers only grows with the knowledge (new terms, new instances).

@@ -12,7 +12,7 @@ from typing import Any, Optional
 
 from ppverify.protocol import attestation as att
 from ppverify.protocol.messages import Env, Event, Msg, Out
-from ppverify.protocol.parties.common import guarded, need, setitem, upd
+from ppverify.protocol.parties.common import CONN, KIND, SRC, guarded, need, setitem, upd
 
 INFO = "ohttp:message/bhttp request"
 
@@ -104,9 +104,9 @@ def _server(env: Env, phase: str) -> str:
 
 def _session(st: ClientState, msg: Msg, me: str, phase: str, env: Env) -> tuple[int, Session]:
     i = st.current()
-    need(me, i is not None and st.sessions[i].phase == phase, f"unexpected {msg.kind}")
-    need(me, msg.conn.startswith(f"{me}.s{i + 1}."), "wrong connection")
-    need(me, msg.src == _server(env, phase), "answer not from the server of this connection")
+    need(me, i is not None and st.sessions[i].phase == phase, f"unexpected {msg.kind}", KIND)
+    need(me, msg.conn.startswith(f"{me}.s{i + 1}."), "wrong connection", CONN)
+    need(me, msg.src == _server(env, phase), "answer not from the server of this connection", SRC)
     return i, st.sessions[i]
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 from ppverify.protocol.crypto import CryptoError
 from ppverify.protocol.messages import Msg, Reject
@@ -24,9 +24,16 @@ def guarded(party: str, fn: Callable, *args: Any):
         raise Reject(party, f"crypto: {type(exc).__name__}: {str(exc)[:60]}") from None
 
 
-def need(party: str, ok: bool, reason: str) -> None:
+# what a refusal read of the message (`need`'s `reads`): the kind always, since it picks the handler
+KIND, CONN, SRC, CONN_SRC = ("kind",), ("kind", "conn"), ("kind", "src"), ("kind", "conn", "src")
+
+
+def need(party: str, ok: bool, reason: str, reads: Optional[tuple[str, ...]] = None) -> None:
+    """Refuse unless `ok`. `reads`: the message fields `ok` was computed from
+    besides the party's state (and the handler, chosen by the kind), if only
+    those: a claim the grounding relies on (`Reject.reads`)."""
     if not ok:
-        raise Reject(party, reason)
+        raise Reject(party, reason, reads)
 
 
 def reply(msg: Msg, src: str, kind: str, payload: Any, meta: Any = None) -> Msg:

@@ -14,7 +14,7 @@ from typing import Any, Optional
 from ppverify.protocol import attestation as att
 from ppverify.protocol.messages import Env, Event, Msg, Out
 from ppverify.protocol.parties.client import response_ad
-from ppverify.protocol.parties.common import guarded, need, setitem, upd
+from ppverify.protocol.parties.common import CONN, CONN_SRC, guarded, need, setitem, upd
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ def on_record(st: CvmState, msg: Msg, env: Env, me: str, choice: str):
     """Orchestrator: decrypt the request, then call a predictor over attested TLS."""
     c = env.crypto
     i = st.find(msg.conn)
-    need(me, i is not None and st.sessions[i].phase == "open", "no open session")
+    need(me, i is not None and st.sessions[i].phase == "open", "no open session", CONN)
     s = st.sessions[i]
     if msg.kind == "plain-request":
         _, request = guarded(me, c.untup, msg.payload, 2)
@@ -124,7 +124,7 @@ def on_peer_hello_reply(st: CvmState, msg: Msg, env: Env, me: str):
     c, static = env.crypto, env.static[me]
     i = st.find(msg.conn, "peer_conn")
     need(me, i is not None and st.sessions[i].phase == "peer" and msg.src == st.sessions[i].peer,
-         "unexpected peer hello")
+         "unexpected peer hello", CONN_SRC)
     s = st.sessions[i]
     _, Y, evidence = guarded(me, c.untup, msg.payload, 3)
     X = c.dh_pub(s.peer_x)
@@ -147,7 +147,7 @@ def on_peer_response(st: CvmState, msg: Msg, env: Env, me: str):
     """Orchestrator: the predictor's answer goes back to the client; teardown."""
     c = env.crypto
     i = st.find(msg.conn, "peer_conn")
-    need(me, i is not None and st.sessions[i].peer_k_s2c is not None, "unexpected peer response")
+    need(me, i is not None and st.sessions[i].peer_k_s2c is not None, "unexpected peer response", CONN)
     s = st.sessions[i]
     _, record = guarded(me, c.untup, msg.payload, 2)
     result = guarded(me, c.aead_open, s.peer_k_s2c, record, c.tup(c.const("result"), s.peer_cr))
@@ -168,7 +168,7 @@ def on_peer_response(st: CvmState, msg: Msg, env: Env, me: str):
 def pred_on_record(st: CvmState, msg: Msg, env: Env, me: str):
     c, static = env.crypto, env.static[me]
     i = st.find(msg.conn)
-    need(me, i is not None and st.sessions[i].phase == "open", "no open session")
+    need(me, i is not None and st.sessions[i].phase == "open", "no open session", CONN)
     s = st.sessions[i]
     _, record = guarded(me, c.untup, msg.payload, 2)
     prompt = guarded(me, c.aead_open, s.k_c2s, record, c.tup(c.const("record"), s.cr))
@@ -187,7 +187,7 @@ def pred_on_gpu_result(st: CvmState, msg: Msg, env: Env, me: str):
     c, static = env.crypto, env.static[me]
     i = st.find(msg.conn)
     need(me, i is not None and st.sessions[i].phase == "gpu" and msg.src == static["gpu"],
-         "unexpected GPU result")
+         "unexpected GPU result", CONN_SRC)
     s = st.sessions[i]
     if env.on("gpu-confidential-mode"):
         result = guarded(me, c.aead_open, static["gpu_key"], msg.payload, c.const("bounce-out"))

@@ -7,7 +7,7 @@ from typing import Any
 
 from ppverify.protocol.messages import Env, Event, Msg, Out
 from ppverify.protocol.parties.client import INFO
-from ppverify.protocol.parties.common import guarded, need, upd
+from ppverify.protocol.parties.common import CONN, CONN_SRC, guarded, need, upd
 from ppverify.protocol.parties.services import cdn_on_get_config
 
 
@@ -71,13 +71,13 @@ def _route_by_conn(st: GatewayState, me: str, conn: str) -> tuple[int, Route]:
     for i, r in enumerate(st.routes):
         if r.conn == conn:
             return i, r
-    need(me, False, "no route for this connection")
+    need(me, False, "no route for this connection", CONN)
 
 
 def on_from_cvm(st: GatewayState, msg: Msg, env: Env, me: str):
     c = env.crypto
     _, r = _route_by_conn(st, me, msg.conn)
-    need(me, msg.src == r.cvm, "response from the wrong CVM")
+    need(me, msg.src == r.cvm, "response from the wrong CVM", CONN_SRC)
     if msg.kind == "tls-server-hello":
         inner, kind = c.tup(r.route, msg.payload), "ohttp-resp1"
     elif msg.kind == "tls-response":

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ppverify.protocol.messages import Env, Event, Msg, Out
-from ppverify.protocol.parties.common import guarded, need, reply
+from ppverify.protocol.parties.common import CONN, guarded, need, reply
 
 
 # --- acs: issuer key and blind issuance -----------------------------------
@@ -54,7 +54,7 @@ def relay_on_request(st: RelayState, msg: Msg, env: Env, me: str):
 
 def relay_on_response(st: RelayState, msg: Msg, env: Env, me: str):
     match = [client for conn, client in st.pending if conn == msg.conn]
-    need(me, bool(match), "no pending request for this response")
+    need(me, bool(match), "no pending request for this response", CONN)
     rest = tuple(p for p in st.pending if p[0] != msg.conn)
     return RelayState(rest), Out((Msg(me, match[0], msg.kind, msg.payload, msg.conn),))
 

@@ -19,6 +19,7 @@ state inside stays inside, so every run of every length stays inside.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Optional, assert_never
 
 import z3
@@ -42,6 +43,19 @@ class InvariantCheck:
     unsettled: dict
 
 
+def _variables(g) -> tuple[dict, list, dict]:
+    """One z3 Boolean per fact of the grounding, made once: the reduced
+    fixpoints of correspondence checks share them."""
+    made = g.memo.get("z3-variables")
+    if made is None:
+        universe = set(g.kmax.known) | set(g.k0.known)
+        made = g.memo["z3-variables"] = (
+            {(u, s): z3.Bool(f"r_{u}_{s}") for u in g.parties for s in range(len(g.states[u]))},
+            [z3.Bool(f"f_{m}") for m in range(len(g.messages))],
+            {x: z3.Bool(f"k_{i}") for i, x in enumerate(sorted(universe, key=repr))})
+    return made
+
+
 class _Inv:
     """The invariant's variables: one Boolean per fact inside, False outside."""
 
@@ -49,13 +63,14 @@ class _Inv:
         g = fix.g
         false = z3.BoolVal(False)
         self.fix = fix
-        self.r = {(u, s): (z3.Bool(f"r_{u}_{s}") if (u, s) in fix.reached and (u, s) not in drop else false)
-                  for u in g.parties for s in range(len(g.states[u]))}
-        self.f = [z3.Bool(f"f_{m}") if m in fix.flying and ("msg", m) not in drop else false
-                  for m in range(len(g.messages))]
-        universe = set(g.kmax.known) | set(g.k0.known)
-        self.k = {x: (z3.Bool(f"k_{i}") if x in fix.terms and ("term", x) not in drop else false)
-                  for i, x in enumerate(sorted(universe, key=repr))}
+        # the facts inside, as sets (`outside` asks them; z3's is_false is slow to ask)
+        self.reached = frozenset(s for s in fix.reached if s not in drop)
+        self.flying = frozenset(m for m in fix.flying if ("msg", m) not in drop)
+        self.terms = frozenset(x for x in fix.terms if ("term", x) not in drop)
+        r, f, k = _variables(g)
+        self.r = {key: (v if key in self.reached else false) for key, v in r.items()}
+        self.f = [v if m in self.flying else false for m, v in enumerate(f)]
+        self.k = {x: (v if x in self.terms else false) for x, v in k.items()}
         self.memo: dict = {}
 
     def D(self, x):
@@ -74,8 +89,8 @@ class _Inv:
 
     def outside(self, t) -> bool:
         """Does `t` reach a fact outside the invariant?"""
-        return (z3.is_false(self.r[(t.party, t.post)]) or any(z3.is_false(self.f[m]) for m in t.sends)
-                or any(z3.is_false(self.k.get(x, z3.BoolVal(False))) for x in t.learned))
+        return ((t.party, t.post) not in self.reached or any(m not in self.flying for m in t.sends)
+                or any(x not in self.terms for x in t.learned))
 
 
 def _solver(seconds: float):
@@ -88,6 +103,13 @@ def _solver(seconds: float):
     return s, sat
 
 
+@lru_cache(maxsize=4)
+def _producers(universe: frozenset) -> dict:
+    """`producers`, once per universe: the reduced fixpoints of correspondence
+    checks share their grounding's."""
+    return producers(universe)
+
+
 def _closure(inv: _Inv, transitions, s, sat) -> str:
     """Why the invariant is not one for `transitions` ("" if it is)."""
     g = inv.fix.g
@@ -96,8 +118,8 @@ def _closure(inv: _Inv, transitions, s, sat) -> str:
     if any(z3.is_false(b) for b in initial):
         return "the initial state lies outside the invariant"
     leaving = [inv.enabled(t) for t in transitions if inv.outside(t)]
-    for child, rules in producers(frozenset(inv.k)).items():
-        if z3.is_false(inv.k[child]):
+    for child, rules in _producers(frozenset(inv.k)).items():
+        if child not in inv.terms:
             leaving += [z3.And(inv.k[p], inv.D(key) if key is not None else z3.BoolVal(True)) for p, key in rules]
     answer = sat(any_of(leaving))
     if answer is None:
