@@ -23,6 +23,7 @@ run has a run without its drops that reaches the same verdicts.
 from __future__ import annotations
 
 import itertools
+from operator import attrgetter
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -88,11 +89,28 @@ def _observed(known: frozenset) -> tuple[Term, ...]:
 UNTRACKED_STATES = 2_000
 
 
-def _refusal(a, reads: tuple[str, ...]) -> tuple:
-    """What of a delivery or injection a refusal that read `reads` saw: a
-    handler is a function of the party's state, the message and the choice,
-    so in that state every action agreeing on these is refused alike."""
-    return (type(a).__name__, a.choice) + tuple(getattr(a.msg, f) for f in reads)
+class _Refusals:
+    """What refusals in one (unit, state) read of the messages delivered or
+    injected (`how`): a handler is a function of the party's state, the
+    message and its choice, and a refusal with `reads` is decided before the
+    choice is read (`need`), so in that state every message agreeing on
+    these, with any choice, is refused alike."""
+    __slots__ = ("by_reads",)
+
+    def __init__(self):
+        self.by_reads: dict = {}   # reads -> (their getter, {(how, values)})
+
+    def add(self, how: str, m, reads: tuple[str, ...]) -> None:
+        hit = self.by_reads.get(reads)
+        if hit is None:
+            hit = self.by_reads[reads] = (attrgetter(*reads), set())
+        hit[1].add((how, hit[0](m)))
+
+    def refuse(self, how: str, m) -> bool:
+        for get, values in self.by_reads.values():
+            if (how, get(m)) in values:
+                return True
+        return False
 
 
 @dataclass
@@ -159,7 +177,7 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
     events, ev_index = [], {}
     transitions: list[Transition] = []
     seen: dict = {}
-    refused: dict = {}   # (unit, state index) -> {fields read: {their values}} of refusals (`_refusal`)
+    refused: dict = {}   # (unit, state index) -> _Refusals
     k0 = w0.knowledge
     kmax = k0
     truncated = False
@@ -197,8 +215,11 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
                 local[d] = states[d][c]
         local.update((q, system.slot_compose(q, e)) for q, e in parts.items())
         local[p] = states[u][si]
-        w = World(tuple((q, local[q]) for q in names),
-                  frozenset(messages[i] for i in to_party[p][first:]), kmax, frozenset(),
+        mine = None if reference else refused.get((u, si))   # (grows while this state is expanded)
+        new = [messages[i] for i in to_party[p][first:]]
+        if mine is not None:
+            new = [m for m in new if not mine.refuse("Deliver", m)]
+        w = World(tuple((q, local[q]) for q in names), frozenset(new), kmax, frozenset(),
                   frozenset(), frozenset(), None)
         blank = w.replace(knowledge=Knowledge())
         # a bound of 0 injections: enabled() offers none (the synthetic world has made no move)
@@ -206,20 +227,20 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
             if isinstance(a, BudgetHit):
                 truncated = True
                 continue
+            receipt = not isinstance(a, Invoke)
+            if receipt and mine is not None and mine.refuse(type(a).__name__, a.msg):
+                continue   # refused here, as another message that agrees on what the refusal read
             key = (u, si, a)
             if key in seen:
                 if seen[key] is not None:
                     yield seen[key]
                 continue
-            mine = None if reference else refused.get((u, si))
-            if mine is not None and any(_refusal(a, reads) in values for reads, values in mine.items()):
-                seen[key] = None   # refused here, as another message that agrees on what the refusal read
-                continue
             w2, out, rej = system.step(blank, a)
             if rej is not None:   # a rejected delivery only drops the message
                 seen[key] = None
-                if getattr(rej, "reads", None) and not isinstance(a, Invoke):
-                    refused.setdefault((u, si), {}).setdefault(rej.reads, set()).add(_refusal(a, rej.reads))
+                if receipt and not reference and getattr(rej, "reads", None):
+                    mine = refused.get((u, si)) or refused.setdefault((u, si), _Refusals())
+                    mine.add(type(a).__name__, a.msg, rej.reads)
                 continue
             post = w2.state(p)
             try:

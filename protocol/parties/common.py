@@ -31,7 +31,8 @@ KIND, CONN, SRC, CONN_SRC = ("kind",), ("kind", "conn"), ("kind", "src"), ("kind
 def need(party: str, ok: bool, reason: str, reads: Optional[tuple[str, ...]] = None) -> None:
     """Refuse unless `ok`. `reads`: the message fields `ok` was computed from
     besides the party's state (and the handler, chosen by the kind), if only
-    those: a claim the grounding relies on (`Reject.reads`)."""
+    those, and before the handler read its routing choice: a claim the
+    grounding relies on (`Reject.reads`; tests/test_ground.py checks it)."""
     if not ok:
         raise Reject(party, reason, reads)
 
