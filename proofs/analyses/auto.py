@@ -19,12 +19,13 @@ from ppverify.proofs.core.verdicts import Proved, Result, Standing, Violated, st
 # which of two verdicts on one property is kept: the strongest (`combine`, `settle`)
 RANK = (Standing.OPEN, Standing.DEPTH_BOUNDED, Standing.SCENARIO, Standing.EVERY_SIZE, Standing.VIOLATED)
 
-# Model steps the unbounded engine's grounding may take under `auto` (about 80 microseconds each on
-# Private Processing). Measured on the abstraction (`pp.abstraction`), published design: ledger 20,450,
-# cdn 21,774, chat-member 20,446, network 156,946 (13.5 s), relay 469,114 (17.7 s); meta-insider fails
-# its transition limit later still. Past the budget the cell is left to the bounded engines: a budget
-# never proves anything. `--engine horn` has no budget.
-HORN_STEPS = 200_000
+# Model steps the unbounded engine's grounding may take under `auto` (refused messages are skipped
+# without a step, `engines.ground`). Measured on the abstraction (`pp.abstraction`), published design:
+# ledger 5,270, chat-member 5,266, cdn 5,690, relay 11,550, network 35,958 (about 5 s); meta-insider with
+# binder=handshake-key 26,762; meta-insider on the published binder passes 100,000 before 4,000
+# transitions (forged hellos to every CVM slot). Past the budget the cell is left to the bounded
+# engines: a budget never proves anything. `--engine horn` has no budget.
+HORN_STEPS = 60_000
 
 
 class UnsoundProof(RuntimeError):
