@@ -5,6 +5,7 @@ property violated (or, with --expect, some verdict drifted from its pin),
 2 usage or model error, 3 inconclusive and nothing violated."""
 from __future__ import annotations
 
+import os
 from typing import Iterable
 
 from ppverify.proofs.core.verdicts import Inconclusive, Result, Violated
@@ -19,8 +20,19 @@ class Interrupted(KeyboardInterrupt):
     files are cleaned up on the way out, as for Ctrl-C."""
 
 
-def raise_interrupted(signum, frame):
-    raise Interrupted()
+def interrupt_handler():
+    """The CLI's SIGTERM handler, for the process installing it. A worker
+    forked before its initializer replaced the handler (`analyses.pool`)
+    inherits it: there it exits at once and quietly, as an initialized worker
+    would, instead of printing an interrupt's traceback from inside
+    multiprocessing (seen on a loaded machine)."""
+    main = os.getpid()
+
+    def handle(signum, frame):
+        if os.getpid() != main:
+            os._exit(128 + signum)
+        raise Interrupted()
+    return handle
 
 
 class UsageError(Exception):

@@ -43,7 +43,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
-    previous = signal.signal(signal.SIGTERM, exits.raise_interrupted)
+    previous = signal.signal(signal.SIGTERM, exits.interrupt_handler())
     try:
         return args.run(args)
     except KeyboardInterrupt:   # Ctrl-C or SIGTERM: the worker pools are already ended
