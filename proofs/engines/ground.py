@@ -23,8 +23,8 @@ run has a run without its drops that reaches the same verdicts.
 from __future__ import annotations
 
 import itertools
-from operator import attrgetter
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Optional
 
 from ppverify.models.deduction import Knowledge

@@ -27,21 +27,22 @@ and when everything a session reads is its own state, its input and static
 data. Monotone semantics then covers interleavings, repeats and any number
 of sessions: their abstract states are all in the one reached set.
 
-Where it is (so far). `refine.PeerRefined` abstracts the textbook protocols
+Where it applies. `refine.PeerRefined` abstracts the textbook protocols
 (`engines.textbook`): each agent runs any number of sessions, the nonce a
 session creates is named by its creation point and the session's peer
-(ProVerif's names as functions of the inputs before them, cut to the peer),
-so the single-session agents of `Textbook` stand for every number of
-sessions. Private Processing's parties carry session indices in labels,
-connection ids, slot keys and counters that no renaming covers yet; there
-the engine runs the scenario's own units and reports the scenario's bounds
-(clients, sessions, CVMs) and any depth, and only the injections the
-adversary's fresh-value supply is argued for (`models/supply.py`), never
-"any" sessions. What it loses is precision: merged names and non-consumed
-messages admit runs no concrete system has, so a violation in the fixpoint
-is only a candidate (confirmed by a bounded search, or inconclusive). Token
-counting (`token-single-use`: a spent token is a negative guard) and the
-correspondences (events before knowledge are not tracked) are not settled.
+(ProVerif's names as functions of the inputs before them, cut to the peer).
+For Private Processing, `pp.abstraction.AbstractPP` is the finite system
+that stands for every number of clients, sessions, CVMs and injections
+(`pp.renaming` is the map a proof rests on; under cvm-compromise-after the
+scenario's own units are grounded and its bounds claimed). Secrecy and the
+monitors are settled on the invariant, correspondences by removing their
+witnesses (`correspond`), forward secrecy by a second closure with the
+compromise added (`forward`). What it loses is precision: merged names and
+non-consumed messages admit runs no concrete system has, so a violation in
+the fixpoint is only a candidate (confirmed by a bounded search, or
+inconclusive). Token counting (`token-single-use`: a spent token is a
+negative guard) is not settled, nor are the link facts under Meta
+coalitions (docs/horn.md).
 """
 from ppverify.proofs.engines.horn.engine import Outcome, horn_outcomes, horn_verdicts
 from ppverify.proofs.engines.horn.fixpoint import Fixpoint, saturate
