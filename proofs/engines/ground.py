@@ -178,6 +178,7 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
     transitions: list[Transition] = []
     seen: dict = {}
     refused: dict = {}   # (unit, state index) -> _Refusals
+    steps = [0, 0, 0]    # model steps taken: accepted, refused, of those accepted another slot's
     k0 = w0.knowledge
     kmax = k0
     truncated = False
@@ -236,6 +237,7 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
                     yield seen[key]
                 continue
             w2, out, rej = system.step(blank, a)
+            steps[rej is not None] += 1
             if rej is not None:   # a rejected delivery only drops the message
                 seen[key] = None
                 if receipt and not reference and getattr(rej, "reads", None):
@@ -248,6 +250,7 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
             except ValueError as e:
                 raise RuntimeError(f"grounding cannot split {p} into slots: {e}") from None
             if other:
+                steps[2] += 1
                 seen[key] = None   # it creates another slot: that unit's transition
                 continue
             if post not in index[u]:
@@ -326,7 +329,9 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
     g = Ground(parties, states, {p: 0 for p in parties}, messages, initial_flight, events,
                transitions, k0, kmax, truncated,
                {"local_states": sum(len(v) for v in states.values()), "transitions": len(transitions),
-                "messages": len(messages), "events": len(events), "terms": len(kmax.known)}, owner, ready)
+                "messages": len(messages), "events": len(events), "terms": len(kmax.known),
+                "steps": steps[0] + steps[1], "refused_steps": steps[1], "other_slot_steps": steps[2]},
+               owner, ready)
     try:
         system.check_slots(g)
     except ValueError as e:
