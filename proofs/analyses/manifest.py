@@ -53,7 +53,7 @@ class PinnedScenario:
     disabled: tuple[str, ...] = ()
     set_params: tuple[str, ...] = ()  # NAME=VALUE, non-default parameters only
     bounds: Bounds = Bounds()
-    slow: bool = False                # left out of the default pytest run (see proofs.pytest_plugin)
+    slow: bool = False                # left out of the default pytest run (see tests/pinned.py)
     pins: dict = field(default_factory=dict, compare=False, hash=False)  # property -> Pin
 
     @property
