@@ -2,8 +2,9 @@
 
 Each verdict says what it covers, as a `Coverage`. Three strengths, never
 confused (`standing`): `Proved` for every run of every size (all five bounds
-"any": the unbounded engine's z3-checked fixpoint) or for every run of its scenario (depth
-"any": an exhaustive search, an inductive invariant, proved completeness);
+"any": the unbounded engine's z3-checked fixpoint) or for every run of its
+scenario (depth "any": an exhaustive search, an inductive invariant, proved
+completeness);
 anything less is not proved. `Inconclusive(reason)` covers solver unknown,
 timeout, vacuous (the honest run was not reached by the search that would
 prove), budget, and, with `bounded`, a depth-bounded "no attack found" (a

@@ -27,8 +27,8 @@ from ppverify.models.deduction import Knowledge
 from ppverify.models.theory import rules
 from ppverify.proofs.core.encodings import AfterSession
 from ppverify.proofs.engines.horn.fixpoint import Fixpoint
-from ppverify.proofs.engines.horn.invariant import _solver
-from ppverify.proofs.engines.smt.logic import _derivable, any_of, producers
+from ppverify.proofs.engines.horn.invariant import analysis_exits, solver
+from ppverify.proofs.engines.smt.logic import _derivable, any_of
 
 
 @dataclass(frozen=True)
@@ -67,10 +67,8 @@ def confirm(inside: frozenset, past: list, seconds: float) -> str:
     universe = inside | {r for x in inside for _, parts in rules(x) for r in parts}   # where analysis leads
     k = {x: z3.BoolVal(x in inside) for x in universe}
     memo: dict = {}
-    s, sat = _solver(seconds)
-    leaving = [z3.And(k[p], _derivable(k, memo, key) if key is not None else z3.BoolVal(True))
-               for child, rules_of in producers(universe).items() if child not in inside for p, key in rules_of]
-    leaving += [_derivable(k, memo, x) for x in past]
+    s, sat = solver(seconds)
+    leaving = analysis_exits(k, inside, memo) + [_derivable(k, memo, x) for x in past]
     answer = sat(any_of(leaving))
     if answer is None:
         return f"z3 gave up on the second closure ({s.reason_unknown()})"

@@ -93,7 +93,7 @@ class _Inv:
                 or any(x not in self.terms for x in t.learned))
 
 
-def _solver(seconds: float):
+def solver(seconds: float):
     s = z3.Solver()
     s.set("timeout", int(seconds * 1000))
 
@@ -110,6 +110,14 @@ def _producers(universe: frozenset) -> dict:
     return producers(universe)
 
 
+def analysis_exits(k: dict, inside: frozenset, memo: dict) -> list:
+    """The analysis steps out of a term set: a rule's result outside `inside`
+    from a parent inside (`k`: each term of the universe as a z3 Boolean)
+    whose key is derivable."""
+    return [z3.And(k[p], _derivable(k, memo, key) if key is not None else z3.BoolVal(True))
+            for child, rules in _producers(frozenset(k)).items() if child not in inside for p, key in rules]
+
+
 def _closure(inv: _Inv, transitions, s, sat) -> str:
     """Why the invariant is not one for `transitions` ("" if it is)."""
     g = inv.fix.g
@@ -118,9 +126,7 @@ def _closure(inv: _Inv, transitions, s, sat) -> str:
     if any(z3.is_false(b) for b in initial):
         return "the initial state lies outside the invariant"
     leaving = [inv.enabled(t) for t in transitions if inv.outside(t)]
-    for child, rules in _producers(frozenset(inv.k)).items():
-        if child not in inv.terms:
-            leaving += [z3.And(inv.k[p], inv.D(key) if key is not None else z3.BoolVal(True)) for p, key in rules]
+    leaving += analysis_exits(inv.k, inv.terms, inv.memo)
     answer = sat(any_of(leaving))
     if answer is None:
         return f"z3 gave up on the closure check ({s.reason_unknown()})"
@@ -132,7 +138,7 @@ def excludes(fix: Fixpoint, transitions: list, events: frozenset, seconds: float
     in which no transition that emits one of `events` is ever enabled?
     ("" if so, else why not.)"""
     inv = _Inv(fix, frozenset())
-    s, sat = _solver(seconds)
+    s, sat = solver(seconds)
     why = _closure(inv, transitions, s, sat)
     if why:
         return why
@@ -148,7 +154,7 @@ def check(fix: Fixpoint, encodings: dict, drop: frozenset = frozenset(),
     or (unit, state), for the test that a corrupted invariant is rejected)
     and every property's encoding against it."""
     inv = _Inv(fix, drop)
-    s, sat = _solver(seconds)
+    s, sat = solver(seconds)
     why = _closure(inv, fix.g.transitions, s, sat)
     if why:
         return InvariantCheck(False, why, {}, {})
