@@ -152,6 +152,11 @@ class Model:
     def meta_of(self, msg: Msg) -> Optional[Any]:
         return self.links.meta_of(msg)
 
+    def opens(self, msg: Msg) -> bool:
+        """Does `msg`'s handler only ever add a session (`parties.common.opens`)?"""
+        d = self.setup.parties.get(msg.dst)
+        return d is not None and getattr(d.handlers.get(msg.kind), "opens", False)
+
     # --- actions ----------------------------------------------------------------
     def invocations(self, w: World) -> list[Invoke]:
         out = []

@@ -5,7 +5,8 @@ on what the refusal read (`Reject.reads`), are exactly those computed from
 all of them, every action stepped; on drawn scenarios of the bounded
 engines and on the unbounded engine's abstraction. And each refusal's
 `reads` is checked directly: every other message agreeing on those fields
-is refused in that state too."""
+is refused in that state too; and each handler marked `opens` (it only
+ever adds a session) is checked to leave every started slot alone."""
 from __future__ import annotations
 
 import pytest
@@ -97,3 +98,37 @@ def _refusals_hold(system, moves: int) -> int:
 def test_a_refusal_reads_only_what_it_says(threat):
     """On the scenario's grounding (meta-free threats, whose slots compose): the claim the shortcut rests on."""
     assert _refusals_hold(PPSystem(symbolic_model(scenario(threat))), 1) > 100
+
+
+def _openings_hold(system, moves: int) -> int:
+    """Every message whose handler is marked `opens`, delivered to a slot
+    already started (any state of a slot unit but its initial one), with
+    every routing choice: refused, or it adds another slot and leaves this
+    one as it was. The claim the grounding skips those steps on."""
+    g = ground(system, moves, 200_000, 25_000, reference=True)
+    blank = system.initial()
+    checked = 0
+    for u in g.parties:
+        p = g.party(u)
+        if u == p:
+            continue
+        key = next(k for k in system.slots(p) if f"{p}#{k}" == u)
+        for st in g.states[u][1:]:
+            w = blank.replace(states=tuple((q, st if q == p else s) for q, s in blank.states))
+            for m in g.messages:
+                if m.dst != p or not system.opens(m):
+                    continue
+                for d in system.model.deliveries(w.replace(inflight=frozenset({m})), p):
+                    w2, _, rej = system.step(w, d)
+                    if rej is None:
+                        post = w2.state(p)
+                        assert system.slot_of(p, key, post) == system.slot_of(p, key, st), (u, d)
+                        assert system.slot_state(p, key, system.slot_of(p, key, post)) != post, (u, d)
+                    checked += 1
+    return checked
+
+
+@pytest.mark.parametrize("make", [lambda: PPSystem(symbolic_model(scenario("network"))),
+                                  lambda: AbstractPP(scenario("ledger"))], ids=["network", "abstract-ledger"])
+def test_an_opening_handler_never_changes_a_started_slot(make):
+    assert _openings_hold(make(), 1) > 100

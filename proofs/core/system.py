@@ -83,6 +83,10 @@ class SmtSystem(System, Protocol):
     def check_slots(self, g) -> None:
         """Raise ValueError unless the grounding's slots are independent."""
 
+    def opens(self, msg) -> bool:
+        """Is `msg` refused by its receiver, or does it add a slot, whatever
+        the slots already hold? (A slot once started has no transition on it.)"""
+
     def depends(self, party: str, key=None, st=None) -> tuple[str, ...]:
         """The units whose state shapes `party`'s candidate injections."""
 

@@ -141,11 +141,14 @@ def ground(system: SmtSystem, max_moves: int, limit: int = 200_000, max_transiti
     it consumed in its histories, and so does a slot whose states pass
     UNTRACKED_STATES (grounding starts again).
 
-    Two shortcuts keep the grounding identical: a state is expanded
+    Three shortcuts keep the grounding identical: a state is expanded
     incrementally (deliveries of the messages new since its last expansion,
-    injections only when the knowledge grew), and an action agreeing with a
-    refused one on what the refusal read (`Reject.reads`) is not stepped.
-    `reference=True` takes neither (the differential test's reference)."""
+    injections only when the knowledge grew, from the knowledge the round
+    started with), an action agreeing with a refused one on what the refusal
+    read (`Reject.reads`) is not stepped, and a slot already started is not
+    offered messages that only ever add a slot (`system.opens`: a new hello,
+    a new route). `reference=True` takes none (the differential test's
+    reference)."""
     tracked: set = {p for p, _ in system.initial().states if not system.slots(p)}
     with fewer_collections():
         while True:
@@ -199,10 +202,10 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
             events.append(e)
         return i
 
-    def _expand(u: str, si: int, deps: tuple, ctx: tuple, first: int, inject: bool):
+    def _expand(u: str, si: int, deps: tuple, ctx: tuple, first: int, inject: bool, known: Knowledge):
         """The transitions out of `u`'s state `si` in context `ctx`: deliveries of
         the messages to its party from index `first` of `to_party` on, and
-        invocations and (if `inject`) injections from `kmax`."""
+        invocations and (if `inject`) injections from `known`."""
         nonlocal kmax, truncated
         p = owner[u]
         slot = key_of.get(u)
@@ -217,10 +220,11 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
         local.update((q, system.slot_compose(q, e)) for q, e in parts.items())
         local[p] = states[u][si]
         mine = None if reference else refused.get((u, si))   # (grows while this state is expanded)
+        started = slot is not None and si != 0 and not reference   # (index 0: the slot's initial entry)
         new = [messages[i] for i in to_party[p][first:]]
-        if mine is not None:
-            new = [m for m in new if not mine.refuse("Deliver", m)]
-        w = World(tuple((q, local[q]) for q in names), frozenset(new), kmax, frozenset(),
+        if mine is not None or started:
+            new = [m for m in new if not (started and system.opens(m) or mine and mine.refuse("Deliver", m))]
+        w = World(tuple((q, local[q]) for q in names), frozenset(new), known, frozenset(),
                   frozenset(), frozenset(), None)
         blank = w.replace(knowledge=Knowledge())
         # a bound of 0 injections: enabled() offers none (the synthetic world has made no move)
@@ -231,6 +235,8 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
             receipt = not isinstance(a, Invoke)
             if receipt and mine is not None and mine.refuse(type(a).__name__, a.msg):
                 continue   # refused here, as another message that agrees on what the refusal read
+            if receipt and started and system.opens(a.msg):
+                continue   # refused, or it adds a slot: another unit's transition
             key = (u, si, a)
             if key in seen:
                 if seen[key] is not None:
@@ -283,6 +289,7 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
         # injections count against the bound) until the message pool and the
         # adversary's reachable knowledge stop growing.
         stamp = (len(messages), len(kmax))
+        known = kmax   # what this round injects from: one knowledge for all, so its enumerations are shared
         for p in parties:
             # A history node (state, consumed, injections) is skipped when one
             # already visited has the same state, a subset of the consumed
@@ -295,17 +302,17 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
                 deps = system.depends(owner[p], key_of.get(p), states[p][si])
                 for ctx in itertools.product(*(range(len(states[d])) for d in deps)):
                     out = outgoing.setdefault((p, si, ctx), _Outgoing())
-                    sent, known = len(to_party[owner[p]]), len(kmax)
-                    if (out.sent, out.known) != (sent, known):
+                    sent = len(to_party[owner[p]])
+                    if (out.sent, out.known) != (sent, len(known)):
                         if reference:
                             out.sent, out.known = 0, -1
                         # Incremental: deliveries depend on the message alone, and what a
                         # state offers only grows with the knowledge (new terms, new instances).
-                        for t in _expand(p, si, deps, ctx, out.sent, out.known != known):
+                        for t in _expand(p, si, deps, ctx, out.sent, out.known != len(known), known):
                             if t.id not in out.ids:
                                 out.ids.add(t.id)
                                 out.transitions.append(t)
-                        out.sent, out.known = sent, known
+                        out.sent, out.known = sent, len(known)
                     for t in out.transitions:
                         if t.consumes is not None and t.consumes in consumed:
                             continue

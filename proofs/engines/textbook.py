@@ -282,5 +282,8 @@ class Textbook:
     def check_slots(self, g) -> None:
         return None
 
+    def opens(self, msg) -> bool:
+        return False
+
     def depends(self, party: str, key=None, st=None) -> tuple[str, ...]:
         return ()

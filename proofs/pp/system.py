@@ -151,6 +151,9 @@ class PPSystem:
     def check_slots(self, g) -> None:
         self.slotting.check_slots(g)
 
+    def opens(self, msg) -> bool:
+        return self.model.opens(msg)
+
     def depends(self, party: str, key=None, st=None) -> tuple[str, ...]:
         return self.slotting.depends(party, key, st)
 

@@ -37,5 +37,14 @@ def need(party: str, ok: bool, reason: str, reads: Optional[tuple[str, ...]] = N
         raise Reject(party, reason, reads)
 
 
+def opens(handler: Callable) -> Callable:
+    """Mark a handler that never changes a session its party holds: it
+    refuses, or adds one session (a CVM's hello, the gateway's new route).
+    A claim the grounding relies on (`Model.opens`; tests/test_ground.py
+    checks it): a slot already started has no transition on such a message."""
+    handler.opens = True
+    return handler
+
+
 def reply(msg: Msg, src: str, kind: str, payload: Any, meta: Any = None) -> Msg:
     return Msg(src=src, dst=msg.src, kind=kind, payload=payload, conn=msg.conn, meta=meta)

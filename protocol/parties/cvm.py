@@ -14,7 +14,7 @@ from typing import Any, Optional
 from ppverify.protocol import attestation as att
 from ppverify.protocol.messages import Env, Event, Msg, Out
 from ppverify.protocol.parties.client import response_ad
-from ppverify.protocol.parties.common import CONN, CONN_SRC, guarded, need, setitem, upd
+from ppverify.protocol.parties.common import CONN, CONN_SRC, guarded, need, opens, setitem, upd
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,7 @@ def _teardown(s: CvmSession, env: Env) -> CvmSession:
     return upd(s, phase="closed")
 
 
+@opens
 def on_hello(st: CvmState, msg: Msg, env: Env, me: str):
     """Phase 4, server side: key share, evidence bound per the binder."""
     c, static = env.crypto, env.static[me]
@@ -111,6 +112,7 @@ def on_record(st: CvmState, msg: Msg, env: Env, me: str, choice: str):
             Out(sends, (Event("handle", me, (request,)),), (request,)))
 
 
+@opens
 def on_plain_request(st: CvmState, msg: Msg, env: Env, me: str, choice: str):
     """Without ra-tls the orchestrator gets the request in the clear."""
     need(me, st.handled < env.static[me]["max_sessions"], "session limit reached")

@@ -7,7 +7,7 @@ from typing import Any
 
 from ppverify.protocol.messages import Env, Event, Msg, Out
 from ppverify.protocol.parties.client import INFO
-from ppverify.protocol.parties.common import CONN, CONN_SRC, guarded, need, upd
+from ppverify.protocol.parties.common import CONN, CONN_SRC, guarded, need, opens, upd
 from ppverify.protocol.parties.services import cdn_on_get_config
 
 
@@ -44,6 +44,7 @@ def choices(st: GatewayState, msg: Msg, env: Env, me: str) -> tuple[str, ...]:
     return env.static[me]["orchestrators"] if msg.kind == "ohttp-req1" else ("",)
 
 
+@opens
 def on_req1(st: GatewayState, msg: Msg, env: Env, me: str, choice: str):
     c, static = env.crypto, env.static[me]
     inner, exp = _open(c, env, me, msg.payload)
