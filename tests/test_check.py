@@ -110,10 +110,15 @@ def test_cli_json_fields(capsys):
     cells = {(c["property"], c["threat"]): c for c in out["results"]}
     assert cells[("key-consistency", "cdn")]["verdict"] == "violated"
     assert cells[("key-consistency", "cdn")]["trace"]["steps"]
-    ok = cells[("request-secrecy", "cdn")]
-    assert ok["verdict"] == "proved" and ok["engine"] == "explore" and isinstance(ok["bound"], int)
+    ok = cells[("request-secrecy", "cdn")]   # the default engine (auto): proved by the unbounded one
+    assert ok["verdict"] == "proved" and ok["engine"] == "horn" and ok["bound"] == "unbounded"
+    assert set(ok["coverage"].values()) == {"any"}
     for key in ("scenario", "reason", "trace"):
         assert key in ok
+    assert main(["check", "--quiet", "--threat", "cdn", "--format", "json", "--engine", "explore",
+                 "--property", "request-secrecy"]) == 0
+    ok = json.loads(capsys.readouterr().out)["results"][0]
+    assert ok["engine"] == "explore" and isinstance(ok["bound"], int) and ok["coverage"]["clients"] == 1
 
 
 def test_cli_replay_file(tmp_path, capsys):

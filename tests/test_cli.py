@@ -40,7 +40,7 @@ def test_every_command_has_a_description_and_shows_defaults(capsys, command):
 def test_defaults_shown_where_they_matter(capsys):
     text = re.sub(r"\s+", " ", _help(capsys, "check"))
     assert "explorer state limit per threat model (default: 20000)" in text
-    assert "(default: explore)" in text and "(default: text)" in text
+    assert "(default: auto)" in text and "(default: text)" in text
     assert "(default: [])" not in text and "(default: False)" not in text, "empty defaults say nothing"
 
 
@@ -113,12 +113,14 @@ def test_quiet_progress_writes_nothing():
 def test_check_progress_in_a_log_has_no_carriage_return(capsys):
     assert main(["check", "--threat", "cdn", "--property", "request-secrecy"]) == 0
     err = capsys.readouterr().err   # pytest's capture is not a terminal
-    assert "[1/1] checking under cdn (explore) ..." in err and "\r" not in err
+    assert "[1/1] checking under cdn (auto) ..." in err and "\r" not in err
 
 
 def test_check_renders_markdown_that_github_reads(capsys):
     assert main(["check", "--quiet", "--threat", "cdn", "--format", "markdown"]) == 1
     out = capsys.readouterr().out
-    assert "| `key-consistency` | ❌ **violated** <sup>c1</sup> |" in out, "the matrix is a GitHub table"
-    assert "- <sup>c1</sup> clients 1, sessions 1, CVMs 1, injections 2, depth any" in out, "each cell's coverage"
+    assert "| `key-consistency` | ❌ **violated** <sup>c2</sup> |" in out, "the matrix is a GitHub table"
+    assert "| `request-secrecy` | ✅ **proved, every size** <sup>c1</sup> |" in out
+    assert "- <sup>c1</sup> clients any, sessions any, CVMs any, injections any, depth any" in out, "each cell's coverage"
+    assert "- <sup>c2</sup> clients 1, sessions 1, CVMs 1, injections 2, depth any" in out
     assert "## `key-consistency` violated under `cdn`" in out and "\n1. " in out, "attacks as numbered steps"

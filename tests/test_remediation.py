@@ -13,7 +13,7 @@ from ppverify.proofs.analyses.changes import Change
 from ppverify.proofs.analyses.checks import Checks, Search, full
 from ppverify.proofs.analyses.remediation import Trial, group, remediate
 from ppverify.proofs.cli.main import main
-from ppverify.proofs.core.verdicts import ANY, Coverage, Inconclusive, Proved, Violated
+from ppverify.proofs.core.verdicts import ANY, Coverage, Inconclusive, Proved, Standing, Violated
 from ppverify.proofs.properties.catalogue import PROPERTY_NAMES
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[1] / "schema/check-result.schema.json").read_text())
@@ -66,6 +66,22 @@ def test_a_control_switched_off_is_fixed_by_switching_it_on():
     binders = [t for t in rem.trials if t.change.touched == {"binder"}]
     assert binders and all(t.checked and not any(t.fixes(c) for c in ra.cells) for t in binders), \
         "a binder changes the traces' terms, so it is checked in full, and the attacks are found again"
+
+
+def test_the_chosen_fix_is_checked_again_with_the_checks_engine():
+    """Candidates searched with the explorer, the first fix of each finding
+    checked again with auto: its cells proved for every size; the other
+    trials keep the explorer's verdicts."""
+    design, search, confirm = Change(disable=("ra-tls",)), Search.of(20_000), Search.of(20_000, engine="auto")
+    with Checks(1) as checks:
+        results = [r for a in checks.get(full(design, ("cdn",), PROPERTY_NAMES, search)) for r in a.results]
+        weak = remediate(checks, results, search, design)
+        strong = remediate(checks, results, search, design, confirm=confirm)
+    (ra, _), (ra2, _) = weak.findings, strong.findings
+    assert set(ra.after(ra.fixes[0])) == {Standing.SCENARIO}, "the explorer proves them for its scenario"
+    assert ra2.fixes[0].change == ra.fixes[0].change and set(ra2.after(ra2.fixes[0])) == {Standing.EVERY_SIZE}
+    others = [(t.change, t.after) for t in strong.trials if t.change != ra.fixes[0].change]
+    assert others == [(t.change, t.after) for t in weak.trials if t.change != ra.fixes[0].change]
 
 
 def test_check_prints_and_exports_the_fixes(capsys):

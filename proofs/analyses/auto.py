@@ -19,13 +19,14 @@ from ppverify.proofs.core.verdicts import Proved, Result, Standing, Violated, st
 # which of two verdicts on one property is kept: the strongest (`combine`, `settle`)
 RANK = (Standing.OPEN, Standing.DEPTH_BOUNDED, Standing.SCENARIO, Standing.EVERY_SIZE, Standing.VIOLATED)
 
-# Model steps the unbounded engine's grounding may take under `auto` (refused messages are skipped
-# without a step, `engines.ground`). Measured on the abstraction (`pp.abstraction`), published design:
-# ledger 5,270, chat-member 5,266, cdn 5,690, relay 11,550, network 35,958 (about 5 s); meta-insider with
-# binder=handshake-key 26,762; meta-insider on the published binder passes 100,000 before 4,000
-# transitions (forged hellos to every CVM slot). Past the budget the cell is left to the bounded
-# engines: a budget never proves anything. `--engine horn` has no budget.
-HORN_STEPS = 60_000
+# Model steps the unbounded engine's grounding may take under `auto` (refused messages, and messages
+# that only open a slot already started, are skipped without a step: `engines.ground`). Measured on the
+# abstraction (`pp.abstraction`), published design: network 22,298, relay 6,974, cdn 4,794;
+# meta-insider with binder=client-random+server-key 20,916, handshake-key and exporter 15,576;
+# meta-insider on the published binder passes 60,000 before its grounding fails (adversary-chosen
+# requests held in CVM sessions). Past the budget the cell is left to the bounded engines: a budget never
+# proves anything. `--engine horn` has no budget.
+HORN_STEPS = 30_000
 
 
 class UnsoundProof(RuntimeError):

@@ -10,7 +10,7 @@ from ppverify.models.scenario import Bounds
 from ppverify.proofs.analyses.changes import Change
 from ppverify.proofs.analyses.checks import Checks, Search
 from ppverify.proofs.analyses.remediation import remediate
-from ppverify.proofs.analyses.check import DEFAULT_ENGINE, ENGINES
+from ppverify.proofs.analyses.check import DEFAULT_ENGINE, ENGINES, fixes_engine
 from ppverify.proofs.analyses.runner import Job, run_jobs
 from ppverify.proofs.cli import expect, exits
 from ppverify.proofs.cli.common import (Progress, add_command, at_least, make_scenario, properties, scenario_args,
@@ -88,7 +88,8 @@ def add_parser(sub) -> None:
                    help="with --expect: rewrite the pins from this run (review the diff)")
     c.add_argument("--no-fix", action="store_true",
                    help="leave out the fixes of the findings (text and json compute them: each other parameter "
-                        "value, each switched-off control back on, checked again under every threat model)")
+                        "value, each switched-off control back on, checked again under every threat model, with the "
+                        "explorer when --engine is auto)")
     c.add_argument("--quiet", action="store_true", help="no progress display")
     c.set_defaults(run=run)
 
@@ -137,10 +138,12 @@ def run(args) -> int:
     if args.format in FIXES and not args.no_fix and any(r.verdict.verdict == Kind.VIOLATED for r in results):
         show.say("computing the fixes of the findings (--no-fix leaves them out) ...")
         opts = engine_options(args)
-        search = Search.of(args.max_states, args.max_moves, opts.pop("engine"), **opts)
+        engine = opts.pop("engine")
+        search = Search.of(args.max_states, args.max_moves, fixes_engine(engine), **opts)
+        confirm = Search.of(args.max_states, args.max_moves, engine, **opts) if search.engine != engine else None
         with Checks(args.jobs) as checks:
             remediation = remediate(checks, results, search, Change(tuple(args.disable), tuple(args.set_params)),
-                                    Bounds(args.clients, args.sessions, args.cvms))
+                                    Bounds(args.clients, args.sessions, args.cvms), confirm)
     elapsed = time.perf_counter() - start
     report = fmt.render(Checked(results, props, threats, remediation))
     if args.output:
