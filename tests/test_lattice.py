@@ -46,3 +46,24 @@ def test_minimal_and_maximal_coalitions(pruned):
 def test_report_names_savings(pruned):
     text = lattice_text(pruned)
     assert "minimal coalitions that break it: cdn" in text and "carried by monotonicity" in text
+
+
+def test_auto_asks_the_unbounded_engine_and_agrees_with_the_explorer(pruned):
+    """The default engine: every coalition here is meta-free and has no CVM
+    compromise, so each was asked of the unbounded engine first; its proofs
+    are for every size and carry down as such; the verdicts are the explorer's."""
+    explored = la.run_lattice(ACTORS, PROPS, max_states=2000, engine="explore")
+    assert {k: c.verdict for k, c in pruned.cells.items()} == {k: c.verdict for k, c in explored.cells.items()}
+    assert pruned.unbounded == pruned.explored and explored.unbounded == 0 and explored.every_size() == 0
+    top = frozenset(ACTORS)
+    assert pruned.cells[("no-split-view", top)].every_size
+    assert all(c.every_size for (p, _), c in pruned.cells.items() if p == "no-split-view")
+
+
+def test_the_unbounded_engine_is_skipped_where_it_cannot_help():
+    net, meta = frozenset({"network"}), frozenset({"meta-insider"})
+    assert la.engine_for("auto", net, []) == "auto"
+    assert la.engine_for("auto", net | {"cvm-compromise-after"}, []) == "explore"
+    assert la.engine_for("auto", net | meta, [meta]) == "explore", "a superset of a failed grounding"
+    assert la.engine_for("auto", net, [meta]) == "auto"
+    assert la.engine_for("explore", net, []) == "explore"

@@ -14,6 +14,9 @@ two directions, each only from definite verdicts:
 Coalitions are checked smallest first; the largest coalition without
 `meta-insider` is checked first of all, since it is cheap and, when its search
 is exhaustive, its proofs carry to the whole meta-free half of the lattice.
+
+On `auto` (the default) the unbounded engine is asked first where it can
+help (`engine_for`), and its proofs, for every size, carry down as such.
 """
 from __future__ import annotations
 
@@ -23,15 +26,17 @@ from typing import Callable, Optional, Sequence
 
 from ppverify.models.threats import ThreatModel, lattice
 from ppverify.proofs.analyses.check import check_threat
-from ppverify.proofs.analyses.checks import ANALYSES_ENGINE
 from ppverify.proofs.analyses.pool import workers
 from ppverify.proofs.core.serial import TraceFormatError
 from ppverify.proofs.properties.catalogue import PROPERTY_NAMES
-from ppverify.proofs.core.verdicts import Kind, Proved, Trace, Violated
+from ppverify.proofs.core.verdicts import Kind, Proved, Standing, Trace, Violated, standing
 from ppverify.proofs.replay.symbolic import ReplayError, replay_trace
 from ppverify.protocol.controls import ACTORS, scenario, threat
 
 DEFAULT_MAX_STATES = 4_000
+# The lattice asks the unbounded engine first where it can help (`engine_for`): its proofs are for every
+# size, and it costs a few seconds per meta-free coalition.
+LATTICE_ENGINE = "auto"
 # Single actors are searched at `ppverify check`'s limit: their attacks are the
 # deepest found and carry up to every coalition they replay in.
 SINGLE_MAX_STATES = 20_000
@@ -43,6 +48,7 @@ class Cell:
     how: str                     # "checked" | "carried up (replayed)" | "carried down (exhaustive)"
     exhaustive: bool = False
     trace: Optional[Trace] = None
+    every_size: bool = False     # proved for every run of every size (the unbounded engine's proof)
 
 
 @dataclass
@@ -56,6 +62,7 @@ class LatticeReport:
     breaches: list[str] = field(default_factory=list)   # monotonicity breaches (verify mode)
     max_states: int = DEFAULT_MAX_STATES
     seconds: float = 0.0
+    unbounded: int = 0           # coalitions the unbounded engine was asked first (`engine_for`)
 
     def name(self, c: frozenset) -> str:
         return str(ThreatModel(c, ACTORS))
@@ -69,13 +76,16 @@ class LatticeReport:
         top = [c for c in good if not any(c < o for o in good)]
         return [(c, self.cells[(p, c)].exhaustive) for c in sorted(top, key=coalition_order)]
 
+    def every_size(self) -> int:
+        return sum(v.every_size for v in self.cells.values())
+
 
 def coalition_order(c: frozenset) -> tuple:
     return (len(c), sorted(ACTORS.index(a) for a in c))
 
 
 def _check(coalition: frozenset, props: tuple, max_states: int, max_moves: int,
-           engine: str = ANALYSES_ENGINE):
+           engine: str = LATTICE_ENGINE):
     return coalition, check_threat(scenario(str(ThreatModel(coalition, ACTORS))), props,
                                    max_states=max_states, max_moves=max_moves, engine=engine)
 
@@ -101,14 +111,33 @@ def _infer(rep: LatticeReport, p: str, c: frozenset) -> Optional[Cell]:
             if t is not None:
                 return Cell(Kind.VIOLATED, f"carried up from {rep.name(d)} (replayed)", trace=t)
         if v.verdict == Kind.PROVED and v.exhaustive and c < d:   # never from a depth-bounded cell
-            return Cell(Kind.PROVED, f"carried down from {rep.name(d)} (exhaustive)", exhaustive=True)
+            return Cell(Kind.PROVED, f"carried down from {rep.name(d)} (exhaustive)", exhaustive=True,
+                        every_size=v.every_size)
     return None
+
+
+def engine_for(engine: str, c: frozenset, failed: Sequence[frozenset]) -> str:
+    """The engine a coalition is checked with. On `auto`, the explorer alone
+    where the unbounded engine cannot help: under cvm-compromise-after (its
+    system there is the scenario's own, `pp.abstraction.applicable`), and in
+    every superset of a coalition whose grounding passed auto's budget (more
+    adversary power grounds more: a cost rule, never a verdict)."""
+    if engine != "auto":
+        return engine
+    if "cvm-compromise-after" in c or any(f <= c for f in failed):
+        return "explore"
+    return "auto"
+
+
+def _grounding_failed(res) -> bool:
+    """Every cell left open by the unbounded engine: its grounding failed."""
+    return all(r.extra.get("engines", {}).get("horn") == Kind.INCONCLUSIVE for r in res)
 
 
 def run_lattice(actors: Sequence[str] = ACTORS, properties: Sequence[str] = PROPERTY_NAMES,
                 max_states: int = DEFAULT_MAX_STATES, max_moves: int = 2, jobs: int = 1,
                 verify: bool = False, progress: Optional[Callable[[str], None]] = None,
-                engine: str = ANALYSES_ENGINE) -> LatticeReport:
+                engine: str = LATTICE_ENGINE) -> LatticeReport:
     start = time.perf_counter()
     for a in actors:
         threat(a)  # validates the name
@@ -120,6 +149,7 @@ def run_lattice(actors: Sequence[str] = ACTORS, properties: Sequence[str] = PROP
     if free in order:
         order.remove(free)
         order.insert(0, free)
+    failed: list[frozenset] = []   # coalitions whose unbounded grounding passed auto's budget
     with workers(max(1, jobs)) as pool:
         i = 0
         while i < len(order):
@@ -142,15 +172,20 @@ def run_lattice(actors: Sequence[str] = ACTORS, properties: Sequence[str] = PROP
                 else:
                     rep.saved_coalitions += 1
             limits = [max(max_states, SINGLE_MAX_STATES) if len(c) == 1 else max_states for c, _ in work]
+            engines = [engine_for(engine, c, failed) for c, _ in work]
             results = pool.map(_check, [c for c, _ in work], [ps for _, ps in work],
-                               limits, [max_moves] * len(work), [engine] * len(work))
-            for c, res in results:
+                               limits, [max_moves] * len(work), engines)
+            for (c, res), e in zip(results, engines):
                 rep.explored += 1
+                if e == "auto":
+                    rep.unbounded += 1
+                    if _grounding_failed(res):
+                        failed.append(c)
                 for r in res:
                     v = r.verdict
                     rep.cells[(r.property, c)] = Cell(
                         v.verdict, "checked", isinstance(v, Proved) and v.exhaustive,
-                        v.trace if isinstance(v, Violated) else None)
+                        v.trace if isinstance(v, Violated) else None, standing(v) == Standing.EVERY_SIZE)
                 say(f"{rep.name(c)}: {sum(isinstance(r.verdict, Violated) for r in res)} of {len(res)} violated")
             batch_done = [c for c, _ in work]
             if verify:

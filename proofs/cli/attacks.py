@@ -52,7 +52,7 @@ def add_parsers(sub) -> None:
                     help=f"explorer state limit per coalition (single actors: {la.SINGLE_MAX_STATES})")
     lt.add_argument("--max-moves", type=at_least(0), default=2, help="adversary injections per path")
     lt.add_argument("--jobs", type=at_least(1), default=2, help="parallel processes")
-    engine_arg(lt)
+    engine_arg(lt, la.LATTICE_ENGINE)
     lt.add_argument("--verify", action="store_true",
                     help="check every coalition (no pruning) and report any breach of monotonicity")
     lt.add_argument("--format", choices=("text", "json"), default="text", help="output format")

@@ -73,13 +73,14 @@ def mutate_json(reports: Sequence[MutateReport], reasons: dict) -> str:
 def lattice_json(rep: LatticeReport) -> str:
     return json.dumps({"version": 1, "actors": list(rep.actors), "max_states": rep.max_states,
             "explored": rep.explored, "saved": rep.saved, "seconds": round(rep.seconds, 2),
+            "unbounded": rep.unbounded,
             "breaches": rep.breaches,
             "properties": {p: {"minimal_breaking": [rep.name(c) for c in rep.minimal_breaking(p)],
                                "maximal_holding": [{"threat": rep.name(c), "exhaustive": ex}
                                                    for c, ex in rep.maximal_holding(p)]}
                            for p in rep.properties},
             "cells": [{"property": p, "threat": rep.name(c), "verdict": v.verdict.value, "how": v.how,
-                       "exhaustive": v.exhaustive} for (p, c), v in sorted(
+                       "exhaustive": v.exhaustive, "every_size": v.every_size} for (p, c), v in sorted(
                            rep.cells.items(), key=lambda kv: (kv[0][0], coalition_order(kv[0][1])))]}, indent=2)
 
 

@@ -136,7 +136,8 @@ def lattice_text(rep: LatticeReport) -> str:
         lines.append(p)
         lines.append("  minimal coalitions that break it: " + (", ".join(rep.name(c) for c in bad) or "none"))
         lines.append("  maximal coalitions under which it holds: " + (", ".join(
-            rep.name(c) + ("" if ex else " (bounded)") for c, ex in good) or "none"))
+            rep.name(c) + (" (every size)" if rep.cells[(p, c)].every_size else "" if ex else " (bounded)")
+            for c, ex in good) or "none"))
         inc = [c for (q, c), v in rep.cells.items() if q == p and v.verdict == Kind.INCONCLUSIVE]
         if inc:
             lines.append(f"  inconclusive under {len(inc)} coalitions, e.g. {rep.name(min(inc, key=coalition_order))}")
@@ -144,8 +145,10 @@ def lattice_text(rep: LatticeReport) -> str:
     lines += ["", f"{rep.explored} coalitions explored, {rep.saved_coalitions} never explored; "
                   f"{rep.saved} of {total} verdicts carried by monotonicity instead of searched; "
                   f"{rep.seconds:.1f}s",
-              "proofs are exhaustive searches, carried down to subsets; a depth-bounded cell (search cut) "
-              "is inconclusive and never carried"]
+              f"{rep.unbounded} coalitions asked the unbounded engine first; {rep.every_size()} verdicts "
+              "proved for every size (its proofs, and those carried down from them)",
+              "proofs are exhaustive searches or the unbounded engine's, carried down to subsets; a "
+              "depth-bounded cell (search cut) is inconclusive and never carried"]
     if rep.breaches:
         lines += ["", "MONOTONICITY BREACHES (the model is not monotone here):"] + [f"  {b}" for b in rep.breaches]
     return "\n".join(lines)
