@@ -58,6 +58,8 @@ def test_auto_asks_the_unbounded_engine_and_agrees_with_the_explorer(pruned):
     top = frozenset(ACTORS)
     assert pruned.cells[("no-split-view", top)].every_size
     assert all(c.every_size for (p, _), c in pruned.cells.items() if p == "no-split-view")
+    assert pruned.inconclusive() == [], "every coalition here is decided"
+    assert "0 of 8 coalitions have a cell left inconclusive" in lattice_text(pruned)
 
 
 def test_the_unbounded_engine_is_skipped_where_it_cannot_help():

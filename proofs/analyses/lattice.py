@@ -79,6 +79,10 @@ class LatticeReport:
     def every_size(self) -> int:
         return sum(v.every_size for v in self.cells.values())
 
+    def inconclusive(self) -> list[frozenset]:
+        """The coalitions with a cell neither proved nor violated (the issue's target: none)."""
+        return sorted({c for (_, c), v in self.cells.items() if v.verdict == Kind.INCONCLUSIVE}, key=coalition_order)
+
 
 def coalition_order(c: frozenset) -> tuple:
     return (len(c), sorted(ACTORS.index(a) for a in c))

@@ -73,7 +73,7 @@ def mutate_json(reports: Sequence[MutateReport], reasons: dict) -> str:
 def lattice_json(rep: LatticeReport) -> str:
     return json.dumps({"version": 1, "actors": list(rep.actors), "max_states": rep.max_states,
             "explored": rep.explored, "saved": rep.saved, "seconds": round(rep.seconds, 2),
-            "unbounded": rep.unbounded,
+            "unbounded": rep.unbounded, "inconclusive": [rep.name(c) for c in rep.inconclusive()],
             "breaches": rep.breaches,
             "properties": {p: {"minimal_breaking": [rep.name(c) for c in rep.minimal_breaking(p)],
                                "maximal_holding": [{"threat": rep.name(c), "exhaustive": ex}

@@ -147,6 +147,7 @@ def lattice_text(rep: LatticeReport) -> str:
                   f"{rep.seconds:.1f}s",
               f"{rep.unbounded} coalitions asked the unbounded engine first; {rep.every_size()} verdicts "
               "proved for every size (its proofs, and those carried down from them)",
+              f"{len(rep.inconclusive())} of {2 ** len(rep.actors)} coalitions have a cell left inconclusive",
               "proofs are exhaustive searches or the unbounded engine's, carried down to subsets; a "
               "depth-bounded cell (search cut) is inconclusive and never carried"]
     if rep.breaches:
