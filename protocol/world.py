@@ -126,6 +126,7 @@ class Model:
         self.timeless_hellos = False   # `hellos.mitm_hellos`: set for the unbounded engine's grounding
         self._moves: dict = {}       # (party, id(its state), action) -> `_Move` (`_move`)
         self._position = {p: i for i, p in enumerate(sorted(setup.parties))}   # in `World.states`
+        self._opens: dict = {}       # (receiver, kind) -> does its handler only add sessions (`opens`)
 
     # --- initial state ------------------------------------------------------
     def initial(self) -> World:
@@ -154,8 +155,12 @@ class Model:
 
     def opens(self, msg: Msg) -> bool:
         """Does `msg`'s handler only ever add a session (`parties.common.opens`)?"""
-        d = self.setup.parties.get(msg.dst)
-        return d is not None and getattr(d.handlers.get(msg.kind), "opens", False)
+        key = (msg.dst, msg.kind)
+        hit = self._opens.get(key)
+        if hit is None:
+            d = self.setup.parties.get(msg.dst)
+            hit = self._opens[key] = d is not None and getattr(d.handlers.get(msg.kind), "opens", False)
+        return hit
 
     # --- actions ----------------------------------------------------------------
     def invocations(self, w: World) -> list[Invoke]:
