@@ -69,3 +69,18 @@ def test_the_unbounded_engine_is_skipped_where_it_cannot_help():
     assert la.engine_for("auto", net | meta, [meta]) == "explore", "a superset of a failed grounding"
     assert la.engine_for("auto", net, [meta]) == "auto"
     assert la.engine_for("explore", net, []) == "explore"
+
+
+def test_every_inconclusive_cell_says_why():
+    """A search cut by its state limit leaves cells inconclusive: each keeps its
+    reason, the text groups the coalitions by it and the JSON names it per cell."""
+    import json
+    from ppverify.proofs.render.json import lattice_json
+    rep = la.run_lattice(("network", "relay"), ("genuine-tee",), max_states=300, engine="explore")
+    why = rep.why_inconclusive("genuine-tee")
+    assert why and all(cs for cs in why.values()), "300 states cut the search somewhere"
+    assert sum(map(len, why.values())) == sum(1 for (p, c), v in rep.cells.items() if v.reason)
+    reason, cs = next(iter(why.items()))
+    assert "state limit N" in reason and f"    {len(cs)}: {reason} (e.g. {rep.name(cs[0])})" in lattice_text(rep)
+    cells = json.loads(lattice_json(rep))["cells"]
+    assert all(("reason" in c) == (c["verdict"] == "inconclusive") for c in cells)

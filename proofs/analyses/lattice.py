@@ -20,6 +20,7 @@ help (`engine_for`), and its proofs, for every size, carry down as such.
 """
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Sequence
@@ -29,7 +30,7 @@ from ppverify.proofs.analyses.check import check_threat
 from ppverify.proofs.analyses.pool import workers
 from ppverify.proofs.core.serial import TraceFormatError
 from ppverify.proofs.properties.catalogue import PROPERTY_NAMES
-from ppverify.proofs.core.verdicts import Kind, Proved, Standing, Trace, Violated, standing
+from ppverify.proofs.core.verdicts import Inconclusive, Kind, Proved, Standing, Trace, Violated, standing
 from ppverify.proofs.replay.symbolic import ReplayError, replay_trace
 from ppverify.protocol.controls import ACTORS, scenario, threat
 
@@ -49,6 +50,7 @@ class Cell:
     exhaustive: bool = False
     trace: Optional[Trace] = None
     every_size: bool = False     # proved for every run of every size (the unbounded engine's proof)
+    reason: str = ""             # an inconclusive cell's: why neither engine decided it
 
 
 @dataclass
@@ -82,6 +84,16 @@ class LatticeReport:
     def inconclusive(self) -> list[frozenset]:
         """The coalitions with a cell neither proved nor violated (the issue's target: none)."""
         return sorted({c for (_, c), v in self.cells.items() if v.verdict == Kind.INCONCLUSIVE}, key=coalition_order)
+
+    def why_inconclusive(self, p: str) -> dict[str, list[frozenset]]:
+        """`p`'s inconclusive coalitions by reason, counts in the reason read as N
+        (a search cut at 19 steps and one cut at 21 are cut alike), most frequent first."""
+        out: dict[str, list[frozenset]] = {}
+        for (q, c), v in self.cells.items():
+            if q == p and v.verdict == Kind.INCONCLUSIVE:
+                out.setdefault(re.sub(r"\d[\d,]*", "N", v.reason) or "no reason recorded", []).append(c)
+        return dict(sorted(((k, sorted(cs, key=coalition_order)) for k, cs in out.items()),
+                           key=lambda kv: -len(kv[1])))
 
 
 def coalition_order(c: frozenset) -> tuple:
@@ -189,7 +201,8 @@ def run_lattice(actors: Sequence[str] = ACTORS, properties: Sequence[str] = PROP
                     v = r.verdict
                     rep.cells[(r.property, c)] = Cell(
                         v.verdict, "checked", isinstance(v, Proved) and v.exhaustive,
-                        v.trace if isinstance(v, Violated) else None, standing(v) == Standing.EVERY_SIZE)
+                        v.trace if isinstance(v, Violated) else None, standing(v) == Standing.EVERY_SIZE,
+                        v.reason if isinstance(v, Inconclusive) else "")
                 say(f"{rep.name(c)}: {sum(isinstance(r.verdict, Violated) for r in res)} of {len(res)} violated")
             batch_done = [c for c, _ in work]
             if verify:

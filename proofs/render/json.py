@@ -80,7 +80,8 @@ def lattice_json(rep: LatticeReport) -> str:
                                                    for c, ex in rep.maximal_holding(p)]}
                            for p in rep.properties},
             "cells": [{"property": p, "threat": rep.name(c), "verdict": v.verdict.value, "how": v.how,
-                       "exhaustive": v.exhaustive, "every_size": v.every_size} for (p, c), v in sorted(
+                       "exhaustive": v.exhaustive, "every_size": v.every_size,
+                       **({"reason": v.reason} if v.reason else {})} for (p, c), v in sorted(
                            rep.cells.items(), key=lambda kv: (kv[0][0], coalition_order(kv[0][1])))]}, indent=2)
 
 

@@ -5,8 +5,8 @@ bounds, every attack as numbered steps, the fixes (`proofs.render.fixes`);
 breaking and strongest surviving coalitions (`mutate`: `proofs.render.necessity`)."""
 from __future__ import annotations
 
-from ppverify.proofs.analyses.lattice import SINGLE_MAX_STATES, LatticeReport, coalition_order
-from ppverify.proofs.core.verdicts import Kind, Proved, Result, Standing, Trace, Violated, standing
+from ppverify.proofs.analyses.lattice import SINGLE_MAX_STATES, LatticeReport
+from ppverify.proofs.core.verdicts import Proved, Result, Standing, Trace, Violated, standing
 from ppverify.proofs.render.base import (COVERAGE_MEANING, MEANING, WORDS, Checked, Renderer, coverage_text,
                                          strength_word)
 from ppverify.proofs.render.fixes import fixes_text
@@ -138,9 +138,10 @@ def lattice_text(rep: LatticeReport) -> str:
         lines.append("  maximal coalitions under which it holds: " + (", ".join(
             rep.name(c) + (" (every size)" if rep.cells[(p, c)].every_size else "" if ex else " (bounded)")
             for c, ex in good) or "none"))
-        inc = [c for (q, c), v in rep.cells.items() if q == p and v.verdict == Kind.INCONCLUSIVE]
-        if inc:
-            lines.append(f"  inconclusive under {len(inc)} coalitions, e.g. {rep.name(min(inc, key=coalition_order))}")
+        why = rep.why_inconclusive(p)
+        if why:
+            lines.append(f"  inconclusive under {sum(map(len, why.values()))} coalitions:")
+            lines += [f"    {len(cs)}: {reason} (e.g. {rep.name(cs[0])})" for reason, cs in why.items()]
     total = len(rep.properties) * 2 ** len(rep.actors)
     lines += ["", f"{rep.explored} coalitions explored, {rep.saved_coalitions} never explored; "
                   f"{rep.saved} of {total} verdicts carried by monotonicity instead of searched; "
