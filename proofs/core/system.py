@@ -87,6 +87,10 @@ class SmtSystem(System, Protocol):
         """Is `msg` refused by its receiver, or does it add a slot, whatever
         the slots already hold? (A slot once started has no transition on it.)"""
 
+    def slot_admits(self, party: str, key, msg) -> bool:
+        """May slot `key` of `party` start on `msg`? (False: the message opens
+        another slot, whose unit takes it.)"""
+
     def depends(self, party: str, key=None, st=None) -> tuple[str, ...]:
         """The units whose state shapes `party`'s candidate injections."""
 

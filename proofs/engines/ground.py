@@ -221,9 +221,11 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
         local[p] = states[u][si]
         mine = None if reference else refused.get((u, si))   # (grows while this state is expanded)
         started = slot is not None and si != 0 and not reference   # (index 0: the slot's initial entry)
+        opening = slot is not None and si == 0
         new = [messages[i] for i in to_party[p][first:]]
-        if mine is not None or started:
-            new = [m for m in new if not (started and system.opens(m) or mine and mine.refuse("Deliver", m))]
+        if mine is not None or started or opening:
+            new = [m for m in new if not (started and system.opens(m) or mine and mine.refuse("Deliver", m)
+                                          or opening and not system.slot_admits(p, slot, m))]
         w = World(tuple((q, local[q]) for q in names), frozenset(new), known, frozenset(),
                   frozenset(), frozenset(), None)
         blank = w.replace(knowledge=Knowledge())
@@ -237,6 +239,8 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
                 continue   # refused here, as another message that agrees on what the refusal read
             if receipt and started and system.opens(a.msg):
                 continue   # refused, or it adds a slot: another unit's transition
+            if receipt and opening and not system.slot_admits(p, slot, a.msg):
+                continue   # it opens another slot
             key = (u, si, a)
             if key in seen:
                 if seen[key] is not None:
@@ -283,8 +287,9 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
 
     initial_flight = frozenset(msg_id(m) for m in w0.inflight)
     outgoing: dict = {}   # (unit, state index, context) -> _Outgoing
-    stamp = None
+    stamp, rounds = None, 0
     while stamp != (len(messages), len(kmax)):
+        rounds += 1
         # Walk each party's local histories (a delivered message is consumed,
         # injections count against the bound) until the message pool and the
         # adversary's reachable knowledge stop growing.
@@ -337,7 +342,8 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
                transitions, k0, kmax, truncated,
                {"local_states": sum(len(v) for v in states.values()), "transitions": len(transitions),
                 "messages": len(messages), "events": len(events), "terms": len(kmax.known),
-                "steps": steps[0] + steps[1], "refused_steps": steps[1], "other_slot_steps": steps[2]},
+                "steps": steps[0] + steps[1], "refused_steps": steps[1], "other_slot_steps": steps[2],
+                "rounds": rounds},
                owner, ready)
     try:
         system.check_slots(g)

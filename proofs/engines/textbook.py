@@ -285,5 +285,8 @@ class Textbook:
     def opens(self, msg) -> bool:
         return False
 
+    def slot_admits(self, party: str, key, msg) -> bool:
+        raise ValueError(f"{party} has no slots")
+
     def depends(self, party: str, key=None, st=None) -> tuple[str, ...]:
         return ()

@@ -51,7 +51,7 @@ from ppverify.models.scenario import Bounds, Scenario
 from ppverify.models.terms import App, Atom, atoms
 from ppverify.proofs.core.verdicts import ANY, Coverage
 from ppverify.proofs.pp.model import symbolic_model
-from ppverify.proofs.pp.renaming import exact, second_slot_share
+from ppverify.proofs.pp.renaming import OPENERS, exact, second_slot_share
 from ppverify.proofs.pp.slots import Slots
 from ppverify.proofs.pp.system import PPSystem
 from ppverify.protocol.messages import Event
@@ -66,9 +66,28 @@ class AbstractSlots(Slots):
 
     def _slot_keys(self, party: str) -> tuple:
         role = self.model.roles.get(party)
-        if role in ("cvm", "gateway", "client"):
+        if role in ("cvm", "client"):
             return SLOTS
+        if role == "gateway" and super()._slot_keys(party):
+            return self.openers()
         return super()._slot_keys(party)   # the relay: one slot per client connection
+
+    def openers(self) -> tuple[str, ...]:
+        """The gateway's route slots: one per client session, the one whose
+        request opened the route (as the relay's entries are per client
+        connection). Where the gateway is split nobody but the relay reaches
+        it with a request, and the relay forwards on the client's connection,
+        whose id names the session. A route's names are numbered by its
+        position, so routes opened by different sessions stay apart: a CVM's
+        answer on one route is never offered to another's client."""
+        return OPENERS
+
+    def position(self, party: str, key) -> int:
+        return OPENERS.index(key) if self.model.roles.get(party) == "gateway" else key
+
+    def slot_admits(self, party: str, key, msg) -> bool:
+        return self.model.roles.get(party) != "gateway" or msg.kind != "ohttp-req1" or \
+            msg.conn.startswith(key + ".")
 
     def slot_ordered(self, party: str) -> bool:
         return False   # a slot stands for sessions that start in any order

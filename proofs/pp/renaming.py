@@ -37,6 +37,8 @@ _PEER = re.compile(r"^(?P<p>[\w-]+)\.p(?P<n>\d+)$")
 _ROUTE = re.compile(r"^(?P<pre>route\.gateway\.|route|adv\.r)(?P<n>\d+)$")
 _OWNED = re.compile(r"^(?P<pre>msg\.|id\.|addr\.|ystatic\.|adv\.)?(?P<p>client\d+|orch\d+)(?P<post>(\..*)?)$")
 MERGED = ("client2", "orch1")   # the abstract parties that stand for several concrete ones
+# the client sessions of the abstract system, in order: the gateway's route slots (`AbstractSlots.openers`)
+OPENERS = ("client1.s1", "client1.s2", "client2.s1", "client2.s2")
 
 
 def party(p: str) -> str:
@@ -54,9 +56,11 @@ def exact(s: str) -> bool:
         return False
     if m := _SESSION.match(s):
         return m.group("p") == "client1" and m.group("n") == "1"   # (client2's slot 0 too; not needed)
-    for pat in (_CVM, _PEER, _ROUTE):   # slot 0 of any party is the chosen session alone
+    for pat in (_CVM, _PEER):   # slot 0 of any party is the chosen session alone
         if m := pat.match(s):
             return m.group("n") == "1"
+    if _ROUTE.match(s):
+        return False   # a route stands for every route its client connection opened
     if m := _OWNED.match(s):
         return m.group("p") not in MERGED
     return True
@@ -67,8 +71,21 @@ class Renaming:
 
     def __init__(self, chosen: dict | None = None):
         self.chosen = chosen or {}
+        self.openers: dict[int, str] = {}
         self._names: dict = {}
         self._terms: dict = {}
+
+    def opened(self, route: int, conn: str) -> None:
+        """Route `route` (from 0) of the gateway was opened by a request on
+        client connection `conn` (a run's history: the route's later
+        requests may come on other connections)."""
+        m = _SESSION.match(conn)
+        self.openers[route] = f"{party(m.group('p'))}.s{self.slot(m.group('p'), int(m.group('n')) - 1) + 1}"
+
+    def route_position(self, route: int) -> int:
+        """Where route `route` (from 0) sits in the abstract gateway: the
+        position of the client session that opened it (`AbstractSlots.openers`)."""
+        return OPENERS.index(self.openers[route])
 
     def slot(self, p: str, n: int) -> int:
         """Slot `n` (from 0) of concrete party `p` -> 0 or 1."""
@@ -90,7 +107,7 @@ class Renaming:
                     return f"{m.group('pre') or ''}{party(p)}.s{n}{m.group('post') or ''}"
                 return f"{m.group('pre')}{party(p)}.{n}" if pat is _CVM else f"{party(p)}.p{n}"
         if m := _ROUTE.match(s):
-            return f"{m.group('pre')}{self.slot('gateway', int(m.group('n')) - 1) + 1}"
+            return f"{m.group('pre')}{self.route_position(int(m.group('n')) - 1) + 1}"
         if m := _OWNED.match(s):
             return f"{m.group('pre') or ''}{party(m.group('p'))}{m.group('post')}"
         return s
@@ -138,7 +155,7 @@ class Renaming:
         if isinstance(st, (ClientState, CvmState)):
             entries = [(self.slot(p, i), s) for i, s in enumerate(st.sessions)]
         elif isinstance(st, GatewayState):
-            entries = [(self.slot(p, i), (st.redeemed[i], r)) for i, r in enumerate(st.routes)]
+            entries = [(self.openers[i], (st.redeemed[i], r)) for i, r in enumerate(st.routes)]
         elif isinstance(st, RelayState):
             return [(f"{q}#{self.name(c)}", RelayState(((self.name(c), self.name(who)),))) for c, who in st.pending]
         else:

@@ -70,8 +70,9 @@ class Slots:
         if role == "relay":
             return RelayState((entry,) if entry is not None else ())
         if role == "gateway":
-            return GatewayState((None,) * key + ((entry[0],) if entry else ()),
-                                (_NO_ROUTE,) * key + ((entry[1],) if entry else ()))
+            n = self.position(party, key)
+            return GatewayState((None,) * n + ((entry[0],) if entry else ()),
+                                (_NO_ROUTE,) * n + ((entry[1],) if entry else ()))
         if role == "client":
             n = len(self._w0.state(party).sessions)
             return ClientState((_DONE,) * key + (entry or Session(),) + (Session(),) * (n - key - 1))
@@ -87,10 +88,20 @@ class Slots:
             mine = [e for e in st.pending if e[0] == key]
             return mine[0] if mine else None
         if role == "gateway":
-            return (st.redeemed[key], st.routes[key]) if len(st.routes) > key else None
+            n = self.position(party, key)
+            return (st.redeemed[n], st.routes[n]) if len(st.routes) > n else None
         if role == "client":
             return st.sessions[key]
         return st.sessions[key] if len(st.sessions) > key else None
+
+    def position(self, party: str, key) -> int:
+        """Where slot `key` of a party that numbers its sessions (a CVM, the
+        gateway) sits in its list: the handlers number names by it."""
+        return key
+
+    def slot_admits(self, party: str, key, msg) -> bool:
+        """Every slot may start on any message its party takes."""
+        return True
 
     def slot_compose(self, party: str, entries: dict):
         """A state of `party` holding these slots' entries (for the client
@@ -128,7 +139,8 @@ class Slots:
             conns = ([c for c, _ in st.pending] if role == "relay" else [r.back_conn for r in st.routes]) \
                 if st is not None else None
         else:
-            conns = [key] if role == "relay" else [st.routes[key].back_conn] if len(st.routes) > key else []
+            n = key if role == "relay" else self.position(party, key)
+            conns = [key] if role == "relay" else [st.routes[n].back_conn] if len(st.routes) > n else []
         units = []
         for c in self.facts.clients:
             for i in self.slots(c):

@@ -154,6 +154,9 @@ class PPSystem:
     def opens(self, msg) -> bool:
         return self.model.opens(msg)
 
+    def slot_admits(self, party: str, key, msg) -> bool:
+        return self.slotting.slot_admits(party, key, msg)
+
     def depends(self, party: str, key=None, st=None) -> tuple[str, ...]:
         return self.slotting.depends(party, key, st)
 
