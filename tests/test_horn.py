@@ -83,6 +83,17 @@ def test_fixed_binder_proved_for_every_run_of_every_size():
         assert standing(v) == Standing.EVERY_SIZE
 
 
+def test_a_gateway_open_to_injected_requests_is_still_split_into_routes():
+    """Under `relay` requests reach the gateway from the adversary too, so its
+    routes are not keyed by the client session that opened them (slots 0 and
+    1 instead); grounded whole, the gateway would pass the budget."""
+    system = horn_system(scenario("relay"), 2)[0]
+    assert system.slots("gateway") == (0, 1)
+    assert system.slots("gateway") != horn_system(scenario("network"), 2)[0].slots("gateway")
+    outcomes, _ = horn_outcomes(system, ("request-secrecy", "attested-peer"))
+    assert all(isinstance(o, Settled) for o in outcomes.values()), outcomes
+
+
 def test_cvm_compromise_after_keeps_the_scenarios_bounds():
     """There a teardown hands over every session a CVM holds: no split into slots, no abstraction."""
     sc = scenario("cvm-compromise-after", [], ["binder=handshake-key"])

@@ -10,8 +10,10 @@ parameters and threat model with
 - two clients of two sessions each, and one honest orchestrator (with the
   CVMs a meta-insider launches, which are fixed by the setup);
 - every party that is a list of sessions split into independent, unordered
-  slots: two per client, per CVM (orchestrators and predictors) and for the
-  gateway's routes, and the relay's pending entry per client connection;
+  slots: two per client and per CVM (orchestrators and predictors), the
+  relay's pending entry per client connection, and a gateway route per
+  client session, the one that opened it (two slots where requests can be
+  injected into the gateway);
 - one fresh value of each kind for the adversary (`models.supply`);
 - the adversary's mid-run hellos at any time, with any random it knows
   (`protocol.hellos`): the grounding shows a unit no other party's state,
@@ -68,8 +70,8 @@ class AbstractSlots(Slots):
         role = self.model.roles.get(party)
         if role in ("cvm", "client"):
             return SLOTS
-        if role == "gateway" and super()._slot_keys(party):
-            return self.openers()
+        if role == "gateway":   # (where requests can be injected into it, slots 0 and 1 as for a CVM)
+            return self.openers() if super()._slot_keys(party) else SLOTS
         return super()._slot_keys(party)   # the relay: one slot per client connection
 
     def openers(self) -> tuple[str, ...]:
@@ -83,11 +85,10 @@ class AbstractSlots(Slots):
         return OPENERS
 
     def position(self, party: str, key) -> int:
-        return OPENERS.index(key) if self.model.roles.get(party) == "gateway" else key
+        return OPENERS.index(key) if key in OPENERS else key
 
     def slot_admits(self, party: str, key, msg) -> bool:
-        return self.model.roles.get(party) != "gateway" or msg.kind != "ohttp-req1" or \
-            msg.conn.startswith(key + ".")
+        return key not in OPENERS or msg.kind != "ohttp-req1" or msg.conn.startswith(key + ".")
 
     def slot_ordered(self, party: str) -> bool:
         return False   # a slot stands for sessions that start in any order

@@ -84,8 +84,11 @@ class Renaming:
 
     def route_position(self, route: int) -> int:
         """Where route `route` (from 0) sits in the abstract gateway: the
-        position of the client session that opened it (`AbstractSlots.openers`)."""
-        return OPENERS.index(self.openers[route])
+        position of the client session that opened it (`AbstractSlots.openers`),
+        or, where requests can be injected into the gateway (no opener noted),
+        its slot as another party's session."""
+        hit = self.openers.get(route)
+        return OPENERS.index(hit) if hit is not None else self.slot("gateway", route)
 
     def slot(self, p: str, n: int) -> int:
         """Slot `n` (from 0) of concrete party `p` -> 0 or 1."""
@@ -155,7 +158,7 @@ class Renaming:
         if isinstance(st, (ClientState, CvmState)):
             entries = [(self.slot(p, i), s) for i, s in enumerate(st.sessions)]
         elif isinstance(st, GatewayState):
-            entries = [(self.openers[i], (st.redeemed[i], r)) for i, r in enumerate(st.routes)]
+            entries = [(self.openers.get(i, self.slot(p, i)), (st.redeemed[i], r)) for i, r in enumerate(st.routes)]
         elif isinstance(st, RelayState):
             return [(f"{q}#{self.name(c)}", RelayState(((self.name(c), self.name(who)),))) for c, who in st.pending]
         else:
