@@ -129,9 +129,11 @@ class _Unbounded(Exception):
 
 
 def ground(system: SmtSystem, max_moves: int, limit: int = 200_000, max_transitions: int = 6_000,
-           reference: bool = False) -> Ground:
+           reference: bool = False, max_states: Optional[int] = None) -> Ground:
     """Ground `system`; raises RuntimeError past `limit` local histories of one
-    party or `max_transitions` transitions (the encoding grows with both).
+    party or `max_transitions` transitions (the encoding grows with both), or
+    past `max_states` local states of one unit (then no unit is tracked and
+    grounded again, see below).
 
     A unit's local states are first collected as if every message could be
     delivered to it again and again: a superset of the states it can reach
@@ -153,13 +155,16 @@ def ground(system: SmtSystem, max_moves: int, limit: int = 200_000, max_transiti
     with fewer_collections():
         while True:
             try:
-                return _ground(system, max_moves, limit, max_transitions, frozenset(tracked), reference)
+                return _ground(system, max_moves, limit, max_transitions, frozenset(tracked), reference,
+                               max_states)
             except _Unbounded as e:
+                if max_states is not None:
+                    raise RuntimeError(f"grounding gives up: {e.args[1]}") from None
                 tracked.add(e.args[0])
 
 
 def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int, tracked: frozenset,
-            reference: bool) -> Ground:
+            reference: bool, max_states: Optional[int]) -> Ground:
     w0 = system.initial()
     names = [p for p, _ in w0.states]
     base = dict(w0.states)
@@ -266,6 +271,8 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
             if post not in index[u]:
                 index[u][post] = len(states[u])
                 states[u].append(post)
+                if max_states is not None and len(states[u]) > max_states:
+                    raise _Unbounded(u, f"{u} passes {max_states:,} local states")
             sends = tuple(msg_id(m) for m in out.sends if m in w2.inflight)
             learned = _observed(w2.knowledge.known) if w2.knowledge else ()
             if learned and not all(t in kmax.known for t in learned):
@@ -280,7 +287,7 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
             seen[key] = t
             if len(transitions) > max_transitions:
                 if u not in tracked:
-                    raise _Unbounded(u)
+                    raise _Unbounded(u, f"{len(transitions):,} transitions ({len(states[u])} local states of {u})")
                 raise RuntimeError(f"grounding exceeds {max_transitions} transitions "
                                    f"({len(states[u])} local states of {u} so far)")
             yield t
@@ -305,19 +312,28 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
             while todo:
                 si, consumed, moves = todo.pop()
                 deps = system.depends(owner[p], key_of.get(p), states[p][si])
-                for ctx in itertools.product(*(range(len(states[d])) for d in deps)):
-                    out = outgoing.setdefault((p, si, ctx), _Outgoing())
-                    sent = len(to_party[owner[p]])
-                    if (out.sent, out.known) != (sent, len(known)):
+                sent = len(to_party[owner[p]])
+                # A context (the states of `deps`) shapes only the injections: a delivery reads the
+                # unit's own state and the message. So deliveries are expanded once, in the first
+                # context (entry None), and each context adds its injections (the reference: all in each).
+                split = bool(deps) and not reference
+                groups = [(None, (0,) * len(deps))] if split else []
+                groups += [(ctx, ctx) for ctx in itertools.product(*(range(len(states[d])) for d in deps))]
+                for key, ctx in groups:
+                    out = outgoing.setdefault((p, si, key), _Outgoing())
+                    deliver, offer = not split or key is None, not split or key is not None
+                    want = (sent if deliver else out.sent, len(known) if offer else out.known)
+                    if (out.sent, out.known) != want:
                         if reference:
                             out.sent, out.known = 0, -1
                         # Incremental: deliveries depend on the message alone, and what a
                         # state offers only grows with the knowledge (new terms, new instances).
-                        for t in _expand(p, si, deps, ctx, out.sent, out.known != len(known), known):
+                        first = out.sent if deliver else sent
+                        for t in _expand(p, si, deps, ctx, first, offer and out.known != len(known), known):
                             if t.id not in out.ids:
                                 out.ids.add(t.id)
                                 out.transitions.append(t)
-                        out.sent, out.known = sent, len(known)
+                        out.sent, out.known = want
                     for t in out.transitions:
                         if t.consumes is not None and t.consumes in consumed:
                             continue
@@ -334,7 +350,7 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
                         if count > limit:
                             raise RuntimeError(f"grounding of {p} exceeds {limit} local histories")
                         if p not in tracked and len(states[p]) > UNTRACKED_STATES:
-                            raise _Unbounded(p)
+                            raise _Unbounded(p, f"{p} passes {UNTRACKED_STATES:,} local states")
     ready = {u: frozenset(si for si, st in enumerate(states[u])
                           if system.slot_ready(owner[u], system.slot_of(owner[u], key_of[u], st)))
              for u in set(prev.values())}
