@@ -92,13 +92,27 @@ def indexed(k: Knowledge, key: str, memo: dict | None = None) -> list:
     memo = derived(k) if memo is None else memo
     hit = memo.get(("index", key))
     if hit is None:
+        # numbering order, then a stable sort: terms of equal repr keep the
+        # order a sort of the whole set gives them (the order of `index_order`)
+        hit = memo[("index", key)] = sorted(members(index_bits(k, key, memo)), key=repr)
+    return hit
+
+
+def index_bits(k: Knowledge, key: str, memo: dict | None = None) -> int:
+    """The terms `indexed(k, key)` lists, as a mask."""
+    memo = derived(k) if memo is None else memo
+    hit = memo.get(("index-bits", key))
+    if hit is None:
         spare = memo.get(("spare",))
         if spare is None:
             spare = memo[("spare",)] = k.known.bits & mask_of(supply.hidden(k.known))
-        # numbering order, then a stable sort: terms of equal repr keep the
-        # order a sort of the whole set gives them
-        hit = memo[("index", key)] = sorted(members(k.known.bits & _BY_KEY.mask(key) & ~spare), key=repr)
+        hit = memo[("index-bits", key)] = k.known.bits & _BY_KEY.mask(key) & ~spare
     return hit
+
+
+def index_order(t: Term) -> tuple:
+    """Where a term sits in every `indexed` list that holds it."""
+    return repr(t), t._ix
 
 
 def role(t: Term) -> str:

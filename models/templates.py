@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import Iterator, Mapping
 
 from ppverify.models.deduction import Knowledge
-from ppverify.models.indexes import derived, indexed, pool, role, type_of
-from ppverify.models.terms import App, Atom, Term
+from ppverify.models.indexes import derived, index_bits, index_order, indexed, pool, role, type_of
+from ppverify.models.terms import App, Atom, Term, members
 from ppverify.models.theory import constructible
 
 Env = Mapping["Var", Term]
@@ -231,26 +231,40 @@ def _known_matches(tpl: App, k: Knowledge, env: dict) -> tuple:
     memo = derived(k)
     hit = memo.get(key)
     if hit is None:
-        # whether one term unifies is a function of the template, the binding
-        # and the term alone: kept for every knowledge set (MATCHES)
-        by_term = MATCHES.get((tpl, binding))
+        # How a term unifies with the template alone is kept for every knowledge
+        # set and binding (MATCHES): under a binding, it unifies iff the bound
+        # variables agree (matching is syntactic: a bound variable only filters).
+        by_term = MATCHES.get(tpl)
         if by_term is None:
-            by_term = MATCHES[(tpl, binding)] = {}
+            by_term = MATCHES[tpl] = {}
+        bound = tuple((i, env[v]) for i, v in enumerate(vs) if v in env)
+        bits = index_bits(k, tpl.op, memo)
+        last = LAST_MATCHES.get((tpl, binding))
+        grown = last is not None and not last[0] & ~bits
         out = []
-        for t in indexed(k, tpl.op, memo):
-            new = by_term.get(t, _UNSEEN)
-            if new is _UNSEEN:
-                e2 = unify(tpl, t, env)
-                new = by_term[t] = None if e2 is None else tuple((v, e2[v]) for v in vs if v not in env)
-            if new is not None:
-                out.append((t, new))
+        # Knowledge grows along a search: from the last set asked about, if it
+        # is a subset, only the new terms are tried, and the old matches are
+        # merged in, in the index's order (the result is the same).
+        for t in sorted(members(bits & ~last[0]), key=repr) if grown else indexed(k, tpl.op, memo):
+            full = by_term.get(t, _UNSEEN)
+            if full is _UNSEEN:
+                e2 = unify(tpl, t, {})
+                full = by_term[t] = None if e2 is None else tuple(e2[v] for v in vs)
+            if full is not None and all(full[i] == val for i, val in bound):
+                out.append((t, tuple((v, x) for v, x in zip(vs, full) if v not in env) if bound else
+                            tuple(zip(vs, full))))
+        if grown and last[1]:
+            out = sorted(last[1] + tuple(out), key=lambda e: index_order(e[0])) if out else last[1]
         hit = memo[key] = tuple(out)
+        LAST_MATCHES[(tpl, binding)] = (bits, hit)
     return hit
 
 
-# (template, binding of its variables) -> {term: the bindings unifying the
-# two adds, or None}: a few thousand entries for a whole search
+# template -> {term: the values unifying the two gives its variables (in `_vars`
+# order), or None}: a few hundred entries for a whole search
 MATCHES: dict = {}
+# (template, binding) -> (the index mask of the last knowledge set asked about, its matches)
+LAST_MATCHES: dict = {}
 _UNSEEN = object()
 
 
@@ -264,11 +278,56 @@ def candidates(tpl, k: Knowledge, limit: int) -> tuple[tuple[tuple[Term, bool], 
     key = ("candidates", tpl, limit)
     hit = memo.get(key)
     if hit is None:
-        try:
-            hit = _enumerate(tpl, k, _Replaying(limit))
-        except _Exhausted:
-            hit = _enumerate(tpl, k, Budget(limit))
+        shape = _shape(tpl)
+        view = None if shape is None else (tuple(index_bits(k, x, memo) for x in shape[0]),
+                                           tuple(k.derivable(g) for g in shape[1]))
+        last = LAST_CANDIDATES.get((tpl, limit))
+        if view is not None and last is not None and last[0] == view:
+            hit = last[1]
+        else:
+            try:
+                hit = _enumerate(tpl, k, _Replaying(limit))
+            except _Exhausted:
+                hit = _enumerate(tpl, k, Budget(limit))
+            if view is not None:
+                LAST_CANDIDATES[(tpl, limit)] = (view, hit)
         memo[key] = hit
+    return hit
+
+
+# (template, limit) -> (the view of the last knowledge set enumerated, its candidates)
+LAST_CANDIDATES: dict = {}
+_SHAPES: dict = {}
+
+
+def _shape(tpl):
+    """What an enumeration of `tpl` reads of a knowledge set: the index keys
+    (each variable's type, each symbol whose known terms are unified with)
+    and the ground parts whose derivability is asked. Two knowledge sets
+    that agree on these give the same candidates, in the same order: the
+    pools, the known matches and every constructibility test are functions
+    of them (the built parts are derivable by construction, the pool terms
+    known). None where that fails: `dhk` of a variable also asks about a
+    public key no view holds."""
+    if tpl in _SHAPES:
+        return _SHAPES[tpl]
+    keys, grounds, ok = [], [], True
+
+    def walk(t):
+        nonlocal ok
+        if isinstance(t, Var):
+            keys.append("type:" + (t.type[5:] if t.type.startswith("atom:") else t.type))
+        elif ground(t):
+            grounds.append(t)
+        else:
+            ok = ok and t.op != "dhk"
+            if t.op not in ("tup", "set"):
+                keys.append(t.op)
+            for a in t.args:
+                walk(a)
+
+    walk(tpl)
+    hit = _SHAPES[tpl] = (tuple(dict.fromkeys(keys)), tuple(dict.fromkeys(grounds))) if ok else None
     return hit
 
 
