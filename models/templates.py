@@ -312,9 +312,9 @@ def _shape(tpl):
     if tpl in _SHAPES:
         return _SHAPES[tpl]
     keys, grounds, ok = [], [], True
-
-    def walk(t):
-        nonlocal ok
+    todo = [tpl]   # (a stack, not a recursive closure: that would be a reference cycle per template)
+    while todo:
+        t = todo.pop()
         if isinstance(t, Var):
             keys.append("type:" + (t.type[5:] if t.type.startswith("atom:") else t.type))
         elif ground(t):
@@ -323,10 +323,7 @@ def _shape(tpl):
             ok = ok and t.op != "dhk"
             if t.op not in ("tup", "set"):
                 keys.append(t.op)
-            for a in t.args:
-                walk(a)
-
-    walk(tpl)
+            todo.extend(reversed(t.args))
     hit = _SHAPES[tpl] = (tuple(dict.fromkeys(keys)), tuple(dict.fromkeys(grounds))) if ok else None
     return hit
 

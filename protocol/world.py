@@ -260,8 +260,10 @@ class Model:
             else:
                 new_st, out = self.run_handler(w, action.msg, action.choice)
         except Reject as r:
-            # kept without its traceback: the traceback holds the handler's frames (and
-            # this one, a cycle through `mv`), for every rejection a memo keeps
+            # kept without its traceback, nor the crypto error it replaced (`guarded`) with
+            # that one's: a traceback holds the handler's frames (and this one, a cycle
+            # through `mv`), for every rejection a memo keeps
+            r.__context__ = r.__cause__ = None
             mv = _Move(st, None, Out(), frozenset(), r.with_traceback(None))
         else:
             if not self.symbolic:
