@@ -138,9 +138,11 @@ class Slots:
         if key is None:
             conns = ([c for c, _ in st.pending] if role == "relay" else [r.back_conn for r in st.routes]) \
                 if st is not None else None
+        elif role == "relay":
+            conns = [key]
         else:
-            n = key if role == "relay" else self.position(party, key)
-            conns = [key] if role == "relay" else [st.routes[n].back_conn] if len(st.routes) > n else []
+            n = self.position(party, key)
+            conns = [st.routes[n].back_conn] if len(st.routes) > n else []
         units = []
         for c in self.facts.clients:
             for i in self.slots(c):
