@@ -14,7 +14,7 @@ from typing import Iterator, Mapping
 
 from ppverify.models.deduction import Knowledge
 from ppverify.models.indexes import derived, index_bits, index_order, indexed, pool, role, type_of
-from ppverify.models.terms import App, Atom, Term, members
+from ppverify.models.terms import App, Atom, Term, members, size
 from ppverify.models.theory import constructible
 
 Env = Mapping["Var", Term]
@@ -90,6 +90,8 @@ def unify(tpl, t: Term, env: dict) -> dict | None:
     if not isinstance(t, App) or t.op != tpl.op or len(t.args) != len(tpl.args):
         return None
     for a, b in zip(tpl.args, t.args):
+        if a is b:   # (hash-consed: equal ground parts are one object)
+            continue
         env = unify(a, b, env)
         if env is None:
             return None
@@ -245,7 +247,14 @@ def _known_matches(tpl: App, k: Knowledge, env: dict) -> tuple:
         # Knowledge grows along a search: from the last set asked about, if it
         # is a subset, only the new terms are tried, and the old matches are
         # merged in, in the index's order (the result is the same).
+        path, part = _pin(tpl)
         for t in sorted(members(bits & ~last[0]), key=repr) if grown else indexed(k, tpl.op, memo):
+            if path:   # the largest ground part first: most terms differ there
+                at = t
+                for i in path:
+                    at = at.args[i] if type(at) is App and len(at.args) > i else None
+                if at is not part and at != part:
+                    continue
             full = by_term.get(t, _UNSEEN)
             if full is _UNSEEN:
                 e2 = unify(tpl, t, {})
@@ -257,6 +266,27 @@ def _known_matches(tpl: App, k: Knowledge, env: dict) -> tuple:
             out = sorted(last[1] + tuple(out), key=lambda e: index_order(e[0])) if out else last[1]
         hit = memo[key] = tuple(out)
         LAST_MATCHES[(tpl, binding)] = (bits, hit)
+    return hit
+
+
+_PINS: dict = {}
+
+
+def _pin(tpl: App) -> tuple:
+    """The path (argument indices) to the largest ground proper part of
+    `tpl`, and that part; ((), None) if it has none. A term that unifies with
+    `tpl` has that very part there."""
+    hit = _PINS.get(tpl)
+    if hit is None:
+        best, todo = ((), None), [((i,), a) for i, a in enumerate(tpl.args)]
+        while todo:
+            path, t = todo.pop()
+            if ground(t):
+                if best[1] is None or size(t) > size(best[1]):
+                    best = (path, t)
+            elif isinstance(t, App):
+                todo.extend((path + (i,), a) for i, a in enumerate(t.args))
+        hit = _PINS[tpl] = best
     return hit
 
 
@@ -279,8 +309,9 @@ def candidates(tpl, k: Knowledge, limit: int) -> tuple[tuple[tuple[Term, bool], 
     hit = memo.get(key)
     if hit is None:
         shape = _shape(tpl)
-        view = None if shape is None else (tuple(index_bits(k, x, memo) for x in shape[0]),
-                                           tuple(k.derivable(g) for g in shape[1]))
+        view = None if shape is None else (
+            tuple(index_bits(k, x, memo) if type(x) is str else _known_matches(x, k, {}) for x in shape[0]),
+            tuple(k.derivable(g) for g in shape[1]))
         last = LAST_CANDIDATES.get((tpl, limit))
         if view is not None and last is not None and last[0] == view:
             hit = last[1]
@@ -301,14 +332,15 @@ _SHAPES: dict = {}
 
 
 def _shape(tpl):
-    """What an enumeration of `tpl` reads of a knowledge set: the index keys
-    (each variable's type, each symbol whose known terms are unified with)
-    and the ground parts whose derivability is asked. Two knowledge sets
-    that agree on these give the same candidates, in the same order: the
-    pools, the known matches and every constructibility test are functions
-    of them (the built parts are derivable by construction, the pool terms
-    known). None where that fails: `dhk` of a variable also asks about a
-    public key no view holds."""
+    """What an enumeration of `tpl` reads of a knowledge set: each variable's
+    type index, the known terms matching each compound sub-pattern that is
+    unified with known terms (its matches under no binding: a binding only
+    filters them), and the ground parts whose derivability is asked. Two
+    knowledge sets that agree on these give the same candidates, in the same
+    order: the pools, the known matches and every constructibility test are
+    functions of them (the built parts are derivable by construction, the
+    pool terms known). None where that fails: `dhk` of a variable also asks
+    about a public key no view holds."""
     if tpl in _SHAPES:
         return _SHAPES[tpl]
     keys, grounds, ok = [], [], True
@@ -322,7 +354,7 @@ def _shape(tpl):
         else:
             ok = ok and t.op != "dhk"
             if t.op not in ("tup", "set"):
-                keys.append(t.op)
+                keys.append(t)
             todo.extend(reversed(t.args))
     hit = _SHAPES[tpl] = (tuple(dict.fromkeys(keys)), tuple(dict.fromkeys(grounds))) if ok else None
     return hit

@@ -379,14 +379,28 @@ def _own_expectations(model, w, p: str, role: str) -> tuple:
     return hit
 
 
-def injections(model, w, expected=None, budget_per_template: int = 4000) -> Iterator[tuple[Msg, bool]]:
+def injections(model, w, expected=None, budget_per_template: int = 4000,
+               offered: dict | None = None) -> Iterator[tuple[Msg, bool]]:
     """Every candidate injection, and whether its enumeration hit the budget.
-    `expected`: the result of `expectations(model, w)`, if already computed."""
+    `expected`: the result of `expectations(model, w)`, if already computed.
+    `offered`: the candidates offered so far per expectation, kept by a
+    caller that asks about one party state again and again as the knowledge
+    grows; only those not offered before come (the candidates of a pattern
+    are often the very same tuple, `templates.candidates`)."""
     k = w.knowledge
     if k is None or not model.threat.actors:
         return
-    for src, dst, kind, conn, tpl in (expectations(model, w) if expected is None else expected):
+    for entry in (expectations(model, w) if expected is None else expected):
+        src, dst, kind, conn, tpl = entry
         terms, exhausted = candidates(tpl, k, budget_per_template)
+        if offered is not None:
+            before = offered.get(entry)
+            if before is terms:
+                continue
+            offered[entry] = terms
+            if before:
+                old = {t for t, _ in before}
+                terms = tuple(c for c in terms if c[0] not in old)
         for term, hit in terms:
             yield Msg(src, dst, kind, term, conn), hit
         if exhausted:

@@ -58,8 +58,12 @@ class System(Protocol):
 class SmtSystem(System, Protocol):
     """A system the SMT engine grounds (`engines.ground`) and encodes."""
 
-    def enabled(self, w: World, max_moves: int, party: Optional[str] = None) -> Iterable:
-        """Every enabled action (of `party` only, if given), unreduced."""
+    def enabled(self, w: World, max_moves: int, party: Optional[str] = None,
+                offered: Optional[dict] = None) -> Iterable:
+        """Every enabled action (of `party` only, if given), unreduced.
+        `offered`: a dict the caller keeps for one party state across growing
+        knowledge; injections offered in an earlier call with it may be left
+        out (the caller has their transitions). A system may ignore it."""
 
     # --- slots: a party grounded as independent units "party#key" ---------------------
     def slots(self, party: str) -> tuple:

@@ -122,6 +122,7 @@ class _Outgoing:
     known: int = -1
     transitions: list = field(default_factory=list)
     ids: set = field(default_factory=set)
+    offered: dict = field(default_factory=dict)   # the injections offered so far (`SmtSystem.enabled`)
 
 
 class _Unbounded(Exception):
@@ -207,10 +208,12 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
             events.append(e)
         return i
 
-    def _expand(u: str, si: int, deps: tuple, ctx: tuple, first: int, inject: bool, known: Knowledge):
+    def _expand(u: str, si: int, deps: tuple, ctx: tuple, first: int, inject: bool, known: Knowledge,
+                offered: Optional[dict]):
         """The transitions out of `u`'s state `si` in context `ctx`: deliveries of
         the messages to its party from index `first` of `to_party` on, and
-        invocations and (if `inject`) injections from `known`."""
+        invocations and (if `inject`) injections from `known`, less those
+        `offered` already had."""
         nonlocal kmax, truncated
         p = owner[u]
         slot = key_of.get(u)
@@ -235,7 +238,7 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
                   frozenset(), frozenset(), None)
         blank = w.replace(knowledge=Knowledge())
         # a bound of 0 injections: enabled() offers none (the synthetic world has made no move)
-        for a in system.enabled(w, max_moves if inject else 0, p):
+        for a in system.enabled(w, max_moves if inject else 0, p, offered):
             if isinstance(a, BudgetHit):
                 truncated = True
                 continue
@@ -329,7 +332,8 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
                         # Incremental: deliveries depend on the message alone, and what a
                         # state offers only grows with the knowledge (new terms, new instances).
                         first = out.sent if deliver else sent
-                        for t in _expand(p, si, deps, ctx, first, offer and out.known != len(known), known):
+                        for t in _expand(p, si, deps, ctx, first, offer and out.known != len(known), known,
+                                         None if reference else out.offered):
                             if t.id not in out.ids:
                                 out.ids.add(t.id)
                                 out.transitions.append(t)

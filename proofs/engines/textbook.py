@@ -191,7 +191,8 @@ class Textbook:
         yield from self._deliveries(w)
         yield from self._injections(w, max_moves)
 
-    def enabled(self, w: World, max_moves: int = 2, party: Optional[str] = None) -> Iterator:
+    def enabled(self, w: World, max_moves: int = 2, party: Optional[str] = None,
+                offered: Optional[dict] = None) -> Iterator:   # (offered: unused, SmtSystem)
         return (a for a in self.actions(w, max_moves) if party is None or isinstance(a, BudgetHit)
                 or a.msg.dst == party)
 

@@ -56,12 +56,12 @@ class PPSystem:
             return "the injected message is not derivable"
         return None
 
-    def _injections(self, w: World, expected, max_moves: int) -> Iterator:
+    def _injections(self, w: World, expected, max_moves: int, offered: Optional[dict] = None) -> Iterator:
         model = self.model
         if w.moves >= max_moves:
             return
         budget_hit = False
-        for msg, hit in injections(model, w, expected, self.budget):
+        for msg, hit in injections(model, w, expected, self.budget, offered):
             budget_hit |= hit
             if msg is None:
                 continue
@@ -121,13 +121,15 @@ class PPSystem:
         if w.moves < max_moves and exhausted_in(w.knowledge):
             yield BUDGET_HIT  # a fresh value may be wanted that the supply lacks
 
-    def enabled(self, w: World, max_moves: int = 2, party: Optional[str] = None) -> Iterator:
-        """Every enabled action (of `party` only, if given), unreduced."""
+    def enabled(self, w: World, max_moves: int = 2, party: Optional[str] = None,
+                offered: Optional[dict] = None) -> Iterator:
+        """Every enabled action (of `party` only, if given), unreduced; with
+        `offered`, less the injections it says were offered (`SmtSystem`)."""
         model = self.model
         yield from (Inject(m) for m in prefetches(model, w, party))
         yield from (a for a in model.invocations(w) if party is None or a.client == party)
         yield from model.deliveries(w, party)
-        yield from self._injections(w, list(expectations(model, w, party)), max_moves)
+        yield from self._injections(w, list(expectations(model, w, party)), max_moves, offered)
 
     # --- the SMT engine's hooks: slots (pp.slots) and encodings (pp.encodings) ---------
     def slots(self, party: str) -> tuple:

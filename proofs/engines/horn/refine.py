@@ -69,8 +69,8 @@ class PeerRefined:
     def __getattr__(self, attr):
         return getattr(self.inner, attr)
 
-    def enabled(self, w, max_moves: int = 2, party=None):
-        for a in self.inner.enabled(w, max_moves, party):
+    def enabled(self, w, max_moves: int = 2, party=None, offered=None):
+        for a in self.inner.enabled(w, max_moves, party, offered):
             yield a
             if not isinstance(a, BudgetHit):
                 yield _other(a)
