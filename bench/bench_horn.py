@@ -24,10 +24,10 @@ load; asserts nothing.
 """
 import argparse
 import multiprocessing
-import os
 import resource
 import time
 
+from machine import describe
 from ppverify.models.scenario import Bounds
 from ppverify.proofs.analyses.check import check_threat
 from ppverify.proofs.core.verdicts import Proved, Standing, Violated, standing
@@ -115,7 +115,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--smt", action="store_true")
     a = ap.parse_args()
-    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    print(describe())
     binders = [f"binder={v}" for v in PARAMETERS["binder"] if v != DEFAULTS["binder"]]
     table(["published", "binder=handshake-key"] if a.quick else ["published"] + binders, a.smt)
     matrix()

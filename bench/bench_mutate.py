@@ -13,6 +13,7 @@ import resource
 import sys
 import time
 
+from machine import describe
 from ppverify.proofs.analyses.lattice import run_lattice
 from ppverify.proofs.analyses.mutate import BASELINES, run_baselines
 
@@ -60,6 +61,7 @@ def bench_lattice(jobs: int) -> None:
 
 
 if __name__ == "__main__":
+    print(describe(), flush=True)
     bench_mutate(BASELINES, 2)
     if "--each" in sys.argv:
         for name in BASELINES:
