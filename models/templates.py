@@ -248,7 +248,7 @@ def _known_matches(tpl: App, k: Knowledge, env: dict) -> tuple:
         # is a subset, only the new terms are tried, and the old matches are
         # merged in, in the index's order (the result is the same).
         path, part = _pin(tpl)
-        for t in sorted(members(bits & ~last[0]), key=repr) if grown else indexed(k, tpl.op, memo):
+        for t in members(bits & ~last[0]) if grown else indexed(k, tpl.op, memo):
             if path:   # the largest ground part first: most terms differ there
                 at = t
                 for i in path:
@@ -262,7 +262,7 @@ def _known_matches(tpl: App, k: Knowledge, env: dict) -> tuple:
             if full is not None and all(full[i] == val for i, val in bound):
                 out.append((t, tuple((v, x) for v, x in zip(vs, full) if v not in env) if bound else
                             tuple(zip(vs, full))))
-        if grown and last[1]:
+        if grown:
             out = sorted(last[1] + tuple(out), key=lambda e: index_order(e[0])) if out else last[1]
         hit = memo[key] = tuple(out)
         LAST_MATCHES[(tpl, binding)] = (bits, hit)
@@ -308,10 +308,7 @@ def candidates(tpl, k: Knowledge, limit: int) -> tuple[tuple[tuple[Term, bool], 
     key = ("candidates", tpl, limit)
     hit = memo.get(key)
     if hit is None:
-        shape = _shape(tpl)
-        view = None if shape is None else (
-            tuple(index_bits(k, x, memo) if type(x) is str else _known_matches(x, k, {}) for x in shape[0]),
-            tuple(k.derivable(g) for g in shape[1]))
+        view = _view(tpl, k, memo)
         last = LAST_CANDIDATES.get((tpl, limit))
         if view is not None and last is not None and last[0] == view:
             hit = last[1]
@@ -329,6 +326,15 @@ def candidates(tpl, k: Knowledge, limit: int) -> tuple[tuple[tuple[Term, bool], 
 # (template, limit) -> (the view of the last knowledge set enumerated, its candidates)
 LAST_CANDIDATES: dict = {}
 _SHAPES: dict = {}
+
+
+def _view(tpl, k: Knowledge, memo: dict):
+    """What an enumeration of `tpl` reads of `k` (`_shape`), or None."""
+    shape = _shape(tpl)
+    if shape is None:
+        return None
+    return (tuple(index_bits(k, x, memo) if type(x) is str else _known_matches(x, k, {}) for x in shape[0]),
+            tuple(k.derivable(g) for g in shape[1]))
 
 
 def _shape(tpl):

@@ -296,10 +296,11 @@ def prefetches(model, w, only: str | None = None) -> list[Msg]:
     injections be found within the default bound. `only`: those to that CVM."""
     if w.knowledge is None or not model.threat.actors:
         return []
+    cvms = model.__dict__.get("_cvms")
+    if cvms is None:   # the CVMs, in name order
+        cvms = model.__dict__["_cvms"] = tuple(p for p, d in sorted(model.setup.parties.items()) if d.role == "cvm")
     out = []
-    for p, d in sorted(model.setup.parties.items()):
-        if d.role != "cvm" or only is not None and p != only:
-            continue
+    for p in cvms if only is None else (only,) if only in cvms else ():
         kind, src = hello_source(model, p)
         if not model.adversary_injects(src, p) or (w.state(p).handled and not model.timeless_hellos):
             continue   # (timeless: the grounding's later slots stand for other CVMs' first sessions too)

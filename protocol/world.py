@@ -163,9 +163,10 @@ class Model:
         return hit
 
     # --- actions ----------------------------------------------------------------
-    def invocations(self, w: World) -> list[Invoke]:
+    def invocations(self, w: World, only: Optional[str] = None) -> list[Invoke]:
+        """Every invocation a client may make (`only` that client, if given)."""
         out = []
-        for p, st in w.states:
+        for p, st in w.states if only is None else ((only, w.state(only)),):
             if self.roles[p] == "client" and cl.can_invoke(st) is not None:
                 users = (True,) if self.env.on("user-opt-in") else (True, False)
                 out += [Invoke(p, chat, u) for chat in self.setup.static[p]["chats"] for u in users]

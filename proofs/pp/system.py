@@ -127,7 +127,7 @@ class PPSystem:
         `offered`, less the injections it says were offered (`SmtSystem`)."""
         model = self.model
         yield from (Inject(m) for m in prefetches(model, w, party))
-        yield from (a for a in model.invocations(w) if party is None or a.client == party)
+        yield from model.invocations(w, party)
         yield from model.deliveries(w, party)
         yield from self._injections(w, list(expectations(model, w, party)), max_moves, offered)
 
