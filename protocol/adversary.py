@@ -42,15 +42,19 @@ def evidence(rd, fixed: dict | None = None) -> Term:
     (a chain to it is verified), the policy, the TCB field read, the Merkle
     leaf set of the verifier's ledger view. Unchecked fields stay variables.
 
-    An unchecked chain (no pinned ARK) takes signing keys from the atoms the
-    adversary holds (its own key, any leaked chip key); known chains still
-    come in by unification. A compound "key" (any known signature) would
-    give a message the verifier treats the same (it checks no signature) and
-    an equally invalid chain, so leaving it out loses no behaviour, and the
+    Signing keys come from the atoms the adversary holds (its own `adv.sig`,
+    any leaked chip, ASK or ARK key); known chains still come in by
+    unification (every genuine key is an atom, `setup`). A compound "key"
+    (any known term) gives nothing its own atom does not: unchecked, the
+    verifier treats both alike (it checks no signature); pinned to the ARK, a
+    chain to a compound key needs a certificate only an ASK or ARK key the
+    adversary holds can sign, and that key certifies its own atom just as
+    well. So leaving compound keys out loses no behaviour, and the
     enumeration stays within budget instead of multiplying every known
-    signature by every other."""
+    signature by every other (under hw-vendor, 11 x 10 keys of which 3 x 3
+    are atoms)."""
     f = fixed or {}
-    key = "sig" if "ark" in f else "atom:sig"
+    key = "atom:sig"
     meas = V("meas", "const:img")
     body = tup(const("report"), meas, f.get("policy", V("pol", "const:policy")),
                f.get("tcb", V("tcb", "const:tcb")), rd)
