@@ -309,22 +309,27 @@ def candidates(tpl, k: Knowledge, limit: int) -> tuple[tuple[tuple[Term, bool], 
     hit = memo.get(key)
     if hit is None:
         view = _view(tpl, k, memo)
-        last = LAST_CANDIDATES.get((tpl, limit))
-        if view is not None and last is not None and last[0] == view:
-            hit = last[1]
-        else:
+        seen = None if view is None else LAST_CANDIDATES.get((tpl, limit))
+        if seen is None and view is not None:
+            seen = LAST_CANDIDATES[(tpl, limit)] = {}
+        hit = None if seen is None else seen.get(view)
+        if hit is None:
             try:
                 hit = _enumerate(tpl, k, _Replaying(limit))
             except _Exhausted:
                 hit = _enumerate(tpl, k, Budget(limit))
-            if view is not None:
-                LAST_CANDIDATES[(tpl, limit)] = (view, hit)
+            if seen is not None:
+                if len(seen) >= VIEWS_KEPT:   # the oldest goes (dicts keep insertion order)
+                    del seen[next(iter(seen))]
+                seen[view] = hit
         memo[key] = hit
     return hit
 
 
-# (template, limit) -> (the view of the last knowledge set enumerated, its candidates)
+# (template, limit) -> {the view of a knowledge set enumerated: its candidates}, the last VIEWS_KEPT
+# views: a breadth-first search moves between knowledge sets that differ in what a pattern reads
 LAST_CANDIDATES: dict = {}
+VIEWS_KEPT = 16
 _SHAPES: dict = {}
 
 
