@@ -9,6 +9,8 @@ from ppverify.models import supply
 from ppverify.models.scenario import Bounds
 from ppverify.models.indexes import pool, role
 from ppverify.models.terms import App, Atom
+from ppverify.proofs.analyses.check import check_threat
+from ppverify.proofs.core.verdicts import Violated
 from ppverify.proofs.engines.explore import explore
 from ppverify.proofs.pp.model import symbolic_model
 from ppverify.proofs.pp.system import PPSystem
@@ -102,3 +104,22 @@ def test_corrupt_ledger_serves_a_revocation_list_of_its_own(ledger):
     assert () in lists and ("img:orch-v1",) in lists
     assert ("img:orch-v2",) in lists and ("img:orch-evil",) in lists
     assert len(lists) == 7
+
+
+def test_a_vendor_key_signs_evidence_with_atom_keys_only_and_forges_freshness():
+    """Evidence signing keys are atoms the adversary holds, also where the
+    verifier pins the chain to the ARK (`adversary.evidence`): under
+    hw-vendor every forged server hello the gateway is offered signs with
+    `adv.sig`, `ask` or `ark`, never a known signature used as a key, and
+    the lattice's search (4,000 states) reaches the forged-freshness attack
+    that the compound keys had hidden behind the injection budget."""
+    m, ex = _explore("network+hw-vendor", max_states=4_000)
+    assert any(isinstance(t, App) for t in pool(m.initial().knowledge, "sig")), "signatures could serve as keys"
+    hellos = [a.msg.payload for a in _injections(ex) if a.msg.kind == "tls-server-hello"]
+    assert hellos, "the vendor forges server hellos"
+    for h in hellos:
+        evidence = h.args[2]
+        for sig in (evidence.args[1], evidence.args[3], evidence.args[5]):
+            assert isinstance(sig.args[0], Atom), f"a compound signing key: {sig}"
+    res = check_threat(scenario("network+hw-vendor"), ("evidence-freshness",), max_states=4_000, engine="explore")
+    assert isinstance(res[0].verdict, Violated)
