@@ -3,7 +3,10 @@ checking every coalition, on a small sub-lattice and property set."""
 import pytest
 
 from ppverify.proofs.analyses import lattice as la
+from ppverify.proofs.analyses.check import check_threat
+from ppverify.proofs.core.verdicts import Kind
 from ppverify.proofs.render.text import lattice_text
+from ppverify.protocol.controls import scenario
 
 ACTORS = ("cdn", "ledger", "chat-member")
 PROPS = ("key-consistency", "no-split-view", "request-secrecy", "chat-privacy-respected")
@@ -69,6 +72,16 @@ def test_the_unbounded_engine_is_skipped_where_it_cannot_help():
     assert la.engine_for("auto", net | meta, [meta]) == "explore", "a superset of a failed grounding"
     assert la.engine_for("auto", net, [meta]) == "auto"
     assert la.engine_for("explore", net, []) == "explore"
+
+
+def test_only_a_failed_grounding_marks_a_coalition_failed():
+    """Supersets skip the unbounded engine where its grounding gave up (a cost
+    rule), not where it grounded and settled nothing."""
+    failed = check_threat(scenario("network+cvm-compromise-after"), ("evidence-freshness",), max_states=1_000, engine="auto")
+    assert la._grounding_failed(failed), failed[0].extra.get("reasons")
+    grounded = check_threat(scenario("network"), ("token-single-use",), max_states=1_000, engine="auto")
+    assert grounded[0].extra["engines"]["horn"] == Kind.INCONCLUSIVE, "horn does not count tokens"
+    assert not la._grounding_failed(grounded)
 
 
 def test_every_inconclusive_cell_says_why():

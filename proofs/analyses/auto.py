@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Optional
 
-from ppverify.proofs.core.verdicts import Proved, Result, Standing, Violated, standing
+from ppverify.proofs.core.verdicts import Inconclusive, Proved, Result, Standing, Violated, standing
 
 # which of two verdicts on one property is kept: the strongest (`combine`, `settle`)
 RANK = (Standing.OPEN, Standing.DEPTH_BOUNDED, Standing.SCENARIO, Standing.EVERY_SIZE, Standing.VIOLATED)
@@ -78,6 +78,7 @@ def settle(first: Result, bounded: Optional[Result]) -> Result:
     extra = dict(pick.extra)
     extra["engines"] = {n: r.verdict.verdict for n, r in zip(names, runs)}
     extra["standings"] = {n: standing(r.verdict) for n, r in zip(names, runs)}  # each engine's own strength
+    extra["reasons"] = {n: r.verdict.reason for n, r in zip(names, runs) if isinstance(r.verdict, Inconclusive)}
     if pick is not first:
         extra["horn"] = {k: v for k, v in first.extra.items() if k not in ("engines", "standings")}
     return replace(pick, partner_reached=any(r.partner_reached for r in runs), extra=extra)

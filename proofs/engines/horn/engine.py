@@ -19,6 +19,7 @@ from ppverify.proofs.engines.horn.invariant import SECONDS, check
 from ppverify.proofs.engines.smt.logic import CyclicKnowledge
 
 OPEN = "not settled by the unbounded engine: "
+GROUNDING_FAILED = OPEN + "grounding failed"   # (a cost rule, `fixpoint.saturate`: never a verdict)
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ def horn_outcomes(system: SmtSystem, props: tuple) -> tuple[dict, dict]:
     try:
         fix = saturate(system)
     except RuntimeError as e:
-        return {p: Open(OPEN + f"grounding failed ({e})") for p in props}, {}
+        return {p: Open(f"{GROUNDING_FAILED} ({e})") for p in props}, {}
     stats = dict(fix.stats)
     if fix.g.truncated:
         return {p: Open(OPEN + "injection candidates truncated (budget) while grounding") for p in props}, stats
