@@ -108,7 +108,7 @@ def test_corrupt_ledger_serves_a_revocation_list_of_its_own(ledger):
 
 def test_a_vendor_key_signs_evidence_with_atom_keys_only_and_forges_freshness():
     """Evidence signing keys are atoms the adversary holds, also where the
-    verifier pins the chain to the ARK (`adversary.evidence`): under
+    verifier pins the chain to the ARK (`server_hellos.evidence`): under
     hw-vendor every forged server hello the gateway is offered signs with
     `adv.sig`, `ask` or `ark`, never a known signature used as a key, and
     the lattice's search (4,000 states) reaches the forged-freshness attack

@@ -16,7 +16,8 @@ from ppverify.models.terms import App, Atom, const, tup
 from ppverify.proofs.pp.model import symbolic_model
 from ppverify.proofs.engines.explore import explore
 from ppverify.proofs.pp.system import PPSystem
-from ppverify.protocol.adversary import evidence, expectations
+from ppverify.protocol.adversary import expectations
+from ppverify.protocol.server_hellos import evidence
 from ppverify.protocol.controls import scenario
 
 
