@@ -30,7 +30,7 @@ from ppverify.proofs.analyses.check import check_threat
 from ppverify.proofs.analyses.pool import workers
 from ppverify.proofs.core.serial import TraceFormatError
 from ppverify.proofs.core.verdicts import Inconclusive, Kind, Proved, Standing, Trace, Violated, standing
-from ppverify.proofs.engines.horn.engine import GROUNDING_FAILED
+from ppverify.proofs.engines.horn.engine import GAVE_UP
 from ppverify.proofs.properties.catalogue import PROPERTY_NAMES
 from ppverify.proofs.replay.symbolic import ReplayError, replay_trace
 from ppverify.protocol.controls import ACTORS, scenario, threat
@@ -147,9 +147,10 @@ def engine_for(engine: str, c: frozenset, failed: Sequence[frozenset]) -> str:
 
 
 def _grounding_failed(res) -> bool:
-    """The unbounded engine's grounding failed (its reason says so; a
-    grounding that ends but settles nothing is no reason to skip it above)."""
-    return any(r.extra.get("reasons", {}).get("horn", "").startswith(GROUNDING_FAILED) for r in res)
+    """The unbounded engine's grounding gave up or truncated its injection
+    candidates (its reason says so): more adversary power grounds more. A
+    grounding that ends but settles nothing is no reason to skip it above."""
+    return any(r.extra.get("reasons", {}).get("horn", "").startswith(GAVE_UP) for r in res)
 
 
 def run_lattice(actors: Sequence[str] = ACTORS, properties: Sequence[str] = PROPERTY_NAMES,

@@ -20,6 +20,8 @@ from ppverify.proofs.engines.smt.logic import CyclicKnowledge
 
 OPEN = "not settled by the unbounded engine: "
 GROUNDING_FAILED = OPEN + "grounding failed"   # (a cost rule, `fixpoint.saturate`: never a verdict)
+TRUNCATED = OPEN + "injection candidates truncated (budget) while grounding"
+GAVE_UP = (GROUNDING_FAILED, TRUNCATED)   # what more adversary power only makes worse
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ def horn_outcomes(system: SmtSystem, props: tuple) -> tuple[dict, dict]:
         return {p: Open(f"{GROUNDING_FAILED} ({e})") for p in props}, {}
     stats = dict(fix.stats)
     if fix.g.truncated:
-        return {p: Open(OPEN + "injection candidates truncated (budget) while grounding") for p in props}, stats
+        return {p: Open(TRUNCATED) for p in props}, stats
     encodings = system.refine({p: system.smt_encoding(p) for p in props}, fix.g)
     try:
         inv = check(fix, encodings)
