@@ -309,9 +309,7 @@ def candidates(tpl, k: Knowledge, limit: int) -> tuple[tuple[tuple[Term, bool], 
     hit = memo.get(key)
     if hit is None:
         view = _view(tpl, k, memo)
-        seen = None if view is None else LAST_CANDIDATES.get((tpl, limit))
-        if seen is None and view is not None:
-            seen = LAST_CANDIDATES[(tpl, limit)] = {}
+        seen = None if view is None else LAST_CANDIDATES.setdefault((tpl, limit), {})
         hit = None if seen is None else seen.get(view)
         if hit is None:
             try:

@@ -16,10 +16,6 @@ S = SymbolicCrypto()
 UNCHECKED = "evidence:unchecked"   # the adversary's evidence where nobody checks it
 
 
-def V(name: str, type_: str) -> Var:
-    return Var(name, type_)
-
-
 def evidence(rd, fixed: dict | None = None) -> Term:
     """The evidence pattern. `fixed` pins what the verifier checks: the ARK
     (a chain to it is verified), the policy, the TCB field read, the Merkle
@@ -38,14 +34,14 @@ def evidence(rd, fixed: dict | None = None) -> Term:
     are atoms)."""
     f = fixed or {}
     key = "atom:sig"
-    meas = V("meas", "const:img")
-    body = tup(const("report"), meas, f.get("policy", V("pol", "const:policy")),
-               f.get("tcb", V("tcb", "const:tcb")), rd)
-    vk, ask = V("vk", key), V("ask", key)
-    vbody = tup(const("vcek"), App("pk", (vk,)), f.get("ctcb", V("ctcb", "const:tcb")))
+    meas = Var("meas", "const:img")
+    body = tup(const("report"), meas, f.get("policy", Var("pol", "const:policy")),
+               f.get("tcb", Var("tcb", "const:tcb")), rd)
+    vk, ask = Var("vk", key), Var("ask", key)
+    vbody = tup(const("vcek"), App("pk", (vk,)), f.get("ctcb", Var("ctcb", "const:tcb")))
     return tup(body, App("sig", (vk, body)), vbody, App("sig", (ask, vbody)), App("pk", (ask,)),
-               App("sig", (f.get("ark", V("ark", key)), tup(const("ask"), App("pk", (ask,))))),
-               App("mproof", (f.get("leaves", V("leaves", "set")), meas)))
+               App("sig", (f.get("ark", Var("ark", key)), tup(const("ask"), App("pk", (ask,))))),
+               App("mproof", (f.get("leaves", Var("leaves", "set")), meas)))
 
 
 def _fixed(model, view, checks_on: bool) -> dict:
@@ -95,7 +91,7 @@ def _hellos(model, shares, cr, x, view, checks_on: bool) -> Iterator[Term]:
             # every evidence the adversary could send with this key share.
             yield tup(const("server-hello"), Y, const(UNCHECKED))
             continue
-        rd = att.binding(S, binder, cr, X, Y, S.dh(x, Y)) if bound else V("rd", "hash")
+        rd = att.binding(S, binder, cr, X, Y, S.dh(x, Y)) if bound else Var("rd", "hash")
         yield tup(const("server-hello"), Y, evidence(rd, fixed))
         if not bound:
             yield tup(const("server-hello"), Y, evidence(const("rd:none"), fixed))
