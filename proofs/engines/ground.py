@@ -363,7 +363,7 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
                {"local_states": sum(len(v) for v in states.values()), "transitions": len(transitions),
                 "messages": len(messages), "events": len(events), "terms": len(kmax.known),
                 "steps": steps[0] + steps[1], "refused_steps": steps[1], "other_slot_steps": steps[2],
-                "rounds": rounds},
+                "rounds": rounds, "largest_unit_states": max(len(v) for v in states.values())},
                owner, ready)
     try:
         system.check_slots(g)

@@ -7,8 +7,8 @@ slot restarts any number of times, and nothing is consumed. `AbstractPP` is
 the system it grounds for Private Processing: the scenario's controls,
 parameters and threat model with
 
-- two clients of two sessions each, and one honest orchestrator (with the
-  CVMs a meta-insider launches, which are fixed by the setup);
+- one client of two sessions, and one honest orchestrator (with the CVMs
+  a meta-insider launches, which are fixed by the setup);
 - every party that is a list of sessions split into independent, unordered
   slots: two per client and per CVM (orchestrators and predictors), the
   relay's pending entry per client connection, and a gateway route per
@@ -20,12 +20,19 @@ parameters and threat model with
   so the explorer's window (while the random's owner waits) is not read;
 - the issuer's counter forgotten (each issuance is its first).
 
+One client suffices, where a second one would double the system: no
+property as the engine settles it tells two clients apart. The link facts
+are settled on whether a Meta-side party exists at all, or a client's
+identity is ever seen (`pp.encodings.refine`); every other property is about
+one session at a time, and any session can be renamed to client1's slot 0.
+
 Why every concrete run maps into its fixpoint: `pp.renaming.Renaming` is
 the map `h` from a run of any size to this system. It sends the first
-session of each client, of each CVM and the gateway's first route to slot 0
-here and every later one to slot 1; other clients to
-client2, other honest orchestrators to orch1, every adversary value of a
-kind to its one member. A slot's names, connection ids, counters and event
+session of client1, of each CVM and the gateway's first route to slot 0
+here and every later one to slot 1; every session of the other clients to
+client1's slot 1 (clients are built alike, so any concrete session can be
+the chosen one), every session of the other honest orchestrators to orch1's
+slot 1, every adversary value of a kind to its one member. A slot's names, connection ids, counters and event
 indices are built by the handlers from the slot's position, so the handler
 run on the renamed slot builds exactly the renamed names: `h` commutes with
 each step. That rests on the handlers comparing names only for equality
@@ -58,7 +65,7 @@ from ppverify.proofs.pp.slots import Slots
 from ppverify.proofs.pp.system import PPSystem
 from ppverify.protocol.messages import Event
 
-ABSTRACT = Bounds(clients=2, sessions=2, cvms=1)
+ABSTRACT = Bounds(clients=1, sessions=2, cvms=1)
 SLOTS = (0, 1)     # slot 0: the distinguished session; slot 1: every other
 ISSUER = "acs"
 
@@ -140,9 +147,10 @@ class AbstractPP(PPSystem):
         concrete ones replaced by values of their own."""
         own = itertools.count()
         index = e.args and isinstance(e.args[0], int) and e.party.startswith("client")
-        args = ((e.args[0] if e.party == "client1" and e.args[0] == 0 else -1 - next(own),) if index else ()) + \
+        chosen = index and e.party == "client1" and e.args[0] == 0   # the chosen session: one concrete client
+        args = ((0 if chosen else -1 - next(own),) if index else ()) + \
             tuple(_marked(a, own) for a in (e.args[1:] if index else e.args))
-        return Event(e.name, e.party if exact(e.party) else f"#{next(own)}", args)
+        return Event(e.name, e.party if chosen or exact(e.party) else f"#{next(own)}", args)
 
 
 def _first_issuance(w, out):

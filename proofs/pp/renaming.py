@@ -3,7 +3,7 @@
 A world of a scenario with any number of clients, sessions and honest
 orchestrators maps to facts of `AbstractPP`: one local state per slot, the
 messages in flight, the adversary's terms and the events, all renamed.
-Clients after the first go to client2, honest orchestrators after the first
+Clients after the first go to client1, honest orchestrators after the first
 to orch1, each adversary value of a kind to its one member. Of each party
 that keeps its name one chosen session (`chosen`, by default its first; any
 one may be chosen) goes to slot 0 and every other to slot 1; every session
@@ -36,15 +36,15 @@ _CVM = re.compile(r"^(?P<pre>y\.|pcr\.|px\.|adv\.)(?P<p>[\w-]+)\.(?P<n>\d+)$")
 _PEER = re.compile(r"^(?P<p>[\w-]+)\.p(?P<n>\d+)$")
 _ROUTE = re.compile(r"^(?P<pre>route\.gateway\.|route|adv\.r)(?P<n>\d+)$")
 _OWNED = re.compile(r"^(?P<pre>msg\.|id\.|addr\.|ystatic\.|adv\.)?(?P<p>client\d+|orch\d+)(?P<post>(\..*)?)$")
-MERGED = ("client2", "orch1")   # the abstract parties that stand for several concrete ones
+MERGED = ("client1", "orch1")   # the abstract parties that stand for several concrete ones
 # the client sessions of the abstract system, in order: the gateway's route slots (`AbstractSlots.openers`)
-OPENERS = ("client1.s1", "client1.s2", "client2.s1", "client2.s2")
+OPENERS = ("client1.s1", "client1.s2")
 
 
 def party(p: str) -> str:
-    """clientK (K >= 2) -> client2; orchK -> orch1; every other party is itself."""
-    if (m := _CLIENT.match(p)) and int(m.group(1)) > 1:
-        return "client2"
+    """clientK -> client1; orchK -> orch1; every other party is itself."""
+    if _CLIENT.match(p):
+        return "client1"
     if _ORCH.match(p) and p != "orch1":
         return "orch1"
     return p
@@ -55,7 +55,7 @@ def exact(s: str) -> bool:
     if s in MERGED:
         return False
     if m := _SESSION.match(s):
-        return m.group("p") == "client1" and m.group("n") == "1"   # (client2's slot 0 too; not needed)
+        return m.group("p") == "client1" and m.group("n") == "1"
     for pat in (_CVM, _PEER):   # slot 0 of any party is the chosen session alone
         if m := pat.match(s):
             return m.group("n") == "1"

@@ -20,11 +20,12 @@ from ppverify.proofs.engines.smt.state import _levels
 # an injection count no history reaches: the grounding's walk never stops on it
 UNBOUNDED_MOVES = 1 << 20
 # A cost rule, never a verdict: past this many local states of one unit the grounding gives up. Every
-# grounding of the stated trust model that completes stays under 340 per unit (network, published:
-# orch1's slots 286; network+relay 336); the published binder under meta-insider passes 2,700 in the
-# orchestrator slots of the launched images (the product of adversary-chosen handshakes a session holds)
-# and would take 90 s and 1 GB to reach the transition limit.
-MAX_UNIT_STATES = 1_000
+# grounding measured that completes stays under 130 per unit (one client: network 104, network+hw-vendor
+# 104 at 16,440 transitions, network+relay 126, meta-insider with a fixed binder 37-53); those that fail
+# pass 400 in the orchestrator slots of the images a meta-insider launches (the product of the
+# adversary-chosen handshakes, requests and peers a session holds: 970 by the time the published binder
+# passes 25,000 transitions, after 22 s) or in the gateway's slots under relay+cdn.
+MAX_UNIT_STATES = 400
 
 
 @dataclass(frozen=True)
