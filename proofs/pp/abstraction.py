@@ -32,8 +32,8 @@ session of client1, of each CVM and the gateway's first route to slot 0
 here and every later one to slot 1; every session of the other clients to
 client1's slot 1 (clients are built alike, so any concrete session can be
 the chosen one), every session of the other honest orchestrators to orch1's
-slot 1, every adversary value of a kind to its one member. A slot's names, connection ids, counters and event
-indices are built by the handlers from the slot's position, so the handler
+slot 1, every adversary value of a kind to its one member. A slot's names,
+connection ids, counters and event indices are built by the handlers from the slot's position, so the handler
 run on the renamed slot builds exactly the renamed names: `h` commutes with
 each step. That rests on the handlers comparing names only for equality
 (merging makes more positive tests true: more abstract runs, never fewer)
