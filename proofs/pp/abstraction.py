@@ -137,20 +137,28 @@ class AbstractPP(PPSystem):
         made in slot 1 is not checked: the session that made it can be
         chosen as that CVM's slot 0 too (another party: no conflict), which
         turns the concrete event into one with a share of slot 0."""
-        if e.party.startswith("client") and e.args and isinstance(e.args[0], int):
-            if e.party != "client1" or e.args[0] != 0:
-                return False
+        if _client_event(e) and not _chosen(e):
+            return False
         return not (e.name == "accept" and second_slot_share(e.args[2]))
 
     def mark(self, e):
         """Names, parties and session indices that stand for several
         concrete ones replaced by values of their own."""
         own = itertools.count()
-        index = e.args and isinstance(e.args[0], int) and e.party.startswith("client")
-        chosen = index and e.party == "client1" and e.args[0] == 0   # the chosen session: one concrete client
+        index, chosen = _client_event(e), _chosen(e)   # (chosen: one concrete client emits it)
         args = ((0 if chosen else -1 - next(own),) if index else ()) + \
             tuple(_marked(a, own) for a in (e.args[1:] if index else e.args))
         return Event(e.name, e.party if chosen or exact(e.party) else f"#{next(own)}", args)
+
+
+def _client_event(e) -> bool:
+    """An event of a client's session (its first argument the session's index)."""
+    return e.party.startswith("client") and bool(e.args) and isinstance(e.args[0], int)
+
+
+def _chosen(e) -> bool:
+    """An event of the session under check: client1's slot 0."""
+    return _client_event(e) and e.party == "client1" and e.args[0] == 0
 
 
 def _first_issuance(w, out):
