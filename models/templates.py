@@ -336,13 +336,23 @@ def _view(tpl, k: Knowledge, memo: dict):
     shape = _shape(tpl)
     if shape is None:
         return None
-    return (tuple(index_bits(k, x, memo) if type(x) is str else _known_matches(x, k, {}) for x in shape[0]),
+    return (tuple(_pool_view(k, x, memo) if type(x) is tuple else _known_matches(x, k, {}) for x in shape[0]),
             tuple(k.derivable(g) for g in shape[1]))
+
+
+def _pool_view(k: Knowledge, var: tuple, memo: dict):
+    """A variable's pool in `k` (`var`: its type and roles): the index's mask
+    where the pool is the whole index, else the pool itself (an `atom:` type
+    or roles filter the index: a new signature leaves a key pool alone)."""
+    type_, roles = var
+    if not roles and not type_.startswith("atom:"):
+        return index_bits(k, "type:" + type_, memo)
+    return tuple(pool(k, type_, roles))
 
 
 def _shape(tpl):
     """What an enumeration of `tpl` reads of a knowledge set: each variable's
-    type index, the known terms matching each compound sub-pattern that is
+    pool (type and roles), the known terms matching each compound sub-pattern that is
     unified with known terms (its matches under no binding: a binding only
     filters them), and the ground parts whose derivability is asked. Two
     knowledge sets that agree on these give the same candidates, in the same
@@ -357,7 +367,7 @@ def _shape(tpl):
     while todo:
         t = todo.pop()
         if isinstance(t, Var):
-            keys.append("type:" + (t.type[5:] if t.type.startswith("atom:") else t.type))
+            keys.append((t.type, t.roles))
         elif ground(t):
             grounds.append(t)
         else:

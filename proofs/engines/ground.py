@@ -146,8 +146,8 @@ def ground(system: SmtSystem, max_moves: int, limit: int = 200_000, max_transiti
 
     Three shortcuts keep the grounding identical: a state is expanded
     incrementally (deliveries of the messages new since its last expansion,
-    injections only when the knowledge grew, from the knowledge the round
-    started with), an action agreeing with a refused one on what the refusal
+    injections only when the knowledge grew, from the knowledge the unit's
+    pass started with), an action agreeing with a refused one on what the refusal
     read (`Reject.reads`) is not stepped, and a slot already started is not
     offered messages that only ever add a slot (`system.opens`: a new hello,
     a new route). `reference=True` takes none (the differential test's
@@ -304,8 +304,10 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
         # injections count against the bound) until the message pool and the
         # adversary's reachable knowledge stop growing.
         stamp = (len(messages), len(kmax))
-        known = kmax   # what this round injects from: one knowledge for all, so its enumerations are shared
         for p in parties:
+            # what this unit injects from: one knowledge for all its states, so their enumerations
+            # are shared; the latest, so what an earlier unit taught is used this round (fewer rounds)
+            known = kmax
             # A history node (state, consumed, injections) is skipped when one
             # already visited has the same state, a subset of the consumed
             # messages and no more injections: it allows everything this one
