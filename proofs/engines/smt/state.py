@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import z3
 
+from ppverify.models.terms import members
 from ppverify.proofs.engines.ground import Ground
 from ppverify.proofs.engines.smt.logic import _derivable, producers
 
@@ -24,26 +25,49 @@ def _levels(g: Ground, trans: list) -> tuple[list, dict, set, set]:
     k = g.k0
     earliest: list = [None] * len(trans)
     level = {x: 0 for x in k.known}
-    pending = list(range(len(trans)))
+    # Each level asks only the transitions one of whose inputs is new (a
+    # transition whose inputs all existed a level before fired then), and
+    # those with an injection when the knowledge grew: the same levels as
+    # asking every pending transition, without rescanning them.
+    waits: dict = {}
+    for i, t in enumerate(trans):
+        waits.setdefault(("state", t.party, t.pre), []).append(i)
+        if t.consumes is not None:
+            waits.setdefault(("msg", t.consumes), []).append(i)
+        if t.after_unit is not None:
+            waits.setdefault(("unit", t.after_unit), []).append(i)
+    injecting = {i for i, t in enumerate(trans) if t.inject is not None}
+    asked = range(len(trans))
     j = 0
-    while pending:
-        now = [i for i in pending if (trans[i].party, trans[i].pre) in reached
+    while True:
+        now = [i for i in asked if earliest[i] is None and (trans[i].party, trans[i].pre) in reached
                and (trans[i].consumes is None or trans[i].consumes in flying)
                and (trans[i].after_unit is None or trans[i].after_unit in started)
                and (trans[i].inject is None or k.derivable(trans[i].inject))]
         if not now:
             break
+        new: set = set()
         for i in now:
             t = trans[i]
             earliest[i] = j
-            reached.add((t.party, t.post))
-            if t.post in g.ready.get(t.party, ()):
+            injecting.discard(i)
+            if (t.party, t.post) not in reached:
+                reached.add((t.party, t.post))
+                new.update(waits.get(("state", t.party, t.post), ()))
+            if t.post in g.ready.get(t.party, ()) and t.party not in started:
                 started.add(t.party)
-            flying.update(t.sends)
-        k = k.add([x for i in now for x in trans[i].learned])
-        for x in k.known:
-            level.setdefault(x, j + 1)
-        pending = [i for i in pending if earliest[i] is None]
+                new.update(waits.get(("unit", t.party), ()))
+            for m in t.sends:
+                if m not in flying:
+                    flying.add(m)
+                    new.update(waits.get(("msg", m), ()))
+        k2 = k.add([x for i in now for x in trans[i].learned])
+        if k2 is not k:
+            for x in members(k2.known.bits & ~k.known.bits):
+                level[x] = j + 1
+            new |= injecting
+        k = k2
+        asked = sorted(new)
         j += 1
     return earliest, level, reached, flying
 
