@@ -70,16 +70,24 @@ def mitm_hellos(model, w, me: str) -> Iterator[tuple]:
       names, move), so a run with the hello earlier is a renamed run with it
       inside the window, with no less knowledge at any check."""
     k = w.knowledge
-    if k is None or w.state(me).handled >= model.setup.static[me]["max_sessions"]:
+    handled = w.state(me).handled
+    if k is None or handled >= model.setup.static[me]["max_sessions"]:
         return
     kind, src = hello_source(model, me)
     if not model.adversary_injects(src, me):
         return
-    conn = f"adv.{me}.{w.state(me).handled + 1}"
-    for cr in _randoms(model, w):
-        if cr in k.known:
-            yield src, me, kind, conn, tup(const(kind), tup(const("client-hello"), cr,
-                                                            Var("X", "pk:dh", ("adv",))))
+    # Timeless, they are a function of the knowledge, the CVM and its count: memoized on the
+    # knowledge (the entry holds the model its key names by id, so that id is not reused).
+    memo = derived(k) if model.timeless_hellos else {}
+    hit = memo.get(("mitm", id(model), me, handled))
+    if hit is not None and hit[0] is model:
+        yield from hit[1]
+        return
+    conn = f"adv.{me}.{handled + 1}"
+    out = tuple((src, me, kind, conn, tup(const(kind), tup(const("client-hello"), cr, Var("X", "pk:dh", ("adv",)))))
+                for cr in _randoms(model, w) if cr in k.known)
+    memo[("mitm", id(model), me, handled)] = (model, out)
+    yield from out
 
 
 def hello_source(model, me: str) -> tuple[str, str]:

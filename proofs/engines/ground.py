@@ -236,7 +236,7 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
                                           or opening and not system.slot_admits(p, slot, m))]
         w = World(tuple((q, local[q]) for q in names), frozenset(new), known, frozenset(),
                   frozenset(), frozenset(), None)
-        blank = w.replace(knowledge=Knowledge())
+        blank = None   # w with empty knowledge: what a step teaches is computed from nothing (made when stepped)
         # a bound of 0 injections: enabled() offers none (the synthetic world has made no move)
         for a in system.enabled(w, max_moves if inject else 0, p, offered):
             if isinstance(a, BudgetHit):
@@ -254,6 +254,8 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
                 if seen[key] is not None:
                     yield seen[key]
                 continue
+            if blank is None:
+                blank = w.replace(knowledge=Knowledge())
             w2, out, rej = system.step(blank, a)
             steps[rej is not None] += 1
             if rej is not None:   # a rejected delivery only drops the message
