@@ -14,7 +14,9 @@
    CPU time in the process (target 1 s).
 4. Growth: the horn system is the same for every number of clients, sessions
    and CVMs (its size is printed once); the explorer's states at 1 and 2
-   sessions beside it.
+   sessions beside it. What it does grow with is the images and chips it
+   keeps apart: meta-insider's launched orchestrators added one image at a
+   time, then moved to chips of their own.
 Each measurement runs in a fresh process. Prints figures and the machine's
 load; asserts nothing.
 
@@ -34,6 +36,7 @@ from ppverify.proofs.core.verdicts import Proved, Standing, Violated, standing
 from ppverify.proofs.engines.horn.engine import Candidate, Settled, horn_outcomes
 from ppverify.proofs.pp.abstraction import horn_system
 from ppverify.proofs.properties.catalogue import PROPERTY_NAMES
+from ppverify.protocol import setup
 from ppverify.protocol.controls import DEFAULTS, PARAMETERS, STATED_THREATS, scenario
 
 FOUR = ("request-secrecy", "response-secrecy", "evidence-freshness", "response-integrity")
@@ -101,6 +104,13 @@ def four() -> None:
           f"{proved} proved for every size, {cand} candidates, {n} grounded transitions, {mb:.0f} MB")
 
 
+def _fleet(args):
+    """`_horn` with the orchestrators a meta-insider launches replaced by `launched` (`setup.LAUNCHED`)."""
+    launched, sc = args
+    setup.LAUNCHED = launched   # (a forked worker: the parent's model is untouched)
+    return _horn((sc, PROPERTY_NAMES))
+
+
 def growth() -> None:
     _, _, _, _, n = _fresh(_horn, (scenario("network", [], ["binder=handshake-key"]), PROPERTY_NAMES))
     print(f"horn system for every size (network, binder=handshake-key): {n} grounded transitions")
@@ -108,6 +118,20 @@ def growth() -> None:
         sc = scenario("network", [], ["binder=handshake-key"], bounds=Bounds(sessions=sessions))
         es, ep, _ = _fresh(_bounded, (sc, "explore"))
         print(f"  explorer at {sessions} session(s): {es:.2f} s CPU, {ep} proved for that scenario")
+    # Images and chips are what the abstraction keeps apart (CVMs of one image and chip are merged):
+    # the launched orchestrators of meta-insider, added one image at a time, then each on a chip of its own.
+    sc = scenario("meta-insider", [], ["binder=handshake-key"])
+    full = setup.LAUNCHED
+    print("growth under meta-insider, binder=handshake-key (honest orch-v2 and pred-v2, pred-evil, plus):")
+    for k in range(len(full) + 1):
+        s, proved, cand, mb, n = _fresh(_fleet, (full[:k], sc))
+        print(f"  {k} launched orchestrator image(s) on 1 chip: {s:.2f} s CPU, {n} transitions, "
+              f"{proved} proved for every size, {cand} candidates, {mb:.0f} MB", flush=True)
+    for k in range(2, len(full) + 1):
+        fleet = tuple(x[:4] + (f"chip-{i + 1}" if i < k else "chip-a",) for i, x in enumerate(full))
+        s, proved, cand, mb, n = _fresh(_fleet, (fleet, sc))
+        print(f"  {len(full)} launched images, {k} of them on chips of their own: {s:.2f} s CPU, {n} transitions, "
+              f"{proved} proved for every size, {cand} candidates, {mb:.0f} MB", flush=True)
 
 
 def main() -> None:

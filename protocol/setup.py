@@ -67,6 +67,16 @@ def _chip(c: Crypto, name: str, tcb: str, ask, ark) -> dict:
                 ask_pub=c.sig_pub(ask), ask_sig=c.sign(ark, c.tup(c.const("ask"), c.sig_pub(ask))))
 
 
+# The orchestrators a meta-insider launches beside the honest ones: name, image (the verbose
+# configuration's measurement is the v2 image's unless measured-configuration is on), policy, whether
+# the image leaks what it handles, the chip it runs on. Data, so that bench/bench_horn.py can measure how
+# the unbounded engine grows as images and chips are added; the model's own fleet is this one.
+LAUNCHED = (("orch-evil", "img:orch-evil", "policy:nodebug", True, "chip-a"),
+            ("orch-revoked", "img:orch-v1", "policy:nodebug", True, "chip-a"),
+            ("orch-debug", "img:orch-v2", "policy:debug", False, "chip-a"),
+            ("orch-config", "img:orch-v2+cfg:verbose", "policy:nodebug", True, "chip-a"))
+
+
 # Hellos the adversary may open with one CVM after its up-front one (the
 # default --max-moves: each costs an injection).
 ADVERSARY_HELLOS = 2
@@ -169,16 +179,17 @@ def build(c: Crypto, sc: Scenario, chats: dict = CHATS) -> Setup:
     # CVMs: honest orchestrators and predictor, then what a meta-insider launches.
     predictors = ["pred1"] + (["pred-evil"] if meta else [])
     orchs = [f"orch{i + 1}" for i in range(b.cvms)]
-    variants = {}
+    variants, chips = {}, {"chip-a": chip_a}
     if meta:
         cfg_meas = "img:orch-v2+cfg:verbose" if sc.on("measured-configuration") else "img:orch-v2"
-        variants = {"orch-evil": ("img:orch-evil", "policy:nodebug", True),
-                    "orch-revoked": ("img:orch-v1", "policy:nodebug", True),
-                    "orch-debug": ("img:orch-v2", "policy:debug", False),
-                    "orch-config": (cfg_meas, "policy:nodebug", True)}
+        for name, meas, policy, leaks, chip in LAUNCHED:
+            variants[name] = (cfg_meas if meas == "img:orch-v2+cfg:verbose" else meas, policy, leaks)
+            if chip not in chips:   # another chip of the current TCB (bench/bench_horn.py's growth)
+                chips[chip] = _chip(c, chip, "tcb:current", ask, ark)
     for name in orchs + list(variants):
         meas, policy, leaks = variants.get(name, ("img:orch-v2", "policy:nodebug", False))
-        static[name] = dict(chip=chip_a, measurement=c.const(meas), policy=c.const(policy),
+        chip = next((chips[x[4]] for x in LAUNCHED if x[0] == name), chip_a)
+        static[name] = dict(chip=chip, measurement=c.const(meas), policy=c.const(policy),
                             proof=proof(meas), leaks=leaks, max_sessions=max_sessions,
                             static_y=c.fresh(f"ystatic.{name}", "dh"), pins=pins, view=view,
                             predictors=tuple(predictors), config="verbose" if name == "orch-config" else "default")
@@ -235,7 +246,7 @@ def build(c: Crypto, sc: Scenario, chats: dict = CHATS) -> Setup:
               *(c.const(x) for x in PUBLISHED + UNPUBLISHED + ("img:orch-v2+cfg:verbose",)),
               c.const("policy:nodebug"), c.const("policy:debug"), c.const("tcb:current"),
               c.const("tcb:old"), c.const("rd:none")]
-    for chip in (chip_a, chip_old):
+    for chip in (chip_a, chip_old, *(v for k, v in chips.items() if k != "chip-a")):
         public += [c.sig_pub(chip["vcek"]), chip["vcek_body"], chip["vcek_sig"], chip["ask_sig"]]
     adversary = []
     if t.actors:
