@@ -63,8 +63,10 @@ def horn_outcomes(system: SmtSystem, props: tuple) -> tuple[dict, dict]:
     if not inv.closed:
         return {p: Open(OPEN + f"the fixpoint failed its z3 check ({inv.why})") for p in props}, stats
     out: dict = {}
+    own: dict = {}   # property -> seconds of its own checks, beyond the fixpoint and invariant all share
     for p in props:
         enc = encodings[p]
+        began = time.perf_counter()
         if isinstance(enc, AfterSession):
             try:
                 f = forward.settle(fix, enc, SECONDS)
@@ -80,6 +82,8 @@ def horn_outcomes(system: SmtSystem, props: tuple) -> tuple[dict, dict]:
             violated, why = inv.violated.get(p), inv.unsettled.get(p, "")
         out[p] = Open(OPEN + why) if violated is None else Candidate() if violated else \
             Settled() if stats["partner"] else Open(OPEN + "vacuous: no honest session completes in the fixpoint")
+        own[p] = time.perf_counter() - began
+    stats["property_seconds"] = own
     return out, stats
 
 
