@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import time
+from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Sequence
 
@@ -169,15 +170,19 @@ def run_lattice(actors: Sequence[str] = ACTORS, properties: Sequence[str] = PROP
         order.remove(free)
         order.insert(0, free)
     failed: list[frozenset] = []   # coalitions whose unbounded grounding passed auto's budget
+    # A coalition starts once every coalition its cells may be inferred from is in: its proper subsets
+    # (carried up) and the meta-free one checked first (carried down). What each sees is then what a
+    # run by sizes would show it, so the verdicts are the same; no worker waits for a size to finish.
+    waits = {c: ({c - {a} for a in c} | ({free} if c < free else set())) & set(order) if c != free else set()
+             for c in order}
+    todo, running, done = list(order), {}, set()
     with workers(max(1, jobs)) as pool:
-        i = 0
-        while i < len(order):
-            # a batch of same-size coalitions runs in parallel; inference uses earlier batches
-            size = len(order[i])
-            batch = [order[i]] if i == 0 else [c for c in order[i:] if len(c) == size]
-            i += len(batch)
-            work = []
-            for c in batch:
+        while todo or running:
+            ready = [c for c in todo if waits[c] <= done]
+            if not ready and not running:
+                raise RuntimeError("lattice: coalitions wait on each other")   # (a bug in `waits`)
+            for c in ready:
+                todo.remove(c)
                 open_props = []
                 for p in props:
                     cell = None if verify else _infer(rep, p, c)
@@ -186,15 +191,19 @@ def run_lattice(actors: Sequence[str] = ACTORS, properties: Sequence[str] = PROP
                     else:
                         rep.cells[(p, c)] = cell
                         rep.saved += 1
-                if open_props:
-                    work.append((c, tuple(open_props)))
-                else:
+                if not open_props:
                     rep.saved_coalitions += 1
-            limits = [max(max_states, SINGLE_MAX_STATES) if len(c) == 1 else max_states for c, _ in work]
-            engines = [engine_for(engine, c, failed) for c, _ in work]
-            results = pool.map(_check, [c for c, _ in work], [ps for _, ps in work],
-                               limits, [max_moves] * len(work), engines)
-            for (c, res), e in zip(results, engines):
+                    done.add(c)
+                    continue
+                limit = max(max_states, SINGLE_MAX_STATES) if len(c) == 1 else max_states
+                e = engine_for(engine, c, failed)
+                running[pool.submit(_check, c, tuple(open_props), limit, max_moves, e)] = e
+            if not running or any(waits[c] <= done for c in todo):
+                continue   # coalitions settled without a check made others ready
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for f in sorted(finished, key=lambda f: coalition_order(f.result()[0])):
+                c, res = f.result()
+                e = running.pop(f)
                 rep.explored += 1
                 if e == "auto":
                     rep.unbounded += 1
@@ -207,9 +216,9 @@ def run_lattice(actors: Sequence[str] = ACTORS, properties: Sequence[str] = PROP
                         v.trace if isinstance(v, Violated) else None, standing(v) == Standing.EVERY_SIZE,
                         v.reason if isinstance(v, Inconclusive) else "")
                 say(f"{rep.name(c)}: {sum(isinstance(r.verdict, Violated) for r in res)} of {len(res)} violated")
-            batch_done = [c for c, _ in work]
-            if verify:
-                rep.breaches += _breaches(rep, batch_done)
+                if verify:
+                    rep.breaches += _breaches(rep, [c])
+                done.add(c)
     rep.seconds = time.perf_counter() - start
     return rep
 
