@@ -103,22 +103,11 @@ def index_bits(k: Knowledge, key: str, memo: dict | None = None) -> int:
     memo = derived(k) if memo is None else memo
     hit = memo.get(("index-bits", key))
     if hit is None:
-        hit = memo[("index-bits", key)] = visible_bits(k, memo) & _BY_KEY.mask(key)
+        spare = memo.get(("spare",))
+        if spare is None:
+            spare = memo[("spare",)] = k.known.bits & mask_of(supply.hidden(k.known))
+        hit = memo[("index-bits", key)] = k.known.bits & _BY_KEY.mask(key) & ~spare
     return hit
-
-
-def visible_bits(k: Knowledge, memo: dict | None = None) -> int:
-    """The known terms the indexes draw from: all but the adversary's spare fresh values."""
-    memo = derived(k) if memo is None else memo
-    hit = memo.get(("visible",))
-    if hit is None:
-        hit = memo[("visible",)] = k.known.bits & ~mask_of(supply.hidden(k.known))
-    return hit
-
-
-def key_mask(key: str) -> int:
-    """Every numbered term under one index key, as a mask (it grows as terms are numbered)."""
-    return _BY_KEY.mask(key)
 
 
 def index_order(t: Term) -> tuple:

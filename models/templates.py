@@ -13,10 +13,9 @@ from __future__ import annotations
 from typing import Iterator, Mapping
 
 from ppverify.models.deduction import Knowledge
-from ppverify.models.indexes import (derived, index_bits, index_order, indexed, key_mask, pool, role, type_of,
-                                     visible_bits)
-from ppverify.models.terms import App, Atom, Term, bit, members, size
-from ppverify.models.theory import CONSTRUCTORS, constructible
+from ppverify.models.indexes import derived, index_bits, index_order, indexed, pool, role, type_of
+from ppverify.models.terms import App, Atom, Term, members, size
+from ppverify.models.theory import constructible
 
 Env = Mapping["Var", Term]
 
@@ -309,12 +308,6 @@ def candidates(tpl, k: Knowledge, limit: int) -> tuple[tuple[tuple[Term, bool], 
     key = ("candidates", tpl, limit)
     hit = memo.get(key)
     if hit is None:
-        reads = _reads(tpl, k, memo)
-        by_reads = None if reads is None else LAST_READS.setdefault((tpl, limit), {})
-        hit = None if by_reads is None else by_reads.get(reads)
-        if hit is not None:
-            memo[key] = hit
-            return hit
         view = _view(tpl, k, memo)
         seen = None if view is None else LAST_CANDIDATES.setdefault((tpl, limit), {})
         hit = None if seen is None else seen.get(view)
@@ -328,61 +321,7 @@ def candidates(tpl, k: Knowledge, limit: int) -> tuple[tuple[tuple[Term, bool], 
                     del seen[next(iter(seen))]
                 seen[view] = hit
         memo[key] = hit
-        if by_reads is not None:
-            if len(by_reads) >= VIEWS_KEPT:
-                del by_reads[next(iter(by_reads))]
-            by_reads[reads] = hit
     return hit
-
-
-# (template, limit) -> {the bits of a knowledge set its view is a function of (`_reads`): its candidates},
-# the last VIEWS_KEPT: asked before the view, which costs more
-LAST_READS: dict = {}
-_READ_MASKS: dict = {}
-
-
-def _reads(tpl, k: Knowledge, memo: dict):
-    """The bits of `k` that `tpl`'s view (`_view`) is a function of, or None
-    where it has none: of the terms the indexes list (`visible_bits`), those
-    under each variable's type key and each compound sub-pattern's symbol; of
-    all known terms, those a ground part's derivability asks about. Equal
-    bits, equal views. (The type and symbol masks grow as terms are numbered,
-    but a term numbered later was in no earlier set.)"""
-    hit = _READ_MASKS.get(tpl)
-    if hit is None:
-        shape = _shape(tpl)
-        if shape is None:
-            hit = _READ_MASKS[tpl] = ()
-        else:
-            keys = tuple(dict.fromkeys("type:" + (x[0][5:] if x[0].startswith("atom:") else x[0])
-                                       if type(x) is tuple else x.op for x in shape[0]))
-            hit = _READ_MASKS[tpl] = (keys, _derivability_mask(shape[1]))
-    if not hit:
-        return None
-    keys, grounds = hit
-    index = 0
-    for x in keys:
-        index |= key_mask(x)
-    return visible_bits(k, memo) & index, k.known.bits & grounds
-
-
-def _derivability_mask(grounds) -> int:
-    """The terms whose knowledge `Knowledge.derivable` asks about for each of
-    `grounds` (`theory.constructible`): the term, and below a constructor its
-    arguments; below `dhk`, also both public keys."""
-    bits, todo = 0, list(grounds)
-    while todo:
-        t = todo.pop()
-        bits |= bit(t)
-        if isinstance(t, App):
-            if t.op == "dhk":
-                a, b = t.args
-                todo.extend((a, b, App("pk", (a,)), App("pk", (b,))))
-            elif t.op == "hexp":
-                todo.append(t.args[0])
-            elif t.op in CONSTRUCTORS:
-                todo.extend(t.args)
-    return bits
 
 
 # (template, limit) -> {the view of a knowledge set enumerated: its candidates}, the last VIEWS_KEPT
