@@ -86,6 +86,17 @@ def test_fixed_binder_proved_for_every_run_of_every_size():
         assert standing(v) == Standing.EVERY_SIZE
 
 
+def test_handshake_key_binder_under_meta_insider_proved_for_every_size():
+    """The issue's question: can Meta ever read a request, with the key share bound? The insider
+    holds the gateway key and launches any image on a genuine chip; five properties hold for every
+    number of clients, sessions, CVMs and injections."""
+    sc = scenario("meta-insider", [], ["binder=handshake-key"])
+    props = ("request-secrecy", "response-secrecy", "attested-peer", "evidence-freshness", "response-integrity")
+    for r in check_threat(sc, props, engine="horn"):
+        assert isinstance(r.verdict, Proved) and standing(r.verdict) == Standing.EVERY_SIZE, r.property
+        assert r.verdict.coverage == Coverage(ANY, ANY, ANY, ANY, ANY) and r.partner_reached, r.property
+
+
 def test_a_gateway_open_to_injected_requests_is_still_split_into_routes():
     """Under `relay` requests reach the gateway from the adversary too, so its
     routes are not keyed by the client session that opened them (slots 0 and
