@@ -129,7 +129,8 @@ def matrix() -> None:
     print(f"default matrix on the unbounded engine, 2 workers: {wall:.1f} s wall (target 5 s), "
           f"largest peak {max(o[3] for o in out):.0f} MB (target 500 MB), "
           f"{sum(o[1] for o in out if o[5] == 'any')} cells proved for every size, "
-          f"{sum(o[1] for o in out if o[5] != 'any')} for every run of the scenario, {sum(o[2] for o in out)} candidates")
+          f"{sum(o[1] for o in out if o[5] != 'any')} for every run of the scenario, "
+          f"{sum(o[2] for o in out)} candidates")
 
 
 def four() -> None:

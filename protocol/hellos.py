@@ -84,7 +84,8 @@ def mitm_hellos(model, w, me: str) -> Iterator[tuple]:
         yield from hit[1]
         return
     conn = f"adv.{me}.{handled + 1}"
-    out = tuple((src, me, kind, conn, tup(const(kind), tup(const("client-hello"), cr, Var("X", "pk:dh", ("adv",)))))
+    share = Var("X", "pk:dh", ("adv",))
+    out = tuple((src, me, kind, conn, tup(const(kind), tup(const("client-hello"), cr, share)))
                 for cr in _randoms(model, w) if cr in k.known)
     memo[("mitm", id(model), me, handled)] = (model, out)
     yield from out

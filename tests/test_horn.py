@@ -91,7 +91,8 @@ def test_handshake_key_binder_under_meta_insider_proved_for_every_size():
     holds the gateway key and launches any image on a genuine chip; five properties hold for every
     number of clients, sessions, CVMs and injections."""
     sc = scenario("meta-insider", [], ["binder=handshake-key"])
-    props = ("request-secrecy", "response-secrecy", "attested-peer", "evidence-freshness", "response-integrity")
+    props = ("request-secrecy", "response-secrecy", "attested-peer", "evidence-freshness",
+             "response-integrity")
     for r in check_threat(sc, props, engine="horn"):
         assert isinstance(r.verdict, Proved) and standing(r.verdict) == Standing.EVERY_SIZE, r.property
         assert r.verdict.coverage == Coverage(ANY, ANY, ANY, ANY, ANY) and r.partner_reached, r.property
