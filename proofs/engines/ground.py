@@ -190,6 +190,7 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
     steps = [0, 0, 0]    # model steps taken: accepted, refused, of those accepted another slot's
     k0 = w0.knowledge
     kmax = k0
+    taught: dict = {}   # terms learnt since kmax was last closed (a closure per unit pass, not per transition)
     truncated = False
 
     def msg_id(m) -> int:
@@ -214,7 +215,7 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
         the messages to its party from index `first` of `to_party` on, and
         invocations and (if `inject`) injections from `known`, less those
         `offered` already had."""
-        nonlocal kmax, truncated
+        nonlocal truncated
         p = owner[u]
         slot = key_of.get(u)
         local = dict(base)
@@ -280,8 +281,7 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
                     raise _Unbounded(u, f"{u} passes {max_states:,} local states")
             sends = tuple(msg_id(m) for m in out.sends if m in w2.inflight)
             learned = _observed(w2.knowledge.known) if w2.knowledge else ()
-            if learned and not all(t in kmax.known for t in learned):
-                kmax = kmax.add(learned)
+            taught.update((x, None) for x in learned if x not in kmax.known)
             t = Transition(len(transitions), u, si, index[u][post], a,
                            msg_id(a.msg) if isinstance(a, Deliver) else None,
                            a.msg.payload if isinstance(a, Inject) else None,
@@ -359,6 +359,9 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
                             raise RuntimeError(f"grounding of {p} exceeds {limit} local histories")
                         if p not in tracked and len(states[p]) > UNTRACKED_STATES:
                             raise _Unbounded(p, f"{p} passes {UNTRACKED_STATES:,} local states")
+            if taught:   # closed once per unit: the next unit injects from it, and this one read `known`
+                kmax = kmax.add(list(taught))
+                taught.clear()
     ready = {u: frozenset(si for si, st in enumerate(states[u])
                           if system.slot_ready(owner[u], system.slot_of(owner[u], key_of[u], st)))
              for u in set(prev.values())}
