@@ -64,7 +64,7 @@ def _horn(args):
 
 
 def _bounded(args):
-    sc, engine, props = args if len(args) == 3 else (*args, PROPERTY_NAMES)
+    sc, engine, props = args
     c0 = _cpu()
     res = check_threat(sc, props, engine=engine)
     return (_cpu() - c0, sum(isinstance(r.verdict, Proved) and standing(r.verdict) != Standing.DEPTH_BOUNDED
@@ -85,10 +85,10 @@ def table(designs, smt: bool) -> None:
         for t in STATED_THREATS:
             sc = scenario(t, [], [design] if design != "published" else [])
             hs, hp, hc, hm, _, scope = _fresh(_horn, (sc, PROPERTY_NAMES))
-            es, ep, _ = _fresh(_bounded, (sc, "explore"))
+            es, ep, _ = _fresh(_bounded, (sc, "explore", PROPERTY_NAMES))
             line = f"{design:<34}{t:<22}{hs:>8.2f}{hp:>7}{scope:>6}{hc:>5}{hm:>6.0f}{es:>10.2f}{ep:>7}"
             if smt:
-                ss, sp, _ = _fresh(_bounded, (sc, "smt"))
+                ss, sp, _ = _fresh(_bounded, (sc, "smt", PROPERTY_NAMES))
                 line += f"{ss:>8.2f}{sp:>7}"
             print(line, flush=True)
 
@@ -152,7 +152,7 @@ def growth() -> None:
     print(f"horn system for every size (network, binder=handshake-key): {n} grounded transitions")
     for sessions in (1, 2):
         sc = scenario("network", [], ["binder=handshake-key"], bounds=Bounds(sessions=sessions))
-        es, ep, _ = _fresh(_bounded, (sc, "explore"))
+        es, ep, _ = _fresh(_bounded, (sc, "explore", PROPERTY_NAMES))
         print(f"  explorer at {sessions} session(s): {es:.2f} s CPU, {ep} proved for that scenario")
     # Images and chips are what the abstraction keeps apart (CVMs of one image and chip are merged):
     # the launched orchestrators of meta-insider, added one image at a time, then each on a chip of its own.

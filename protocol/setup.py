@@ -183,12 +183,11 @@ def build(c: Crypto, sc: Scenario, chats: dict = CHATS) -> Setup:
     if meta:
         cfg_meas = "img:orch-v2+cfg:verbose" if sc.on("measured-configuration") else "img:orch-v2"
         for name, meas, policy, leaks, chip in LAUNCHED:
-            variants[name] = (cfg_meas if meas == "img:orch-v2+cfg:verbose" else meas, policy, leaks)
             if chip not in chips:   # another chip of the current TCB (bench/bench_horn.py's growth)
                 chips[chip] = _chip(c, chip, "tcb:current", ask, ark)
+            variants[name] = (cfg_meas if meas == "img:orch-v2+cfg:verbose" else meas, policy, leaks, chips[chip])
     for name in orchs + list(variants):
-        meas, policy, leaks = variants.get(name, ("img:orch-v2", "policy:nodebug", False))
-        chip = next((chips[x[4]] for x in LAUNCHED if x[0] == name), chip_a)
+        meas, policy, leaks, chip = variants.get(name, ("img:orch-v2", "policy:nodebug", False, chip_a))
         static[name] = dict(chip=chip, measurement=c.const(meas), policy=c.const(policy),
                             proof=proof(meas), leaks=leaks, max_sessions=max_sessions,
                             static_y=c.fresh(f"ystatic.{name}", "dh"), pins=pins, view=view,
