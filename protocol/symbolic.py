@@ -89,6 +89,12 @@ class SymbolicCrypto:
     def cred_blind(self, pub: Term, token: Term, blind: Term) -> Term:
         return App("blind", (pub, token, blind))
 
+    @staticmethod
+    def blinded_token(blinded: Term):
+        """The token a blinded element is for (None: it is none): what an
+        issuance of it vouches for."""
+        return blinded.args[1] if isinstance(blinded, App) and blinded.op == "blind" else None
+
     def cred_eval(self, sk: Term, blinded: Term) -> Term:
         return App("evalb", (sk, blinded))
 

@@ -49,10 +49,12 @@ class Correspondence:
     """Every `event` emitted needs earlier events that `holds(e, events)` accepts.
     `anchor(e, a)`, where given: `holds` needs an earlier event `a` of the same
     session (one per session) and a second event that agrees with both; the
-    unbounded engine checks each anchor apart."""
+    unbounded engine checks each anchor apart. `applies(e)`, where given:
+    only the events it accepts need witnesses."""
     event: str
     holds: Callable[[Any, list], bool]
     anchor: Optional[Callable[[Any, Any], bool]] = None
+    applies: Optional[Callable[[Any], bool]] = None
 
 
 @dataclass(frozen=True)
@@ -71,11 +73,19 @@ class AfterSession:
 @dataclass(frozen=True)
 class Count:
     """A per-transition bound (`local(out)`: the transition over-redeems) and,
-    when `active`, no more distinct tokens `redeems` than `issues` events."""
+    when `active`, no more distinct tokens `redeems` than `issues` events.
+
+    For the unbounded engine, which cannot count: `respent(before, action,
+    out)` reruns a redeeming transition with each token it redeems already
+    spent (None: refused, else why not), and `witness` is the correspondence
+    each counted redemption needs, an earlier issuance of its own token (one
+    token per issuance, so distinct redemptions never outnumber issuances)."""
     local: Callable[[Any], bool]
     redeems: Callable[[Any], bool]
     issues: Callable[[Any], bool]
     active: bool
+    respent: Optional[Callable[[Any, Any, Any], Optional[str]]] = None
+    witness: Optional[Correspondence] = None
 
 
 SmtEncoding = Union[Unsettled, Never, Local, Secrecy, Claim, Correspondence, AfterSession, Count]

@@ -44,8 +44,9 @@ scenarios: every state, message, term and event they reach, renamed, is in
 the fixpoint.
 
 What it loses is precision, and two things it cannot say:
-- counting: a fresh slot has spent no token, so token-single-use is left to
-  the bounded engines;
+- counting: a fresh slot has spent no token, so token-single-use is not
+  read off the fixpoint but reduced to a rerun with the token spent and a
+  correspondence (`engines.horn.count`);
 - `cvm-compromise-after`: a teardown hands the adversary every session the
   CVM holds, which no split into slots keeps, so there `horn_system` falls
   back to the scenario's own units and claims the scenario's bounds.
@@ -136,9 +137,12 @@ class AbstractPP(PPSystem):
         can be chosen as it, `pp.renaming`). An accept whose key share a CVM
         made in slot 1 is not checked: the session that made it can be
         chosen as that CVM's slot 0 too (another party: no conflict), which
-        turns the concrete event into one with a share of slot 0."""
+        turns the concrete event into one with a share of slot 0. Likewise a
+        redemption is checked for the token of the session under check."""
         if _client_event(e) and not _chosen(e):
             return False
+        if e.name == "redeem":   # of another session's token: that session can be chosen
+            return _marked(e.args[0], itertools.count()) == e.args[0]
         return not (e.name == "accept" and second_slot_share(e.args[2]))
 
     def mark(self, e):
@@ -162,13 +166,9 @@ def _chosen(e) -> bool:
 
 
 def _first_issuance(w, out):
-    """The issuer's counter back to 0 and its issue events numbered 1: the
-    counter only numbers events, and each issuance stands for all of them."""
-    def one(e: Event) -> Event:
-        return Event(e.name, e.party, (1,)) if e.name == "issue" and e.party == ISSUER else e
-    states = tuple((p, 0 if p == ISSUER else st) for p, st in w.states)
-    events = frozenset(one(e) for e in w.events)
-    return w.replace(states=states, events=events), replace(out, events=tuple(one(e) for e in out.events))
+    """The issuer's counter back to 0: it counts issuances and nothing reads
+    it, so each issuance stands for all of them."""
+    return w.replace(states=tuple((p, 0 if p == ISSUER else st) for p, st in w.states)), out
 
 
 def _marked(v, own):

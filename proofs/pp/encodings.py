@@ -3,6 +3,7 @@ catalogue's specs (`properties.encodings`) grounded with a scenario's facts
 into `core.encodings`, and the link facts settled on a grounding."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Optional, assert_never
 
 from ppverify.models.terms import contains
@@ -38,13 +39,39 @@ class Encodings:
             case spec.After():
                 return self._after_session()
             case spec.Count():
-                return Count(lambda out: any(e.name == "redeem" and e.args[1] > 1 for e in out.events),
-                             lambda e: e.name == "redeem" and not getattr(e.args[0], "name", "").startswith("adv."),
-                             lambda e: e.name == "issue", "acs" not in self.model.setup.corrupt)
+                return self._count()
             case spec.Local():
                 return Local(monitor)
             case _:
                 assert_never(enc)
+
+    def _count(self) -> Count:
+        """token-single-use: per token at most one acceptance; when the issuer
+        is honest, no more distinct clients' tokens redeemed than issuances.
+        (Tokens the adversary minted under a key it holds are not the clients'.)"""
+        blinded_token = self.model.env.crypto.blinded_token
+
+        def honest(e) -> bool:
+            return e.name == "redeem" and not getattr(e.args[0], "name", "").startswith("adv.")
+
+        def vouched(e, events) -> bool:   # an earlier issuance of this very token
+            return any(f.name == "issue" and blinded_token(f.args[0]) == e.args[0] for f in events)
+        return Count(lambda out: any(e.name == "redeem" and e.args[1] > 1 for e in out.events), honest,
+                     lambda e: e.name == "issue", "acs" not in self.model.setup.corrupt,
+                     self._respent, Correspondence("redeem", vouched, applies=honest))
+
+    def _respent(self, before, action, out) -> Optional[str]:
+        """Rerun a redeeming step with its token already spent: None if the
+        redeemer refuses it then."""
+        for e in out.events:
+            if e.name != "redeem":
+                continue
+            st = before.state(e.party)
+            spent = replace(st, redeemed=st.redeemed + (e.args[0],))
+            w = before.replace(states=tuple((p, spent if p == e.party else s) for p, s in before.states))
+            if self.model.step(w, action)[2] is None:
+                return f"{e.party} accepts {e.args[0]} again after redeeming it"
+        return None
 
     def _after_session(self) -> AfterSession:
         """forward-secrecy's ingredients, as the monitor computes them: at an

@@ -140,13 +140,11 @@ class Renaming:
         return v
 
     def event(self, e: Event) -> Event:
-        """Client events carry the session's index, the issuer's its count, a
-        redemption the token's count (1 in a fresh slot)."""
+        """Client events carry the session's index, a redemption the token's
+        count (1 in a fresh slot)."""
         args = tuple(self.value(a) for a in e.args)
         if _CLIENT.match(e.party) and args and isinstance(e.args[0], int):
             args = (self.slot(e.party, e.args[0]),) + args[1:]
-        elif e.name == "issue":
-            args = (1,)
         elif e.name == "redeem":
             args = (args[0], 1)
         return Event(e.name, party(e.party), args)

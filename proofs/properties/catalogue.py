@@ -244,7 +244,7 @@ def token_single_use(f: Facts, w0, w, out) -> Optional[str]:
     # tokens the adversary minted under a key it holds are not the clients'
     redeemed = {e.args[0] for e in w.events if e.name == "redeem"
                 and not getattr(e.args[0], "name", "").startswith("adv.")}
-    issued = sum(1 for e in w.events if e.name == "issue")
+    issued = sum(1 for e in w.events if e.name == "issue")   # elements signed: one token each
     honest_issuer = "acs" not in f.model.setup.corrupt  # a corrupt issuer issues off the record
     if _new(out, "redeem") and honest_issuer and len(redeemed) > issued:
         return f"{len(redeemed)} tokens redeemed but only {issued} issued"

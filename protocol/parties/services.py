@@ -22,7 +22,9 @@ def acs_on_issue(st: int, msg: Msg, env: Env, me: str):
     _, blinded = guarded(me, c.untup, msg.payload, 2)
     evaluated = guarded(me, c.cred_eval, static["attr_sk"], blinded)
     out = reply(msg, me, "issued", c.tup(c.const("issued"), evaluated))
-    return st + 1, Out((out,), (Event("issue", me, (st + 1,)),))
+    # the event names what was signed (not when: runs that issue in another order reach one world),
+    # so each issuance event vouches for one token, which token-single-use counts
+    return st + 1, Out((out,), (Event("issue", me, (blinded,)),))
 
 
 # --- cdn (and the gateway, when it serves its own key config) -------------

@@ -40,9 +40,9 @@ witnesses (`correspond`), forward secrecy by a second closure with the
 compromise added (`forward`). What it loses is precision: merged names and
 non-consumed messages admit runs no concrete system has, so a violation in
 the fixpoint is only a candidate (confirmed by a bounded search, or
-inconclusive). Token counting (`token-single-use`: a spent token is a
-negative guard) is not settled, nor are the link facts under Meta
-coalitions (docs/horn.md).
+inconclusive). Token counting is reduced to a rerun of each redemption
+with its token spent and a correspondence to its issuance (`count`); the
+link facts under Meta coalitions are not settled (docs/horn.md).
 """
 from ppverify.proofs.engines.horn.engine import Outcome, horn_outcomes, horn_verdicts
 from ppverify.proofs.engines.horn.fixpoint import Fixpoint, saturate

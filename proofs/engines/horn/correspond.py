@@ -55,7 +55,7 @@ def settle(system, fix: Fixpoint, enc: Correspondence, seconds: float) -> Verdic
     smaller: dict = {}   # removed -> the smaller system's fixpoint, shared by the events asked of it
     for j in happened:
         e = ev[j]
-        if e.name != enc.event or not system.distinguished(e):
+        if e.name != enc.event or enc.applies and not enc.applies(e) or not system.distinguished(e):
             continue
         me = system.mark(e)
         for removed, needs in _cases(system, enc, e, me, happened, ev):

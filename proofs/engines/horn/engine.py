@@ -9,10 +9,10 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Union, assert_never
 
-from ppverify.proofs.core.encodings import AfterSession, Correspondence
+from ppverify.proofs.core.encodings import AfterSession, Correspondence, Count
 from ppverify.proofs.core.system import SmtSystem
 from ppverify.proofs.core.verdicts import Coverage, Inconclusive, Proved, Result, Violated
-from ppverify.proofs.engines.horn import forward
+from ppverify.proofs.engines.horn import count, forward
 from ppverify.proofs.engines.horn.correspond import settle
 from ppverify.proofs.engines.horn.fixpoint import Fixpoint, saturate
 from ppverify.proofs.engines.horn.invariant import SECONDS, check
@@ -74,8 +74,8 @@ def horn_outcomes(system: SmtSystem, props: tuple) -> tuple[dict, dict]:
                 f = forward.Verdict(None, f"knowledge not encodable ({e})")
             stats["after_terms"] = f.terms
             violated, why = f.violated, f.why
-        elif isinstance(enc, Correspondence):
-            c = settle(system, fix, enc, SECONDS)
+        elif isinstance(enc, (Correspondence, Count)):
+            c = (settle if isinstance(enc, Correspondence) else count.settle)(system, fix, enc, SECONDS)
             stats["reduced_checks"] = stats.get("reduced_checks", 0) + c.checks
             violated, why = c.violated, c.why
         else:

@@ -198,7 +198,7 @@ def _bad(inv: _Inv, e: Optional[SmtEncoding]):
         case AfterSession():
             return None, "forward secrecy: a second phase, settled apart (`forward`)"
         case Count():
-            return None, "token counting: a spent token is a negative guard the abstraction passes"
+            return None, "token counting: settled apart (`count`), not on the invariant alone"
         case Unsettled():
             return None, "unsettled link fact"
         case _:
