@@ -36,20 +36,22 @@ def test_the_bounded_engine_decides_what_horn_leaves_and_confirms_its_candidates
         assert set(r.extra["standings"]) == {"horn", "explore"}, p
     kc = auto["key-consistency"]   # a horn candidate, confirmed by the explorer's replayed trace
     assert isinstance(kc.verdict, Violated) and kc.extra["standings"]["horn"] == Standing.VIOLATED
-    tok = auto["token-single-use"]   # token counting: left open by horn, proved by the exhaustive search
+    assert auto["token-single-use"].extra["standings"]["horn"] == Standing.EVERY_SIZE   # counted (`horn.count`)
+    # tokens not single-use: horn's candidate (a replay) is not confirmed; the exhaustive search proves the cell
+    tok = check_threat(scenario("cdn", ["single-use-tokens"]), ("token-single-use",), engine="auto")[0]
     assert isinstance(tok.verdict, Proved) and tok.verdict.engine == "explore"
     assert tok.extra["standings"] == {"horn": Standing.OPEN, "explore": Standing.SCENARIO}
 
 
 def test_a_horn_proof_stands_where_the_explorer_is_cut():
-    sc = scenario("network", [], ["binder=handshake-key"])
+    sc = scenario("network", ["single-use-tokens"], ["binder=handshake-key"])
     props = ("request-secrecy", "response-secrecy", "token-single-use")
     res = {r.property: r for r in check_threat(sc, props, engine="auto", max_states=500)}
     for p in ("request-secrecy", "response-secrecy"):
         v = res[p].verdict
         assert isinstance(v, Proved) and v.engine == "horn", p
         assert res[p].extra["standings"] == {"horn": Standing.EVERY_SIZE, "explore": Standing.DEPTH_BOUNDED}
-    v = res["token-single-use"].verdict   # not settled by horn: the explorer's cut search is what stands
+    v = res["token-single-use"].verdict   # horn's replay candidate, unconfirmed: the explorer's cut search stands
     assert standing(v) == Standing.DEPTH_BOUNDED and v.engine == "explore"
 
 
