@@ -128,7 +128,7 @@ class AbstractPP(PPSystem):
     def step(self, w, action):
         w2, out, rej = self.model.step(w, action)
         if rej is None and w2.state(ISSUER) != w.state(ISSUER):
-            w2, out = _first_issuance(w2, out)
+            w2 = _first_issuance(w2)
         return w2, out, rej
 
     # --- correspondences (`engines.horn.correspond`) --------------------------------------
@@ -165,10 +165,10 @@ def _chosen(e) -> bool:
     return _client_event(e) and e.party == "client1" and e.args[0] == 0
 
 
-def _first_issuance(w, out):
+def _first_issuance(w):
     """The issuer's counter back to 0: it counts issuances and nothing reads
     it, so each issuance stands for all of them."""
-    return w.replace(states=tuple((p, 0 if p == ISSUER else st) for p, st in w.states)), out
+    return w.replace(states=tuple((p, 0 if p == ISSUER else st) for p, st in w.states))
 
 
 def _marked(v, own):

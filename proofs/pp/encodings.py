@@ -11,7 +11,7 @@ from ppverify.proofs.core.encodings import (AfterSession, Correspondence, Count,
                                             SmtEncoding, Unsettled)
 from ppverify.proofs.core.system import Monitor
 from ppverify.proofs.properties import encodings as spec
-from ppverify.proofs.properties.catalogue import Facts, smt_encoding
+from ppverify.proofs.properties.catalogue import Facts, counted_redemption, smt_encoding
 from ppverify.protocol.world import Model, terms_in
 
 LINK_FACTS = ("client-unlinkability", "credential-unlinkability", "non-targetability")
@@ -47,18 +47,14 @@ class Encodings:
 
     def _count(self) -> Count:
         """token-single-use: per token at most one acceptance; when the issuer
-        is honest, no more distinct clients' tokens redeemed than issuances.
-        (Tokens the adversary minted under a key it holds are not the clients'.)"""
+        is honest, no more distinct clients' tokens redeemed than issuances."""
         blinded_token = self.model.env.crypto.blinded_token
-
-        def honest(e) -> bool:
-            return e.name == "redeem" and not getattr(e.args[0], "name", "").startswith("adv.")
 
         def vouched(e, events) -> bool:   # an earlier issuance of this very token
             return any(f.name == "issue" and blinded_token(f.args[0]) == e.args[0] for f in events)
-        return Count(lambda out: any(e.name == "redeem" and e.args[1] > 1 for e in out.events), honest,
+        return Count(lambda out: any(e.name == "redeem" and e.args[1] > 1 for e in out.events), counted_redemption,
                      lambda e: e.name == "issue", "acs" not in self.model.setup.corrupt,
-                     self._respent, Correspondence("redeem", vouched, applies=honest))
+                     self._respent, Correspondence("redeem", vouched, applies=counted_redemption))
 
     def _respent(self, before, action, out) -> Optional[str]:
         """Rerun a redeeming step with its token already spent: None if the

@@ -237,13 +237,17 @@ def non_targetability(f: Facts, w0, w, out) -> Optional[str]:
     return None
 
 
+def counted_redemption(e) -> bool:
+    """A redemption of a token that is not the adversary's: tokens it minted
+    under a key it holds are not the clients'."""
+    return e.name == "redeem" and not getattr(e.args[0], "name", "").startswith("adv.")
+
+
 def token_single_use(f: Facts, w0, w, out) -> Optional[str]:
     for e in _new(out, "redeem"):
         if e.args[1] > 1:
             return f"token {e.args[0]!r} accepted {e.args[1]} times"
-    # tokens the adversary minted under a key it holds are not the clients'
-    redeemed = {e.args[0] for e in w.events if e.name == "redeem"
-                and not getattr(e.args[0], "name", "").startswith("adv.")}
+    redeemed = {e.args[0] for e in w.events if counted_redemption(e)}
     issued = sum(1 for e in w.events if e.name == "issue")   # elements signed: one token each
     honest_issuer = "acs" not in f.model.setup.corrupt  # a corrupt issuer issues off the record
     if _new(out, "redeem") and honest_issuer and len(redeemed) > issued:
