@@ -1,7 +1,7 @@
 """The claim every unbounded proof on Private Processing rests on: every
 run of a larger scenario (more clients, sessions, orchestrators, injections),
 renamed by `pp.renaming`, stays inside the fixpoint of `pp.abstraction`'s
-finite system. Runs are random walks (deliveries favoured, so sessions
+finite system (its states, messages, knowledge, events and sightings). Runs are random walks (deliveries favoured, so sessions
 complete and overlap); each fact of each world they pass is checked."""
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ class Inside:
         self.messages = {g.messages[i] for i in fix.flying}
         self.knowledge = Knowledge(fix.terms)
         self.events = {g.events[j] for i in fix.fired for j in g.transitions[i].events}
+        self.sightings = {x for i in fix.fired for x in g.transitions[i].after.sightings}   # (the link facts')
 
     def outside(self, w, h: Renaming) -> list[str]:
         out = []
@@ -42,6 +43,7 @@ class Inside:
         out += [f"message {m}" for m in (h.value(m) for m in w.inflight) if m not in self.messages]
         out += [f"event {e}" for e in (h.event(e) for e in w.events) if e not in self.events]
         out += [f"term {t}" for t in (h.term(t) for t in w.knowledge.known) if not self.knowledge.derivable(t)]
+        out += [f"sighting {x}" for x in ((h.term(m), h.term(p)) for m, p in w.sightings) if x not in self.sightings]
         return out
 
 
@@ -70,7 +72,7 @@ def walks(system: PPSystem, n: int, steps: int, moves: int, seed: int):
 def test_larger_runs_stay_inside_the_fixpoint(threat, params, disabled, runs):
     inside = Inside(AbstractPP(scenario(threat, disabled, params)))
     concrete = PPSystem(symbolic_model(scenario(threat, disabled, params, bounds=LARGER)))
-    seen, answered = 0, set()
+    seen, answered, sighted = 0, set(), set()
     # the first sessions as slot 0, and a later choice (client1's second, orch1's second)
     for w, a in walks(concrete, runs, 90, 4, seed=7):
         seen += 1
@@ -82,6 +84,9 @@ def test_larger_runs_stay_inside_the_fixpoint(threat, params, disabled, runs):
         bad = [x for h in hs for x in inside.outside(w, h)]
         assert not bad, f"a fact of a {LARGER} run, renamed, is outside the fixpoint: {bad[:5]}"
         answered |= {(e.name, e.party, e.args[0]) for e in w.events if e.name in ("answer", "accept")}
+        sighted |= w.sightings
     # the walks are not vacuous: a session completes, a second session and a second client accept
+    # (and, where Meta is the adversary, it sights messages of more than one client)
+    assert threat != "meta-insider" or len({m for m, _ in sighted}) > 1
     assert seen > 200 and {("accept", "client1", 1), ("accept", "client2", 0)} <= answered
     assert {("answer", "client1", 0), ("answer", "client1", 1)} & answered

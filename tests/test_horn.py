@@ -11,6 +11,7 @@ from ppverify.proofs.analyses.auto import HORN_STEPS, StepBudget
 from ppverify.proofs.analyses.changes import by_name
 from ppverify.proofs.analyses.check import check_threat, explore_verdicts
 from ppverify.proofs.cli.main import main
+from ppverify.proofs.core.encodings import Links
 from ppverify.proofs.core.verdicts import ANY, Coverage, Inconclusive, Proved, Standing, Violated, standing
 from ppverify.models.theory import rules
 from ppverify.proofs.engines.horn import check, count, forward, horn_outcomes, horn_verdicts, saturate
@@ -97,6 +98,43 @@ def test_handshake_key_binder_under_meta_insider_proved_for_every_size():
     for r in check_threat(sc, props, engine="horn"):
         assert isinstance(r.verdict, Proved) and standing(r.verdict) == Standing.EVERY_SIZE, r.property
         assert r.verdict.coverage == Coverage(ANY, ANY, ANY, ANY, ANY) and r.partner_reached, r.property
+
+
+LINKS = ("client-unlinkability", "credential-unlinkability", "non-targetability")
+
+
+def test_link_facts_under_meta_insider_are_proved_for_every_size_with_a_fixed_binder():
+    """No message Meta sights with a client's identity or address opens, with what it can derive,
+    to a handle of a session; switching off the control that hides each handle gives a candidate
+    the explorer confirms."""
+    for params in (["binder=handshake-key"], ["binder=client-random+server-key"]):
+        outcomes, _ = horn_outcomes(horn_system(scenario("meta-insider", [], params), 2)[0], LINKS)
+        assert all(isinstance(o, Settled) for o in outcomes.values()), (params, outcomes)
+    for off, broken in (("credential-blinding", "credential-unlinkability"),
+                        ("third-party-relay", "client-unlinkability")):
+        sc = scenario("meta-insider", [off], ["binder=handshake-key"])
+        outcomes, _ = horn_outcomes(horn_system(sc, 2)[0], LINKS)
+        assert isinstance(outcomes[broken], Candidate), (off, outcomes)
+        r, = check_threat(sc, (broken,), engine="horn")
+        assert isinstance(r.verdict, Violated), (off, r.verdict)
+
+
+def test_link_check_bites():
+    """The z3 check of a link fact refuses a session whose handle is a sighted payload or one of its
+    parts, and finds none where no state holds a handle or none is shown with the sighting's meta."""
+    system = horn_system(scenario("meta-insider", [], ["binder=handshake-key"]), 2)[0]
+    fix = saturate(system)
+    sighted = {x for t in fix.g.transitions for x in t.after.sightings}
+    # a sighted payload with a part analysis takes out at once (no key): a pair, a signature's message
+    meta, payload, part = next((m, p, got[0]) for m, p in sorted(sighted, key=repr)
+                               for key, got in rules(p) if key is None and got)
+    holds = {"part": Links(lambda u, st: [(frozenset({meta}), frozenset({part}))]),
+             "payload": Links(lambda u, st: [(frozenset({meta}), frozenset({payload}))]),
+             "nothing": Links(lambda u, st: []),
+             "elsewhere": Links(lambda u, st: [(frozenset({"nobody"}), frozenset({payload}))])}
+    inv = check(fix, holds)
+    assert inv.closed and inv.violated["payload"] and inv.violated["part"]
+    assert not inv.violated["nothing"] and not inv.violated["elsewhere"]
 
 
 def test_a_gateway_open_to_injected_requests_is_still_split_into_routes():

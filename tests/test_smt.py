@@ -8,7 +8,7 @@ import pytest
 
 from ppverify.models.scenario import Bounds
 from ppverify.proofs.analyses.check import EngineDisagreement, check_threat, combine, smt_verdicts
-from ppverify.proofs.core.encodings import Never, Unsettled
+from ppverify.proofs.core.encodings import Links, Never, Unsettled, bounded
 from ppverify.proofs.core.system import SmtSystem
 from ppverify.proofs.engines.ground import ground
 from ppverify.proofs.engines.smt import Encoding, invariant_proofs
@@ -144,17 +144,21 @@ def test_random_scenarios_agree(threat, disabled, binder, rounds):
 
 def test_link_facts_are_settled_only_where_exact():
     """Without a Meta-side coalition, client-unlinkability and non-targetability
-    cannot fail; credential-unlinkability needs a sighting with an identity."""
+    cannot fail; credential-unlinkability needs a sighting with an identity.
+    Elsewhere each is a `Links` for the unbounded engine, which the SMT engine
+    does not read (`bounded`)."""
     system = PPSystem(symbolic_model(scenario("relay")))
     links = {p: Unsettled() for p in ("client-unlinkability", "credential-unlinkability", "non-targetability")}
     ident = system.model.setup.static["client1"]["identity"]
     seen = SimpleNamespace(transitions=[SimpleNamespace(after=SimpleNamespace(sightings={(ident, "x")}))])
     quiet = SimpleNamespace(transitions=[SimpleNamespace(after=SimpleNamespace(sightings=frozenset()))])
     assert system.refine(links, quiet)["credential-unlinkability"] == Never()
-    assert system.refine(links, seen)["credential-unlinkability"] is None
+    assert isinstance(system.refine(links, seen)["credential-unlinkability"], Links)
+    assert bounded(system.refine(links, seen))["credential-unlinkability"] is None
     assert system.refine(links, seen)["client-unlinkability"] == Never()
     meta = PPSystem(symbolic_model(scenario("meta-insider")))
-    assert meta.refine(links, quiet)["non-targetability"] is None
+    assert isinstance(meta.refine(links, quiet)["non-targetability"], Links)
+    assert bounded(meta.refine(links, quiet))["non-targetability"] is None
 
 
 def test_cvm_sessions_are_grounded_as_slots():
@@ -265,8 +269,9 @@ def test_an_unknown_encoding_kind_raises_instead_of_proving():
 
 def test_an_unsettled_link_fact_is_never_encoded():
     g = ground(Textbook(lowe=False), 2)
-    with pytest.raises(ValueError, match="unsettled"):
-        Encoding(g, {"client-unlinkability": Unsettled()}, 2)
+    for enc in (Unsettled(), Links(lambda u, st: [])):
+        with pytest.raises(ValueError, match="does not read"):
+            Encoding(g, {"client-unlinkability": enc}, 2)
 
 
 def test_both_systems_offer_every_hook_the_smt_engine_uses():

@@ -8,7 +8,7 @@ from typing import Callable, Iterable, Optional
 
 from ppverify.models.scenario import Scenario
 from ppverify.models.terms import Atom
-from ppverify.proofs.core.encodings import Never
+from ppverify.proofs.core.encodings import Never, bounded
 from ppverify.proofs.core.serial import action_to_json
 from ppverify.proofs.core.system import SmtSystem, replay_actions
 from ppverify.proofs.core.verdicts import (ANY, Coverage, Inconclusive, Kind, Proved, Result, Trace, TraceStep,
@@ -148,7 +148,7 @@ def smt_verdicts(system: SmtSystem, props: tuple[str, ...], threat: str, desc: d
     stats: dict = {}
     try:
         g = ground(system, max_moves, ground_limit, max_transitions)
-        encodings = system.refine({p: system.smt_encoding(p) for p in props}, g)
+        encodings = bounded(system.refine({p: system.smt_encoding(p) for p in props}, g))
         every = frozenset(g.events)  # over-approximates what happened before; the replay confirms
         done = tuple(t.id for t in g.transitions
                      if system.completed(t.before, t.after.replace(events=every), t.out))

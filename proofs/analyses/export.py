@@ -20,7 +20,7 @@ from typing import Iterator
 
 import z3
 
-from ppverify.proofs.core.encodings import Never, Unsettled
+from ppverify.proofs.core.encodings import Never, Unsettled, bounded
 from ppverify.proofs.core.system import SmtSystem
 from ppverify.proofs.engines.ground import ground
 from ppverify.proofs.engines.smt import Encoding, any_of
@@ -32,7 +32,7 @@ UNKNOWN = "unknown"   # the status of an obligation not solved
 
 def encoded(system: SmtSystem, props, g) -> dict:
     """The properties with a z3 formula on the grounding `g`, and their encodings."""
-    encs = system.refine({p: system.smt_encoding(p) for p in props}, g)
+    encs = bounded(system.refine({p: system.smt_encoding(p) for p in props}, g))
     return {p: e for p, e in encs.items() if e is not None and not isinstance(e, (Never, Unsettled))}
 
 

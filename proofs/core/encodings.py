@@ -88,4 +88,20 @@ class Count:
     witness: Optional[Correspondence] = None
 
 
-SmtEncoding = Union[Unsettled, Never, Local, Secrecy, Claim, Correspondence, AfterSession, Count]
+@dataclass(frozen=True)
+class Links:
+    """A link fact as the unbounded engine settles it: no message the
+    adversary sighted (shown with a client's identity or address) opens, with
+    the keys it can derive, to a handle of a session; `sessions(unit, state)`
+    lists (the metas that would show the session's client, its handles) for
+    every session a local state holds. The bounded engines do not encode it
+    (`bounded`): they check the monitor itself."""
+    sessions: Callable[[str, Any], list]
+
+
+def bounded(encodings: dict) -> dict:
+    """The encodings the bounded SMT engine reads: a `Links` is not one."""
+    return {p: None if isinstance(e, Links) else e for p, e in encodings.items()}
+
+
+SmtEncoding = Union[Unsettled, Never, Local, Secrecy, Claim, Correspondence, AfterSession, Count, Links]

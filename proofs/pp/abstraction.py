@@ -21,10 +21,12 @@ parameters and threat model with
 - the issuer's counter forgotten (each issuance is its first).
 
 One client suffices, where a second one would double the system: no
-property as the engine settles it tells two clients apart. The link facts
-are settled on whether a Meta-side party exists at all, or a client's
-identity is ever seen (`pp.encodings.refine`); every other property is about
-one session at a time, and any session can be renamed to client1's slot 0.
+property as the engine settles it tells two clients apart. Every property
+is about one session at a time, and any session can be renamed to client1's
+slot 0. A link fact needs a message shown with the session's own client:
+the renaming shows every client as client1, so a message sighted with
+another client's address is checked as client1's too (more links, never
+fewer), and the handles of both slots are checked.
 
 Why every concrete run maps into its fixpoint: `pp.renaming.Renaming` is
 the map `h` from a run of any size to this system. It sends the first

@@ -7,11 +7,12 @@ from dataclasses import replace
 from typing import Optional, assert_never
 
 from ppverify.models.terms import contains
-from ppverify.proofs.core.encodings import (AfterSession, Correspondence, Count, Local, Never, Secrecy,
+from ppverify.proofs.core.encodings import (AfterSession, Correspondence, Count, Links, Local, Never, Secrecy,
                                             SmtEncoding, Unsettled)
 from ppverify.proofs.core.system import Monitor
 from ppverify.proofs.properties import encodings as spec
 from ppverify.proofs.properties.catalogue import Facts, counted_redemption, smt_encoding
+from ppverify.proofs.properties.links import metas, session_handles
 from ppverify.protocol.world import Model, terms_in
 
 LINK_FACTS = ("client-unlinkability", "credential-unlinkability", "non-targetability")
@@ -95,13 +96,28 @@ class Encodings:
         """Settle the link facts on the grounded system where that is exact:
         client-unlinkability and non-targetability are only about a Meta-side
         coalition; credential-unlinkability needs a message seen with a
-        client's identity. Where such sightings exist, they are not encoded."""
+        client's identity. Where such sightings exist, each is a `Links` for
+        the unbounded engine (non-targetability fails only on a linked
+        request, so it is client-unlinkability's check)."""
         identities = {self.model.setup.static[c]["identity"] for c in self.facts.clients}
         seen = {meta for t in g.transitions for meta, _ in t.after.sightings}
         out = dict(encodings)
         for p, e in encodings.items():
             if not isinstance(e, Unsettled):
                 continue
-            never = (not (seen & identities)) if p == "credential-unlinkability" else not self.facts.meta
-            out[p] = Never() if never else None
+            credential = p == "credential-unlinkability"
+            never = (not (seen & identities)) if credential else not self.facts.meta
+            out[p] = Never() if never else Links(self._sessions(g, credential))
         return out
+
+    def _sessions(self, g, credential: bool):
+        """(metas, handles) of each session a client unit's local state holds."""
+        model, clients = self.model, set(self.facts.clients)
+
+        def sessions(unit: str, st) -> list:
+            party = g.party(unit)
+            if party not in clients:
+                return []
+            shown = frozenset(metas(model, party, identity_only=credential))
+            return [(shown, hs) for s in st.sessions if (hs := session_handles(model, s, credential))]
+        return sessions

@@ -80,6 +80,17 @@ def credential_handles(model, w, client: str, i: int) -> frozenset:
     return _of_session(model, w.state(client).sessions[i], _credential_handles)
 
 
+def session_handles(model, s, credential: bool = False) -> frozenset:
+    """The handles of session state `s`: its credential's (`credential`), or its request's."""
+    return (_credential_handles if credential else _request_handles)(model, s)
+
+
+def metas(model, client: str, identity_only: bool = False) -> tuple:
+    """What shows `client` on a link: its identity (to the WhatsApp server) and its address."""
+    st = model.setup.static[client]
+    return (st["identity"],) if identity_only else (st["identity"], st["address"])
+
+
 def _request_handles(model, s) -> frozenset:
     facts = model.setup.facts
     hs = {s.token, s.cred, s.cr, s.route, *s.sent}
@@ -103,22 +114,21 @@ def linked(model, w, client: str, i: int, handles: frozenset, identity_only: boo
     """Why the session is linked to the client, or None."""
     if not handles:
         return None
-    st = model.setup.static[client]
-    metas = (st["identity"],) if identity_only else (st["identity"], st["address"])
+    shown = metas(model, client, identity_only)
     # a function of the sightings, the knowledge and the handles: memoized on
     # the knowledge set (monitors ask at every transition). Mostly no handle
     # is among all the parts those sightings open (one union for every
     # session), and then none is linked.
     memo = derived(w.knowledge)
-    opened = memo.get(("opened", w.sightings, metas))
+    opened = memo.get(("opened", w.sightings, shown))
     if opened is None:
-        opened = memo[("opened", w.sightings, metas)] = _compact(frozenset().union(
-            *(parts(payload, w.knowledge) for meta, payload in w.sightings if meta in metas)))
+        opened = memo[("opened", w.sightings, shown)] = _compact(frozenset().union(
+            *(parts(payload, w.knowledge) for meta, payload in w.sightings if meta in shown)))
     if not _meets(handles, opened):
         return None
-    key = ("linked", w.sightings, handles, metas)
+    key = ("linked", w.sightings, handles, shown)
     if key not in memo:
-        memo[key] = _linked(w, handles, metas)
+        memo[key] = _linked(w, handles, shown)
     return memo[key]
 
 
@@ -136,9 +146,9 @@ def _meets(handles: frozenset, opened) -> bool:
     return any(h._ix >= 0 and (opened >> h._ix) & 1 for h in handles)
 
 
-def _linked(w, handles: frozenset, metas: tuple):
+def _linked(w, handles: frozenset, shown: tuple):
     for meta, payload in sorted(w.sightings, key=repr):
-        if meta in metas:
+        if meta in shown:
             hit = handles & parts(payload, w.knowledge)
             if hit:
                 return f"a message seen with {meta!r} contains {sorted(map(repr, hit))[0]}"

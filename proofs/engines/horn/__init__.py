@@ -41,8 +41,10 @@ compromise added (`forward`). What it loses is precision: merged names and
 non-consumed messages admit runs no concrete system has, so a violation in
 the fixpoint is only a candidate (confirmed by a bounded search, or
 inconclusive). Token counting is reduced to a rerun of each redemption
-with its token spent and a correspondence to its issuance (`count`); the
-link facts under Meta coalitions are not settled (docs/horn.md).
+with its token spent and a correspondence to its issuance (`count`). A
+link fact is a check on the invariant too: no sighting inside it opens, with
+the keys derivable inside it, to a handle of a session a state inside it
+holds (`invariant._linked`).
 """
 from ppverify.proofs.engines.horn.engine import Outcome, horn_outcomes, horn_verdicts
 from ppverify.proofs.engines.horn.fixpoint import Fixpoint, saturate

@@ -24,9 +24,10 @@ from typing import Optional, assert_never
 
 import z3
 
-from ppverify.proofs.core.encodings import (AfterSession, Claim, Correspondence, Count, Local, Never, Secrecy,
-                                            SmtEncoding, Unsettled)
+from ppverify.proofs.core.encodings import (AfterSession, Claim, Correspondence, Count, Links, Local, Never,
+                                            Secrecy, SmtEncoding, Unsettled)
 from ppverify.proofs.engines.horn.fixpoint import Fixpoint
+from ppverify.models.theory import rules
 from ppverify.proofs.engines.smt.logic import _derivable, all_of, any_of, producers
 
 SECONDS = 30.0
@@ -199,7 +200,62 @@ def _bad(inv: _Inv, e: Optional[SmtEncoding]):
             return None, "forward secrecy: a second phase, settled apart (`forward`)"
         case Count():
             return None, "token counting: settled apart (`count`), not on the invariant alone"
+        case Links(sessions):
+            return _linked(inv, sessions), ""
         case Unsettled():
             return None, "unsettled link fact"
         case _:
             assert_never(e)
+
+
+def _linked(inv: _Inv, sessions):
+    """Some sighting inside the invariant opens, with keys derivable inside
+    it, to a handle of a session some local state inside it holds, with the
+    metas that show that session's client."""
+    g = inv.fix.g
+    holders: dict = {}   # (meta, handle) -> the local states of sessions it links
+    for u, si in inv.reached:
+        for shown, hs in sessions(u, g.states[u][si]):
+            for meta in shown:
+                for h in hs:
+                    holders.setdefault((meta, h), []).append(inv.r[(u, si)])
+    metas = {m for m, _ in holders}
+    sighted: dict = {}   # (meta, payload) -> the transitions that sight it
+    for t in g.transitions:
+        if inv.may_fire(t):
+            for meta, payload in t.after.sightings:
+                if meta in metas:
+                    sighted.setdefault((meta, payload), []).append(t)
+    bad = []
+    for (meta, payload), ts in sighted.items():
+        opened = _opened(inv, payload)
+        hits = [z3.And(c, any_of(holders[(meta, h)])) for h, c in opened.items() if (meta, h) in holders]
+        if hits:
+            bad.append(z3.And(any_of(inv.enabled(t) for t in ts), any_of(hits)))
+    return any_of(bad)
+
+
+def _opened(inv: _Inv, payload) -> dict:
+    """Each part analysis can take out of `payload`, with the z3 condition
+    (its keys derivable inside the invariant) under which it does: the
+    monitor's `links.parts`, stated over the invariant's knowledge."""
+    parents: dict = {}   # part -> [(the term it is taken from, the key needed or None)]
+    order, stack, seen = [], [payload], {payload}   # (`order`: every part, payload first)
+    while stack:
+        t = stack.pop()
+        order.append(t)
+        for key, got in rules(t):
+            for x in got:
+                parents.setdefault(x, []).append((t, key))
+                if x not in seen:
+                    seen.add(x)
+                    stack.append(x)
+    cond: dict = {}
+
+    def of(x):   # (analysis yields smaller terms: no cycle)
+        hit = cond.get(x)
+        if hit is None:
+            hit = cond[x] = z3.BoolVal(True) if x is payload else any_of(
+                z3.And(of(t), inv.D(key)) if key is not None else of(t) for t, key in parents.get(x, ()))
+        return hit
+    return {x: of(x) for x in order}

@@ -9,14 +9,15 @@ from typing import Optional, assert_never
 import z3
 
 from ppverify.models.deduction import Knowledge
-from ppverify.proofs.core.encodings import (AfterSession, Claim, Correspondence, Count, Local, Never, Secrecy,
-                                            Unsettled)
+from ppverify.proofs.core.encodings import (AfterSession, Claim, Correspondence, Count, Links, Local, Never,
+                                            Secrecy, Unsettled)
 from ppverify.proofs.engines.smt.logic import any_of, _count, _derivable, producers
 from ppverify.proofs.engines.smt.state import Layout, Vars
 
 
 def _unsettled(p: str) -> ValueError:
-    return ValueError(f"{p}: an unsettled encoding reached the SMT engine (the system's refine settles it)")
+    return ValueError(f"{p}: an encoding the SMT engine does not read reached it (Unsettled: the system's refine "
+                      "settles it; Links: `core.encodings.bounded` drops it)")
 
 
 class AfterClosure:
@@ -101,7 +102,7 @@ class Monitors:
                                          if any(redeems(ev[e]) for e in t.events)]
                 case Never() | Secrecy() | Claim() | AfterSession():
                     pass
-                case Unsettled():
+                case Unsettled() | Links():
                     raise _unsettled(p)
                 case other:
                     assert_never(other)
@@ -160,7 +161,7 @@ class Monitors:
                     terms += self._overdrawn(p, j, is_t, v, redeems, issues)
             case Local():
                 pass
-            case Unsettled():
+            case Unsettled() | Links():
                 raise _unsettled(p)
             case other:
                 assert_never(other)
@@ -191,7 +192,7 @@ class Monitors:
                 return set(self.redeemers[p])
             case None | Never() | Local() | Secrecy() | Claim() | AfterSession():
                 return set()
-            case Unsettled():
+            case Unsettled() | Links():
                 raise _unsettled(p)
             case other:
                 assert_never(other)
