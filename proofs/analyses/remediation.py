@@ -145,7 +145,7 @@ def group(base: Change, violated: dict[Cell, Trace], trials: Sequence[Trial]) ->
 def remediate(checks: Checks, results: Sequence[Result], search: Search, base: Change = NONE,
               bounds: Bounds = Bounds(), confirm: Search | None = None) -> Remediation:
     """The fixes of the violations among `results` (one check of `base` under its threat models).
-    With `confirm`, each finding's first fix is checked again with it on the
+    With `confirm`, each finding's fixes are checked again with it on the
     finding's cells that `search` did not prove for every size (`strengthen`)."""
     start = time.perf_counter()
     threats = tuple(dict.fromkeys(r.threat for r in results))
@@ -176,16 +176,15 @@ def remediate(checks: Checks, results: Sequence[Result], search: Search, base: C
 
 def strengthen(checks: Checks, findings: Sequence[Finding], trials: list[Trial], base: Change,
                confirm: Search, bounds: Bounds) -> list[Trial]:
-    """Each finding's first fix with its cells checked again by `confirm`
+    """Each finding's fixes with its cells checked again by `confirm`
     (the default check's engine, when the candidates were searched with a
     cheaper one) wherever they are not yet proved for every size: the
-    evidence shown for the fix is then as strong as the check's own cells.
-    The verdict `confirm` gives replaces the first one (it runs the same
-    search, and more)."""
+    evidence shown for each fix is then as strong as the check's own cells,
+    and the fixes compare on it. The verdict `confirm` gives replaces the
+    first one (it runs the same search, and more)."""
     weak: dict[Change, dict[str, list[str]]] = {}
     for f in findings:
-        if f.fixes:
-            t = f.fixes[0]
+        for t in f.fixes:
             for p, th in f.cells:
                 if standing(t.verdict((p, th))) != Standing.EVERY_SIZE:
                     weak.setdefault(t.change, {}).setdefault(th, []).append(p)
