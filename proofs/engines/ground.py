@@ -191,6 +191,7 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
     k0 = w0.knowledge
     kmax = k0
     taught: dict = {}   # terms learnt since kmax was last closed (a closure per unit pass, not per transition)
+    observed: dict = {}  # what a step teaches -> its observed terms (many steps teach alike)
     truncated = False
 
     def msg_id(m) -> int:
@@ -280,7 +281,12 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
                 if max_states is not None and len(states[u]) > max_states:
                     raise _Unbounded(u, f"{u} passes {max_states:,} local states")
             sends = tuple(msg_id(m) for m in out.sends if m in w2.inflight)
-            learned = _observed(w2.knowledge.known) if w2.knowledge else ()
+            learned = ()
+            if w2.knowledge:
+                k = w2.knowledge.known
+                learned = observed.get(k)
+                if learned is None:
+                    learned = observed[k] = _observed(k)
             taught.update((x, None) for x in learned if x not in kmax.known)
             t = Transition(len(transitions), u, si, index[u][post], a,
                            msg_id(a.msg) if isinstance(a, Deliver) else None,
