@@ -232,15 +232,6 @@ ENGINES = ("auto", "explore", "smt", "both", "horn")
 DEFAULT_ENGINE = "auto"
 
 
-def fixes_engine(engine: str) -> str:
-    """The engine the fix section of a check on `engine` searches candidate
-    designs with: the same, except `auto`'s fixes go to the explorer (one
-    grounding per candidate design and threat model would multiply the
-    check's cost by the number of candidates; the verdicts are the same,
-    the proofs after a fix are for every run of the scenario)."""
-    return "explore" if engine == "auto" else engine
-
-
 def _horn(sc: Scenario, props: tuple, threat: str, desc: dict, max_moves: int, confirm: Callable,
           steps: Optional[int] = None) -> list[Result]:
     """The unbounded engine on the system `pp.abstraction` gives for `sc`
@@ -338,11 +329,11 @@ def combine(a: Result, b: Result) -> Result:
     va, vb = a.verdict.verdict, b.verdict.verdict
     if {va, vb} == {Kind.PROVED, Kind.VIOLATED}:
         raise EngineDisagreement(f"{a.property} under {a.threat}: explorer says {va}, smt says {vb}")
-    for bounded, refutation in ((a.verdict, b.verdict), (b.verdict, a.verdict)):
-        if (standing(bounded) == Standing.DEPTH_BOUNDED and isinstance(refutation, Violated)
-                and len(refutation.trace.steps) <= bounded.coverage.depth):
+    for cut, refutation in ((a.verdict, b.verdict), (b.verdict, a.verdict)):
+        if (standing(cut) == Standing.DEPTH_BOUNDED and isinstance(refutation, Violated)
+                and len(refutation.trace.steps) <= cut.coverage.depth):
             raise EngineDisagreement(f"{a.property} under {a.threat}: explorer says {va}, smt says {vb}, "
-                                     f"within the {bounded.coverage.depth} steps searched")
+                                     f"within the {cut.coverage.depth} steps searched")
     sa, sb = standing(a.verdict), standing(b.verdict)
     pick = b if RANK.index(sb) > RANK.index(sa) else a
     if sa == sb == Standing.DEPTH_BOUNDED and b.verdict.coverage.depth > a.verdict.coverage.depth:

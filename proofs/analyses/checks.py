@@ -25,7 +25,7 @@ from ppverify.proofs.core.verdicts import Result
 
 # The engine of the analyses that run hundreds of checks (mutate, its derivation, the report's extras,
 # lattice) when --engine is not given: the explorer, whose cost the pinned matrices were measured with;
-# `check` uses `check.DEFAULT_ENGINE` (auto; its fixes `check.fixes_engine`). Set this to DEFAULT_ENGINE to
+# `check` uses `check.DEFAULT_ENGINE` (auto; its fixes too). Set this to DEFAULT_ENGINE to
 # move them all to it.
 ANALYSES_ENGINE = "explore"
 

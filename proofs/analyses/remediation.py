@@ -27,12 +27,12 @@ keeps its violation's own explanation."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Sequence
 
 from ppverify.models.scenario import Bounds
 from ppverify.proofs.analyses.changes import NONE, Change, remedies, value
-from ppverify.proofs.analyses.checks import Ask, Checks, Search, full
+from ppverify.proofs.analyses.checks import Checks, Search, full
 from ppverify.proofs.core.serial import TraceFormatError
 from ppverify.proofs.core.verdicts import Result, Standing, Trace, Verdict, Violated, standing
 from ppverify.proofs.replay.symbolic import ReplayError, replay_trace
@@ -143,10 +143,9 @@ def group(base: Change, violated: dict[Cell, Trace], trials: Sequence[Trial]) ->
 
 
 def remediate(checks: Checks, results: Sequence[Result], search: Search, base: Change = NONE,
-              bounds: Bounds = Bounds(), confirm: Search | None = None) -> Remediation:
-    """The fixes of the violations among `results` (one check of `base` under its threat models).
-    With `confirm`, each finding's fixes are checked again with it on the
-    finding's cells that `search` did not prove for every size (`strengthen`)."""
+              bounds: Bounds = Bounds()) -> Remediation:
+    """The fixes of the violations among `results` (one check of `base` under its threat models),
+    each candidate design checked with `search` (the check's own engine)."""
     start = time.perf_counter()
     threats = tuple(dict.fromkeys(r.threat for r in results))
     props = tuple(dict.fromkeys(r.property for r in results))
@@ -168,31 +167,4 @@ def remediate(checks: Checks, results: Sequence[Result], search: Search, base: C
         broke = tuple(cell for cell in kept if isinstance(res.get(cell), Violated))
         trials.append(Trial(c, still, after, broke, True))
     findings = group(base, violated, trials)
-    if confirm is not None:
-        trials = strengthen(checks, findings, trials, base, confirm, bounds)
-        findings = group(base, violated, trials)
     return Remediation(base, threats, props, findings, tuple(trials), time.perf_counter() - start)
-
-
-def strengthen(checks: Checks, findings: Sequence[Finding], trials: list[Trial], base: Change,
-               confirm: Search, bounds: Bounds) -> list[Trial]:
-    """Each finding's fixes with its cells checked again by `confirm`
-    (the default check's engine, when the candidates were searched with a
-    cheaper one) wherever they are not yet proved for every size: the
-    evidence shown for each fix is then as strong as the check's own cells,
-    and the fixes compare on it. The verdict `confirm` gives replaces the
-    first one (it runs the same search, and more)."""
-    weak: dict[Change, dict[str, list[str]]] = {}
-    for f in findings:
-        for t in f.fixes:
-            for p, th in f.cells:
-                if standing(t.verdict((p, th))) != Standing.EVERY_SIZE:
-                    weak.setdefault(t.change, {}).setdefault(th, []).append(p)
-    asked = {(c, th): checks.submit(Ask(c.over(base), th, tuple(dict.fromkeys(ps)), confirm, bounds))
-             for c, by in weak.items() for th, ps in by.items()}
-    out = []
-    for t in trials:
-        again = {(r.property, r.threat): r.verdict for (c, _), fut in asked.items() if c == t.change
-                 for r in fut.result().results}
-        out.append(replace(t, after=tuple((cell, again.get(cell, v)) for cell, v in t.after)) if again else t)
-    return out

@@ -10,7 +10,7 @@ from ppverify.models.scenario import Bounds
 from ppverify.proofs.analyses.changes import Change
 from ppverify.proofs.analyses.checks import Checks, Search
 from ppverify.proofs.analyses.remediation import remediate
-from ppverify.proofs.analyses.check import DEFAULT_ENGINE, ENGINES, fixes_engine
+from ppverify.proofs.analyses.check import DEFAULT_ENGINE, ENGINES
 from ppverify.proofs.analyses.runner import Job, run_jobs
 from ppverify.proofs.cli import expect, exits
 from ppverify.proofs.cli.common import (Progress, add_command, at_least, make_scenario, properties, scenario_args,
@@ -138,12 +138,10 @@ def run(args) -> int:
     if args.format in FIXES and not args.no_fix and any(r.verdict.verdict == Kind.VIOLATED for r in results):
         show.say("computing the fixes of the findings (--no-fix leaves them out) ...")
         opts = engine_options(args)
-        engine = opts.pop("engine")
-        search = Search.of(args.max_states, args.max_moves, fixes_engine(engine), **opts)
-        confirm = Search.of(args.max_states, args.max_moves, engine, **opts) if search.engine != engine else None
+        search = Search.of(args.max_states, args.max_moves, opts.pop("engine"), **opts)
         with Checks(args.jobs) as checks:
             remediation = remediate(checks, results, search, Change(tuple(args.disable), tuple(args.set_params)),
-                                    Bounds(args.clients, args.sessions, args.cvms), confirm)
+                                    Bounds(args.clients, args.sessions, args.cvms))
     elapsed = time.perf_counter() - start
     report = fmt.render(Checked(results, props, threats, remediation))
     if args.output:
