@@ -72,6 +72,8 @@ def test_the_unbounded_engine_is_skipped_where_it_cannot_help():
     assert la.engine_for("auto", net | meta, [meta]) == "explore", "a superset of a failed grounding"
     assert la.engine_for("auto", net, [meta]) == "auto"
     assert la.engine_for("explore", net, []) == "explore"
+    assert not la.not_unbounded(net, [meta]) and "cvm-compromise-after" in la.not_unbounded(
+        net | {"cvm-compromise-after"}, []) and "smaller coalition" in la.not_unbounded(net | meta, [meta])
 
 
 def test_only_a_failed_grounding_marks_a_coalition_failed():
@@ -98,3 +100,13 @@ def test_every_inconclusive_cell_says_why():
     assert "state limit N" in reason and f"    {len(cs)}: {reason} (e.g. {rep.name(cs[0])})" in lattice_text(rep)
     cells = json.loads(lattice_json(rep))["cells"]
     assert all(("reason" in c) == (c["verdict"] == "inconclusive") for c in cells)
+
+
+def test_an_inconclusive_cell_says_what_the_unbounded_engine_did():
+    """On auto, an inconclusive cell's reason also says why the unbounded engine
+    did not settle it, or why it was not asked."""
+    rep = la.run_lattice(("network", "cvm-compromise-after"), ("genuine-tee",), max_states=300)
+    both = rep.cells[("genuine-tee", frozenset({"network", "cvm-compromise-after"}))]
+    assert both.verdict == Kind.INCONCLUSIVE and "state limit 300" in both.reason
+    assert "not asked of the unbounded engine: under cvm-compromise-after" in both.reason
+    assert rep.cells[("genuine-tee", frozenset({"network"}))].every_size

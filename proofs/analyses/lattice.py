@@ -136,15 +136,31 @@ def _infer(rep: LatticeReport, p: str, c: frozenset) -> Optional[Cell]:
 
 def engine_for(engine: str, c: frozenset, failed: Sequence[frozenset]) -> str:
     """The engine a coalition is checked with. On `auto`, the explorer alone
-    where the unbounded engine cannot help: under cvm-compromise-after (its
-    system there is the scenario's own, `pp.abstraction.applicable`), and in
-    every superset of a coalition whose grounding passed auto's budget (more
-    adversary power grounds more: a cost rule, never a verdict)."""
-    if engine != "auto":
-        return engine
-    if "cvm-compromise-after" in c or any(f <= c for f in failed):
-        return "explore"
-    return "auto"
+    where the unbounded engine cannot help (`not_unbounded`)."""
+    return "explore" if engine == "auto" and not_unbounded(c, failed) else engine
+
+
+def not_unbounded(c: frozenset, failed: Sequence[frozenset]) -> str:
+    """Why the unbounded engine is not asked of `c` ("" where it is): under
+    cvm-compromise-after its system is the scenario's own
+    (`pp.abstraction.applicable`), and in every superset of a coalition whose
+    grounding gave up it would too (more adversary power grounds more: a
+    cost rule, never a verdict)."""
+    if "cvm-compromise-after" in c:
+        return ("not asked of the unbounded engine: under cvm-compromise-after it grounds the scenario's own "
+                "units (a CVM's sessions cannot be split into slots), which gives up with network or relay "
+                "(measured: an orchestrator passes the local-state limit, or the step budget)")
+    if any(f <= c for f in failed):
+        return "not asked of the unbounded engine: its grounding gave up under a smaller coalition"
+    return ""
+
+
+def _reason(r, skipped: str) -> str:
+    """An inconclusive cell's reason: the bounded search's, with what the
+    unbounded engine said of it, or why it was not asked (`skipped`)."""
+    v = r.verdict
+    horn = skipped or r.extra.get("reasons", {}).get("horn", "")
+    return f"{v.reason}; {horn}" if horn and horn != v.reason else v.reason
 
 
 def _grounding_failed(res) -> bool:
@@ -197,13 +213,14 @@ def run_lattice(actors: Sequence[str] = ACTORS, properties: Sequence[str] = PROP
                     continue
                 limit = max(max_states, SINGLE_MAX_STATES) if len(c) == 1 else max_states
                 e = engine_for(engine, c, failed)
-                running[pool.submit(_check, c, tuple(open_props), limit, max_moves, e)] = e
+                skipped = not_unbounded(c, failed) if engine == "auto" else ""
+                running[pool.submit(_check, c, tuple(open_props), limit, max_moves, e)] = (e, skipped)
             if not running or any(waits[c] <= done for c in todo):
                 continue   # coalitions settled without a check made others ready
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for f in sorted(finished, key=lambda f: coalition_order(f.result()[0])):
                 c, res = f.result()
-                e = running.pop(f)
+                e, skipped = running.pop(f)
                 rep.explored += 1
                 if e == "auto":
                     rep.unbounded += 1
@@ -214,7 +231,7 @@ def run_lattice(actors: Sequence[str] = ACTORS, properties: Sequence[str] = PROP
                     rep.cells[(r.property, c)] = Cell(
                         v.verdict, "checked", isinstance(v, Proved) and v.exhaustive,
                         v.trace if isinstance(v, Violated) else None, standing(v) == Standing.EVERY_SIZE,
-                        v.reason if isinstance(v, Inconclusive) else "")
+                        _reason(r, skipped) if isinstance(v, Inconclusive) else "")
                 say(f"{rep.name(c)}: {sum(isinstance(r.verdict, Violated) for r in res)} of {len(res)} violated")
                 if verify:
                     rep.breaches += _breaches(rep, [c])
