@@ -24,10 +24,10 @@ from typing import Optional, assert_never
 
 import z3
 
+from ppverify.models.theory import rules
 from ppverify.proofs.core.encodings import (AfterSession, Claim, Correspondence, Count, Links, Local, Never,
                                             Secrecy, SmtEncoding, Unsettled)
 from ppverify.proofs.engines.horn.fixpoint import Fixpoint
-from ppverify.models.theory import rules
 from ppverify.proofs.engines.smt.logic import _derivable, all_of, any_of, producers
 
 SECONDS = 30.0
