@@ -31,6 +31,7 @@ def _unwritable(tmp_path: Path) -> Path:
     ["check", "--quiet", "--threat", "cdn", "--output", "{bad}.json"],
     ["check", "--quiet", "--threat", "cdn", "--expect", "{bad}.json", "--update-manifest"],
     ["mutate", "--quiet", "--threat", "cdn", "--output", "{bad}.txt"],
+    ["lattice", "--quiet", "--actor", "cdn", "--output", "{bad}.txt"],
     ["export", "--threat", "cdn", "--output", "{bad}"],
     ["report", "--quiet", "--threat", "cdn", "--output", "{bad}"],
 ])
@@ -46,3 +47,10 @@ def test_unwritable_outputs_fail_before_any_work(command, tmp_path, capsys):
 def test_an_output_folder_is_a_usage_error(tmp_path, capsys):
     assert main(["check", "--quiet", "--threat", "cdn", "--output", str(tmp_path)]) == 2
     assert "is a folder" in capsys.readouterr().err
+
+
+def test_lattice_writes_its_report_where_asked(tmp_path, capsys):
+    out = tmp_path / "lattice.json"
+    assert main(["lattice", "--quiet", "--actor", "ledger", "--property", "user-consent", "--format", "json",
+                 "--output", str(out)]) == 0
+    assert '"user-consent"' in out.read_text() and capsys.readouterr().out == ""

@@ -3,13 +3,14 @@ property) and `explain` (one attack told three ways), and the concrete
 replay `replay` shares (`mutate` is `proofs.cli.mutate`)."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import assert_never
 
 from ppverify.proofs.analyses import lattice as la
 from ppverify.proofs.analyses.check import check_threat
 from ppverify.proofs.cli import exits
 from ppverify.proofs.cli.common import (Progress, add_command, at_least, engine_arg, make_scenario, properties,
-                                        scenario_args)
+                                        scenario_args, writable_file)
 from ppverify.proofs.core.verdicts import Inconclusive, Proved, Trace, Violated
 from ppverify.proofs.properties.catalogue import PROPERTY_NAMES
 from ppverify.proofs.render.explain import evidence_text, explain_markdown
@@ -56,6 +57,7 @@ def add_parsers(sub) -> None:
     lt.add_argument("--verify", action="store_true",
                     help="check every coalition (no pruning) and report any breach of monotonicity")
     lt.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    lt.add_argument("--output", help="write the report here instead of stdout")
     lt.add_argument("--quiet", action="store_true", help="no progress display")
     lt.set_defaults(run=run_lattice)
     e = add_command(sub, "explain", "one property, one scenario: the attack as numbered steps, a Mermaid "
@@ -73,9 +75,15 @@ def run_lattice(args) -> int:
     actors = tuple(a for a in ACTORS if a in set(args.actor)) if args.actor else ACTORS
     for a in args.actor:
         threat(a)
-    rep = la.run_lattice(actors, properties(args.property), args.max_states, args.max_moves, args.jobs,
+    props = properties(args.property)
+    writable_file(args.output)
+    rep = la.run_lattice(actors, props, args.max_states, args.max_moves, args.jobs,
                          args.verify, Progress(args.quiet).say, args.engine)
-    print(lattice_json(rep) if args.format == "json" else lattice_text(rep))
+    report = lattice_json(rep) if args.format == "json" else lattice_text(rep)
+    if args.output:
+        Path(args.output).write_text(report + "\n")
+    else:
+        print(report)
     return exits.OK if not rep.breaches else exits.VIOLATED
 
 
