@@ -178,7 +178,8 @@ def test_real_bundle_files_and_replayable_traces(real_bundle):
     findings = md.split("## Findings and their fixes")[1].split("\n## ")[0]
     assert "1. **1 cell(s): key-consistency under cdn**" in findings
     assert "fix: none found" in findings, "no single change fixes the CDN's key consistency: said, not hidden"
-    assert "| `key-consistency` | ❌ **violated** <sup>c1</sup> ([attack 1](#attack-1)) |" in md
+    assert "| `key-consistency` | ❌ **violated** <sup>c2</sup> ([attack 1](#attack-1)) |" in md
+    assert "| `request-secrecy` | ✅ **proved, every size** <sup>c1</sup> |" in md, "on auto, as check"
     assert md.count("```mermaid") == 3, "system, honest session, one attack"
     results = json.loads((real_bundle / "results.json").read_text())
     assert len(results["results"]) == 19

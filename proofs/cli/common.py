@@ -106,11 +106,11 @@ ENGINE_HELP = ("auto: the unbounded engine (horn) first, the explorer for every 
                "an error (exit 2); horn: the monotone fixpoint checked in z3 alone (candidates confirmed by explore)")
 
 
-def engine_arg(p: argparse.ArgumentParser, default: str = ANALYSES_ENGINE) -> None:
+def engine_arg(p: argparse.ArgumentParser, default: str = ANALYSES_ENGINE, note: str = "") -> None:
     """`--engine` of the commands that run many checks (mutate, report, lattice): `check`'s choices,
     the analyses' default (`checks.ANALYSES_ENGINE`) unless the command has its own."""
     p.add_argument("--engine", choices=ENGINES, default=default,
-                   help="the engine of every check this command runs: " + ENGINE_HELP)
+                   help="the engine of every check this command runs" + note + ": " + ENGINE_HELP)
 
 
 def make_scenario(args, threat_text: str = "none"):

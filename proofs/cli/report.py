@@ -6,6 +6,7 @@ import sys
 
 from ppverify.models.scenario import Bounds
 from ppverify.proofs.analyses.changes import Change
+from ppverify.proofs.analyses.check import DEFAULT_ENGINE
 from ppverify.proofs.analyses.checks import ANALYSES_ENGINE, Search
 from ppverify.proofs.analyses.expected import REASONS_PATH, load_reasons
 from ppverify.proofs.analyses.report import gather
@@ -45,7 +46,8 @@ def add_parser(sub) -> None:
                     help="threat model (repeatable; default each single actor of the stated trust model)")
     rp.add_argument("--max-states", type=at_least(1), default=20_000, help="explorer state limit per threat model")
     rp.add_argument("--max-moves", type=at_least(0), default=2, help="adversary injections per path")
-    engine_arg(rp)
+    engine_arg(rp, DEFAULT_ENGINE, f" (on auto, --extras's mutants go to {ANALYSES_ENGINE}: they would cost minutes "
+                                   "each)")
     rp.add_argument("--jobs", type=at_least(1), default=2, help="parallel processes (fixes and extras)")
     rp.add_argument("--extras", action="store_true",
                     help="also run the mutation analysis against both baselines and the threat lattice for "
@@ -63,7 +65,7 @@ def _command(args) -> str:
                     + [f"--{k} {getattr(args, k)}" for k in ("clients", "sessions", "cvms")
                        if getattr(args, k) != 1]
                     + [f"--max-states {args.max_states}", f"--max-moves {args.max_moves}"]
-                    + ([f"--engine {args.engine}"] if args.engine != ANALYSES_ENGINE else []))
+                    + ([f"--engine {args.engine}"] if args.engine != DEFAULT_ENGINE else []))
 
 
 def run(args) -> int:

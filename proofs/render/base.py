@@ -148,3 +148,10 @@ def coverage_word(c: Coverage | None) -> str:
 
 def depth_bounded(v: Verdict | None) -> bool:
     return v is not None and standing(v) == Standing.DEPTH_BOUNDED
+
+
+def search_size(r: Result) -> str:
+    """How large a check's search was: the explorer's states, or the unbounded engine's grounded
+    local states (where it settled every cell)."""
+    n = r.extra.get("states")
+    return f"{n:,} states" if n is not None else f"{r.extra.get('local_states', '?')} grounded local states"

@@ -103,11 +103,11 @@ def _checked(bundle: Bundle) -> str:
              ("Tools", escape(", ".join(f"{k} {v}" for k, v in i.tools))),
              ("Run", f"started {escape(i.started)}, {i.seconds:.1f} s; {n[Kind.PROVED]} proved, "
                      f"{n[Kind.VIOLATED]} violated, {n[Kind.INCONCLUSIVE]} inconclusive")]
-    rows = [[f"<code>{escape(r['threat'])}</code>", f"{r['states']:,}", f"{r['transitions']:,}",
+    rows = [[f"<code>{escape(r['threat'])}</code>", r["size"], f"{r['transitions'] or 0:,}",
              f"{r['seconds']:.1f}", "yes" if r["partner"] else "<strong>no</strong>", escape(r["search"])]
             for r in threat_rows(bundle)]
     return ("<table>" + "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in facts) + "</table>"
-            + _table(["threat model", "states", "transitions", "seconds", "honest run reached", "search"], rows))
+            + _table(["threat model", "searched", "transitions", "seconds", "honest run reached", "search"], rows))
 
 
 def matrix_html(bundle: Bundle) -> str:

@@ -104,10 +104,10 @@ def checked_markdown(bundle: Bundle) -> str:
              "- **Tools:** " + ", ".join(f"{k} {v}" for k, v in i.tools),
              f"- **Run:** started {i.started}, {i.seconds:.1f} s; {n[Kind.PROVED]} proved, "
              f"{n[Kind.VIOLATED]} violated, {n[Kind.INCONCLUSIVE]} inconclusive", "",
-             "| threat model | states | transitions | seconds | honest run reached | search |",
+             "| threat model | searched | transitions | seconds | honest run reached | search |",
              "|---|---|---|---|---|---|"]
     for row in threat_rows(bundle):
-        lines.append(f"| `{row['threat']}` | {row['states']:,} | {row['transitions']:,} | "
+        lines.append(f"| `{row['threat']}` | {row['size']} | {row['transitions'] or 0:,} | "
                      f"{row['seconds']:.1f} | {'yes' if row['partner'] else '**no**'} | {row['search']} |")
     return "\n".join(lines)
 

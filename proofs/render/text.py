@@ -8,7 +8,7 @@ from __future__ import annotations
 from ppverify.proofs.analyses.lattice import SINGLE_MAX_STATES, LatticeReport
 from ppverify.proofs.core.verdicts import Proved, Result, Standing, Trace, Violated, standing
 from ppverify.proofs.render.base import (COVERAGE_MEANING, MEANING, WORDS, Checked, Renderer, coverage_text,
-                                         strength_word)
+                                         search_size, strength_word)
 from ppverify.proofs.render.fixes import fixes_text
 
 
@@ -42,9 +42,7 @@ def bounds_text(results: list[Result]) -> str:
             if x.threat == r.threat and (note := reach(x.verdict)):
                 notes.setdefault(note, []).append(x.property)
         how = "; ".join(n if len(notes) == 1 else f"{len(ps)} cells: {n}" for n, ps in notes.items())
-        size = (f"{r.extra.get('states')} states" if r.extra.get("states") is not None
-                else f"{r.extra.get('local_states', '?')} grounded local states")
-        lines.append(f"  {r.threat}: {size}, {r.extra.get('transitions')} "
+        lines.append(f"  {r.threat}: {search_size(r)}, {r.extra.get('transitions')} "
                      f"transitions, {r.seconds:.1f}s; honest run reached: {r.partner_reached}"
                      + (f"; {how}" if how else ""))
         mine = [x for x in results if x.threat == r.threat]
