@@ -46,8 +46,8 @@ def add_parser(sub) -> None:
                     help="threat model (repeatable; default each single actor of the stated trust model)")
     rp.add_argument("--max-states", type=at_least(1), default=20_000, help="explorer state limit per threat model")
     rp.add_argument("--max-moves", type=at_least(0), default=2, help="adversary injections per path")
-    engine_arg(rp, DEFAULT_ENGINE, f" (on auto, --extras's some 400 mutants go to {ANALYSES_ENGINE}: on auto some "
-                                   "would take 10-25 s each)")
+    engine_arg(rp, DEFAULT_ENGINE, f" (on auto, the 400 or so mutants of --extras are checked with {ANALYSES_ENGINE}: "
+                                   "on auto some would take 10-25 s each)")
     rp.add_argument("--jobs", type=at_least(1), default=2, help="parallel processes (fixes and extras)")
     rp.add_argument("--extras", action="store_true",
                     help="also run the mutation analysis against both baselines and the threat lattice for "

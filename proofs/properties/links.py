@@ -73,16 +73,16 @@ def _of_session(model, s, fn) -> frozenset:
 
 
 def request_handles(model, w, client: str, i: int) -> frozenset:
-    return _of_session(model, w.state(client).sessions[i], _request_handles)
+    return session_handles(model, w.state(client).sessions[i])
 
 
 def credential_handles(model, w, client: str, i: int) -> frozenset:
-    return _of_session(model, w.state(client).sessions[i], _credential_handles)
+    return session_handles(model, w.state(client).sessions[i], credential=True)
 
 
 def session_handles(model, s, credential: bool = False) -> frozenset:
     """The handles of session state `s`: its credential's (`credential`), or its request's."""
-    return (_credential_handles if credential else _request_handles)(model, s)
+    return _of_session(model, s, _credential_handles if credential else _request_handles)
 
 
 def metas(model, client: str, identity_only: bool = False) -> tuple:
