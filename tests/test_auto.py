@@ -6,13 +6,13 @@ import json
 import pytest
 
 from ppverify.proofs.analyses import check as check_mod
-from ppverify.proofs.analyses.auto import RANK, StepBudget, UnsoundProof, settle
+from ppverify.proofs.analyses.auto import DEEP, QUICK, RANK, Budget, StepBudget, UnsoundProof, settle
 from ppverify.proofs.analyses.check import check_threat
 from ppverify.proofs.cli.main import main
 from ppverify.proofs.core.verdicts import (ANY, Coverage, Inconclusive, Proved, Result, Standing, Violated,
                                            standing)
 from ppverify.proofs.engines.horn import horn_outcomes
-from ppverify.proofs.engines.horn.engine import Open
+from ppverify.proofs.engines.horn.engine import GROUNDING_FAILED, Open
 from ppverify.proofs.pp.model import symbolic_model
 from ppverify.proofs.pp.system import PPSystem
 from ppverify.proofs.properties.catalogue import PROPERTY_NAMES
@@ -57,7 +57,7 @@ def test_a_horn_proof_stands_where_the_explorer_is_cut():
 
 def _fake_horn(proved: str):
     """A horn engine that proves `proved` for every size and leaves the rest open."""
-    def fake(system, props, threat, desc, coverage, confirm, covers):
+    def fake(system, props, threat, desc, coverage, confirm, covers, limits=None):
         return [Result(p, threat, desc, Proved("horn", "unbounded", True, 1, "fake", EVERY) if p == proved
                        else Inconclusive("horn", "left open", 1, coverage), True, 0.0, {}) for p in props]
     return fake
@@ -103,10 +103,29 @@ def test_settle_keeps_the_stronger_the_bounded_on_a_tie_and_never_picks_a_side()
 def test_the_step_budget_leaves_cells_open_and_the_explorer_decides():
     outcomes, _ = horn_outcomes(StepBudget(PPSystem(symbolic_model(scenario("cdn"))), 10), PROPERTY_NAMES)
     assert all(isinstance(o, Open) and "budget of 10 model steps" in o.reason for o in outcomes.values())
-    cut = check_threat(scenario("cdn"), PROPERTY_NAMES, engine="auto", horn_steps=10)
+    tiny = Budget("tiny", 10, QUICK.actions, QUICK.limits)
+    cut = check_threat(scenario("cdn"), PROPERTY_NAMES, engine="auto", budgets=(tiny,))
     explore = check_threat(scenario("cdn"), PROPERTY_NAMES, engine="explore")
     assert [r.verdict.verdict for r in cut] == [r.verdict.verdict for r in explore]
     assert all(r.extra["standings"]["horn"] == Standing.OPEN for r in cut)
+
+
+def test_the_deep_budget_asks_only_what_the_quick_one_gave_up_on_and_the_explorer_did_not_break(monkeypatch):
+    asked = []
+
+    def fake(system, props, threat, desc, coverage, confirm, covers, limits):
+        asked.append((limits, props))
+        gave_up = Inconclusive("horn", GROUNDING_FAILED + " (cut)", 1, coverage)
+        return [Result(p, threat, desc, gave_up if limits == QUICK.limits else
+                       Proved("horn", "unbounded", True, 1, "fake", EVERY), True, 0.0, {}) for p in props]
+    monkeypatch.setattr(check_mod, "horn_verdicts", fake)
+    cells = {r.property: r for r in check_threat(scenario("cdn"), ("key-consistency", "request-secrecy"),
+                                                 engine="auto")}
+    # key-consistency is the CDN finding: the explorer's attack stands, and only the other cell is asked again
+    assert asked == [(QUICK.limits, ("key-consistency", "request-secrecy")), (DEEP.limits, ("request-secrecy",))]
+    assert isinstance(cells["key-consistency"].verdict, Violated) and cells["key-consistency"].extra["horn_budget"] == "quick"
+    assert standing(cells["request-secrecy"].verdict) == Standing.EVERY_SIZE
+    assert cells["request-secrecy"].extra["horn_budget"] == "deep"
 
 
 def test_auto_from_the_cli(capsys):

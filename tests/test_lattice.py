@@ -65,6 +65,24 @@ def test_auto_asks_the_unbounded_engine_and_agrees_with_the_explorer(pruned):
     assert "0 of 8 coalitions have a cell left inconclusive" in lattice_text(pruned)
 
 
+def test_coalitions_checked_first_give_the_verdicts_of_checking_everything(full, monkeypatch):
+    monkeypatch.setattr(la, "TOPS", ("cdn+ledger",))
+    topped = la.run_lattice(ACTORS, PROPS, max_states=2000)
+    assert {k: v.verdict for k, v in topped.cells.items()} == {k: v.verdict for k, v in full.cells.items()}
+
+
+def test_a_cell_a_top_leaves_open_gets_a_smaller_coalitions_attack_late():
+    cdn, top = frozenset({"cdn"}), frozenset({"cdn", "ledger"})
+    (r,) = check_threat(scenario("cdn"), ("key-consistency",), engine="explore")
+    rep = la.LatticeReport(("cdn", "ledger"), ("key-consistency",))
+    rep.cells[("key-consistency", cdn)] = la.Cell(Kind.VIOLATED, "checked", trace=r.verdict.trace)
+    rep.cells[("key-consistency", top)] = la.Cell(Kind.INCONCLUSIVE, "checked", reason="cut")
+    la._carry_up_late(rep, [top])
+    cell = rep.cells[("key-consistency", top)]
+    assert cell.verdict == Kind.VIOLATED and cell.how == "carried up from cdn (replayed)"
+    assert cell.trace.threat == "cdn+ledger"
+
+
 def test_the_unbounded_engine_is_skipped_where_it_cannot_help():
     net, meta = frozenset({"network"}), frozenset({"meta-insider"})
     assert la.engine_for("auto", net, []) == "auto"

@@ -1,9 +1,13 @@
 """The `auto` engine's rules, beside the orchestration in `analyses.check`.
 
 `auto` asks the unbounded engine (horn) first, within a budget of model
-steps and of actions considered (`StepBudget`: past it the grounding fails
-and the cell is left open, never proved); every cell it leaves neither proved nor violated, and
-every candidate it reports, goes to the bounded engines. `settle` then
+steps, of actions considered and of the grounding's size (`Budget`,
+`StepBudget`: past it the grounding fails and the cell is left open, never
+proved); every cell it leaves neither proved nor violated, and every
+candidate it reports, goes to the bounded engines. Budgets are tried in
+turn (`BUDGETS`): a cell the quick one gave up on, and the bounded engines
+found no attack on, is asked again with the deep one, so a grounding that
+takes half a minute is paid for only where it can still decide something. `settle` then
 keeps, per cell, the strongest verdict the evidence supports (`RANK`), and
 never picks one of two contradicting verdicts: a proof of a cell where a
 bounded engine found an attack that replays is a soundness bug of the
@@ -11,30 +15,40 @@ proving engine (`UnsoundProof`, exit 2), reported with both.
 """
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Optional
 
 from ppverify.proofs.core.verdicts import Inconclusive, Proved, Result, Standing, Violated, standing
+from ppverify.proofs.engines.horn.fixpoint import LIMITS, Limits
 
 # which of two verdicts on one property is kept: the strongest (`combine`, `settle`)
 RANK = (Standing.OPEN, Standing.DEPTH_BOUNDED, Standing.SCENARIO, Standing.EVERY_SIZE, Standing.VIOLATED)
 
-# Model steps the unbounded engine's grounding may take under `auto` (refused messages, and messages
-# that only open a slot already started, are skipped without a step: `engines.ground`). Measured on the
-# abstraction (`pp.abstraction`), published design: network 22,298, relay 6,974, cdn 4,794;
+@dataclass(frozen=True)
+class Budget:
+    """What `auto` lets the unbounded engine's grounding spend before the cell goes to the bounded engines:
+    model steps (refused messages, and messages that only open a slot already started, are skipped
+    without a step: `engines.ground`), actions considered (each delivery and injection candidate
+    offered to a unit's state, stepped or not), and the grounding's size. A budget never proves anything."""
+    name: str
+    steps: int
+    actions: int
+    limits: Limits
+
+
+# First a quick budget, which settles every grounding measured to complete in it in seconds. Measured on
+# the abstraction (`pp.abstraction`), published design, steps: network 22,298, relay 6,974, cdn 4,794;
 # meta-insider with binder=client-random+server-key 20,916, handshake-key and exporter 15,576;
-# meta-insider on the published binder passes 60,000 before its grounding fails (adversary-chosen
-# requests held in CVM sessions); network+hw-vendor 33,556 (12 s, 430 MB, every cell decided), with cdn
-# 37,710; network+relay+hw-vendor passes 42,000 before its grounding gives up. Past the budget the cell
-# is left to the bounded engines: a budget never proves anything. `--engine horn` has no budget.
-HORN_STEPS = 40_000
-# And the actions the grounding may consider (each delivery and injection candidate offered to a unit's
-# state, stepped or not). Measured on the abstraction: network 11,934, meta-insider with a fixed binder
-# 8,603-12,221, relay 3,964, network+relay 353,134 (the most of the 36 coalitions the lattice has horn
-# prove cells of), network+hw-vendor 155,518 (which completes, past the step budget); relay+cdn passes
-# 3.2 million before the step budget cuts it, after 34 s, and meta-insider on the published binder
-# 100,211 before its grounding gives up. About three times the largest completing figure.
-HORN_ACTIONS = 1_000_000
+# network+hw-vendor 33,556 (12 s, 430 MB, every cell decided), with cdn 37,710. Actions: network 11,934,
+# meta-insider with a fixed binder 8,603-12,221, relay 3,964, network+relay 353,134, network+hw-vendor
+# 155,518 (which completes, past the step budget). Units stay under 130 local states there.
+QUICK = Budget("quick", 40_000, 1_000_000, Limits(400, 25_000))
+# Then, for the cells the quick budget gave up on and the bounded engines found no attack on, the
+# engine's own limits (`fixpoint.LIMITS`) with room for the published binder under meta-insider:
+# 199,299 steps and 1.3 million actions (25 s, 490 MB; with relay 236,001 and 2.97 million, 39 s; with
+# cdn 217,089 and 1.6 million). relay+cdn passes 4 million actions before it gives up (about 10 s).
+DEEP = Budget("deep", 300_000, 4_000_000, LIMITS)
+BUDGETS = (QUICK, DEEP)
 
 
 class UnsoundProof(RuntimeError):
@@ -46,7 +60,7 @@ class StepBudget:
     which the engine reports as an open cell) past `limit` steps or past
     `actions` actions considered (`enabled`)."""
 
-    def __init__(self, system, limit: int, actions: int = HORN_ACTIONS):
+    def __init__(self, system, limit: int, actions: int = QUICK.actions):
         self._system, self._limit, self._actions, self.steps, self.considered = system, limit, actions, 0, 0
 
     def __getattr__(self, name):
@@ -96,6 +110,8 @@ def settle(first: Result, bounded: Optional[Result]) -> Result:
     extra["engines"] = {n: r.verdict.verdict for n, r in zip(names, runs)}
     extra["standings"] = {n: standing(r.verdict) for n, r in zip(names, runs)}  # each engine's own strength
     extra["reasons"] = {n: r.verdict.reason for n, r in zip(names, runs) if isinstance(r.verdict, Inconclusive)}
+    if "horn_budget" in first.extra:   # the budget the unbounded engine's verdict was reached within
+        extra["horn_budget"] = first.extra["horn_budget"]
     if pick is not first:
         extra["horn"] = {k: v for k, v in first.extra.items() if k not in ("engines", "standings")}
     return replace(pick, partner_reached=any(r.partner_reached for r in runs), extra=extra)

@@ -15,8 +15,9 @@ from ppverify.proofs.core.verdicts import (ANY, Coverage, Inconclusive, Kind, Pr
                                            Violated, standing, Standing)
 from ppverify.proofs.engines.explore import explore
 from ppverify.proofs.engines.ground import ground
-from ppverify.proofs.engines.horn import horn_verdicts
-from ppverify.proofs.analyses.auto import HORN_STEPS, RANK, StepBudget, settle
+from ppverify.proofs.engines.horn import LIMITS, horn_verdicts
+from ppverify.proofs.engines.horn.engine import GROUNDING_FAILED
+from ppverify.proofs.analyses.auto import BUDGETS, RANK, Budget, StepBudget, settle
 from ppverify.proofs.pp.abstraction import horn_system
 from ppverify.proofs.analyses.monotone import smaller_violations
 from ppverify.proofs.engines.smt import BmcResult, CyclicKnowledge, bmc, invariant_proofs
@@ -233,12 +234,15 @@ DEFAULT_ENGINE = "auto"
 
 
 def _horn(sc: Scenario, props: tuple, threat: str, desc: dict, max_moves: int, confirm: Callable,
-          steps: Optional[int] = None) -> list[Result]:
+          budget: Optional[Budget] = None) -> list[Result]:
     """The unbounded engine on the system `pp.abstraction` gives for `sc`
-    (within `steps` model steps, if given), with what its proofs cover."""
+    (within `budget`, if given; else within its own limits), with what its proofs cover."""
     system, coverage, covers = horn_system(sc, max_moves)
-    return horn_verdicts(system if steps is None else StepBudget(system, steps), props, threat, desc, coverage,
-                         confirm, covers)
+    if budget is None:
+        return horn_verdicts(system, props, threat, desc, coverage, confirm, covers, LIMITS)
+    return [replace(r, extra=dict(r.extra, horn_budget=budget.name))
+            for r in horn_verdicts(StepBudget(system, budget.steps, budget.actions), props, threat, desc,
+                                   coverage, confirm, covers, budget.limits)]
 
 
 def _confirm_growing(sc: Scenario, confirm: Callable, max_states: int, max_moves: int) -> Callable:
@@ -272,14 +276,14 @@ def _explored(sc: Scenario, model, props: tuple, threat: str, desc: dict, max_st
 def check_threat(sc: Scenario, properties: Iterable[str], max_states: int = 20_000,
                  progress: Optional[Callable] = None, max_moves: int = 2, engine: str = "explore",
                  bound: int = 40, timeout: Optional[float] = None, seed: int = 0,
-                 rounds: bool = False, horn_steps: int = HORN_STEPS) -> list[Result]:
+                 rounds: bool = False, budgets: tuple[Budget, ...] = BUDGETS) -> list[Result]:
     """One verdict per property under `sc`, from the explorer, the SMT engine,
     both (`both` raises EngineDisagreement when one proves what the other
     refutes), the unbounded engine, or `auto` (see `auto_verdicts`)."""
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; valid: {', '.join(ENGINES)}")
     if engine == "auto":
-        return auto_verdicts(sc, tuple(properties), max_states, max_moves, progress, horn_steps)
+        return auto_verdicts(sc, tuple(properties), max_states, max_moves, progress, budgets)
     model = symbolic_model(sc)
     props, threat, desc = tuple(properties), str(sc.threat), sc.describe()
     if engine == "horn":   # candidates are confirmed by the explorer on the scenario
@@ -297,10 +301,12 @@ def check_threat(sc: Scenario, properties: Iterable[str], max_states: int = 20_0
 
 
 def auto_verdicts(sc: Scenario, props: tuple[str, ...], max_states: int, max_moves: int,
-                  progress: Optional[Callable] = None, horn_steps: int = HORN_STEPS) -> list[Result]:
-    """The unbounded engine first (within `horn_steps` model steps); the
+                  progress: Optional[Callable] = None, budgets: tuple[Budget, ...] = BUDGETS) -> list[Result]:
+    """The unbounded engine first (within the first of `budgets`); the
     explorer, as the default path runs it (smaller bounds included), for every
     cell it leaves neither proved nor violated and to confirm its candidates;
+    then the unbounded engine again, within the next budget, for the cells whose
+    grounding gave up and which the explorer found no attack on;
     `auto.settle` keeps the stronger verdict per cell, or raises UnsoundProof."""
     start = time.perf_counter()
     model = symbolic_model(sc)
@@ -313,11 +319,23 @@ def auto_verdicts(sc: Scenario, props: tuple[str, ...], max_states: int, max_mov
             bounded.update((r.property, r)
                            for r in _explored(sc, model, props, threat, desc, max_states, max_moves, progress))
         return [bounded[p] for p in ps]
-    first = _horn(sc, props, threat, desc, max_moves, explored, horn_steps)
+    first = _horn(sc, props, threat, desc, max_moves, explored, budgets[0])
     if not all(isinstance(r.verdict, (Proved, Violated)) for r in first):
         explored()
+    for budget in budgets[1:]:
+        again = tuple(r.property for r in first if _gave_up(r) and not isinstance(bounded[r.property].verdict,
+                                                                                   Violated))
+        if not again:
+            break
+        deeper = {r.property: r for r in _horn(sc, again, threat, desc, max_moves, explored, budget)}
+        first = [deeper.get(r.property, r) for r in first]
     seconds = time.perf_counter() - start
     return [replace(settle(r, bounded.get(r.property)), seconds=seconds) for r in first]
+
+
+def _gave_up(r: Result) -> bool:
+    """The unbounded engine's grounding gave up on this cell (a larger budget may settle it)."""
+    return isinstance(r.verdict, Inconclusive) and r.verdict.reason.startswith(GROUNDING_FAILED)
 
 
 def combine(a: Result, b: Result) -> Result:

@@ -47,7 +47,7 @@ the keys derivable inside it, to a handle of a session a state inside it
 holds (`invariant._linked`).
 """
 from ppverify.proofs.engines.horn.engine import Outcome, horn_outcomes, horn_verdicts
-from ppverify.proofs.engines.horn.fixpoint import Fixpoint, saturate
+from ppverify.proofs.engines.horn.fixpoint import LIMITS, Fixpoint, Limits, saturate
 from ppverify.proofs.engines.horn.invariant import InvariantCheck, check
 
-__all__ = ["Fixpoint", "InvariantCheck", "Outcome", "check", "horn_outcomes", "horn_verdicts", "saturate"]
+__all__ = ["LIMITS", "Fixpoint", "InvariantCheck", "Limits", "Outcome", "check", "horn_outcomes", "horn_verdicts", "saturate"]

@@ -14,14 +14,13 @@ from ppverify.proofs.core.system import SmtSystem
 from ppverify.proofs.core.verdicts import Coverage, Inconclusive, Proved, Result, Violated
 from ppverify.proofs.engines.horn import count, forward
 from ppverify.proofs.engines.horn.correspond import settle
-from ppverify.proofs.engines.horn.fixpoint import Fixpoint, saturate
+from ppverify.proofs.engines.horn.fixpoint import LIMITS, Fixpoint, Limits, saturate
 from ppverify.proofs.engines.horn.invariant import SECONDS, check
 from ppverify.proofs.engines.smt.logic import CyclicKnowledge
 
 OPEN = "not settled by the unbounded engine: "
 GROUNDING_FAILED = OPEN + "grounding failed"   # (a cost rule, `fixpoint.saturate`: never a verdict)
 TRUNCATED = OPEN + "injection candidates truncated (budget) while grounding"
-GAVE_UP = (GROUNDING_FAILED, TRUNCATED)   # what more adversary power only makes worse
 
 
 @dataclass(frozen=True)
@@ -42,13 +41,13 @@ class Open:
 Outcome = Union[Settled, Candidate, Open]
 
 
-def horn_outcomes(system: SmtSystem, props: tuple) -> tuple[dict, dict]:
+def horn_outcomes(system: SmtSystem, props: tuple, limits: Limits = LIMITS) -> tuple[dict, dict]:
     """Per property, what the fixpoint and its z3 check say; and statistics
     (`partner`: the fixpoint fires a transition completing an honest session;
     without one a proof would be vacuous)."""
     start = time.perf_counter()
     try:
-        fix = saturate(system)
+        fix = saturate(system, limits)
     except RuntimeError as e:
         return {p: Open(f"{GROUNDING_FAILED} ({e})") for p in props}, {}
     stats = dict(fix.stats)
@@ -96,12 +95,12 @@ def _partner(system: SmtSystem, fix: Fixpoint) -> bool:
 
 
 def horn_verdicts(system: SmtSystem, props: tuple, threat: str, desc: dict, coverage: Coverage,
-                  confirm: Callable[[tuple], list], covers: str) -> list[Result]:
+                  confirm: Callable[[tuple], list], covers: str, limits: Limits = LIMITS) -> list[Result]:
     """One `Result` per property. `coverage` is what a proof covers (`covers`
     says it in words); `confirm(props)` runs a bounded search on candidates
     and returns its Results, whose violations (replayed) are kept."""
     start = time.perf_counter()
-    outcomes, stats = horn_outcomes(system, props)
+    outcomes, stats = horn_outcomes(system, props, limits)
     candidates = tuple(p for p in props if isinstance(outcomes[p], Candidate))
     confirmed = {r.property: r for r in confirm(candidates)} if candidates else {}
     elapsed = time.perf_counter() - start

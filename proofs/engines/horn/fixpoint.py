@@ -19,13 +19,23 @@ from ppverify.proofs.engines.smt.state import _levels
 
 # an injection count no history reaches: the grounding's walk never stops on it
 UNBOUNDED_MOVES = 1 << 20
-# A cost rule, never a verdict: past this many local states of one unit the grounding gives up. Every
-# grounding measured that completes stays under 130 per unit (one client: network 104, network+hw-vendor
-# 104 at 16,440 transitions, network+relay 126, meta-insider with a fixed binder 37-53); those that fail
-# pass 400 in the orchestrator slots of the images a meta-insider launches (the product of the
-# adversary-chosen handshakes, requests and peers a session holds: 970 by the time the published binder
-# passes 25,000 transitions, after 22 s) or in the gateway's slots under relay+cdn.
-MAX_UNIT_STATES = 400
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How large the grounding may grow before it gives up: a cost rule, never a verdict."""
+    unit_states: int    # local states of one unit
+    transitions: int
+
+
+# The engine's own limits (`--engine horn`, and `auto` once its quick budget gave up). Measured: every
+# grounding that completes with one client stays under 130 states per unit (network 104, network+hw-vendor
+# 104 at 16,440 transitions, network+relay 126, meta-insider with a fixed binder 37-53), except the
+# published binder under meta-insider, whose orchestrator slots hold the product of adversary-chosen
+# client randoms and peer key shares: 974 states per slot, 40,885 transitions (with cdn 41,782; with
+# relay 1,088 and 48,437). Those that fail pass them in the slots of the images a meta-insider launches
+# with hw-vendor or network, or in the gateway's slots under relay+cdn.
+LIMITS = Limits(1_500, 60_000)
 
 
 @dataclass(frozen=True)
@@ -41,12 +51,11 @@ class Fixpoint:
         return len(self.reached) + len(self.flying) + len(self.terms)
 
 
-def saturate(system: SmtSystem, limit: int = 200_000, max_transitions: int = 25_000,
-             max_states: int = MAX_UNIT_STATES) -> Fixpoint:
+def saturate(system: SmtSystem, limits: Limits = LIMITS, histories: int = 200_000) -> Fixpoint:
     """Ground `system` with unbounded injections and compute the fixpoint.
     Raises RuntimeError where the grounding exceeds its limits."""
     start = time.perf_counter()
-    g = ground(system, UNBOUNDED_MOVES, limit, max_transitions, max_states=max_states)
+    g = ground(system, UNBOUNDED_MOVES, histories, limits.transitions, max_states=limits.unit_states)
     grounded = time.perf_counter()
     earliest, level, reached, flying = _levels(g, g.transitions)
     fired = tuple(i for i, e in enumerate(earliest) if e is not None)
