@@ -360,3 +360,16 @@ def test_a_corrupted_second_closure_is_rejected():
     for x in made[:: max(1, len(made) // 40)]:
         assert forward.confirm(inside - {x}, past, 30) != "", x
     assert forward.confirm(inside | {past[0]}, past, 30) != ""
+
+
+def test_a_truncated_enumeration_stops_the_unbounded_grounding_at_once():
+    """A truncated grounding proves nothing, so the engine stops at the first cut
+    enumeration (`ground.Truncated`); other engines' groundings record it and go on."""
+    from ppverify.proofs.engines.ground import ground
+    from ppverify.proofs.engines.horn.engine import TRUNCATED, Open
+    from ppverify.proofs.engines.horn.fixpoint import UNBOUNDED_MOVES
+    system = horn_system(scenario("network"), 2)[0]
+    system.budget = 1   # every injection enumeration is cut
+    outcomes, stats = horn_outcomes(system, ("request-secrecy", "user-consent"))
+    assert set(outcomes.values()) == {Open(TRUNCATED)} and stats == {}
+    assert ground(system, UNBOUNDED_MOVES, 200_000, 60_000, max_states=1_500).truncated

@@ -90,6 +90,10 @@ def test_the_unbounded_engine_is_skipped_where_it_cannot_help():
     assert la.engine_for("auto", net | meta, [meta]) == "explore", "a superset of a failed grounding"
     assert la.engine_for("auto", net, [meta]) == "auto"
     assert la.engine_for("explore", net, []) == "explore"
+    held = {"non-targetability": [meta]}   # a horn candidate under meta-insider no bounded search replayed
+    assert la.engine_for("auto", net | meta, [], ("non-targetability",), held) == "explore"
+    assert la.engine_for("auto", net | meta, [], ("non-targetability", "user-consent"), held) == "auto"
+    assert la.engine_for("auto", net, [], ("non-targetability",), held) == "auto"
     assert not la.not_unbounded(net, [meta]) and "cvm-compromise-after" in la.not_unbounded(
         net | {"cvm-compromise-after"}, []) and "smaller coalition" in la.not_unbounded(net | meta, [meta])
 

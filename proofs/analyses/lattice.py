@@ -31,12 +31,12 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional, Sequence
 
 from ppverify.models.threats import ThreatModel, lattice
-from ppverify.proofs.analyses.auto import BUDGETS
+from ppverify.proofs.analyses.auto import BUDGETS, QUICK
 from ppverify.proofs.analyses.check import check_threat
 from ppverify.proofs.analyses.pool import workers
 from ppverify.proofs.core.serial import TraceFormatError
 from ppverify.proofs.core.verdicts import Inconclusive, Kind, Proved, Standing, Trace, Violated, standing
-from ppverify.proofs.engines.horn.engine import GROUNDING_FAILED, TRUNCATED
+from ppverify.proofs.engines.horn.engine import GROUNDING_FAILED, TRUNCATED, UNCONFIRMED
 from ppverify.proofs.properties.catalogue import PROPERTY_NAMES
 from ppverify.proofs.replay.symbolic import ReplayError, replay_trace
 from ppverify.protocol.controls import ACTORS, scenario, threat
@@ -48,12 +48,16 @@ LATTICE_ENGINE = "auto"
 # Single actors are searched at `ppverify check`'s limit: their attacks are the
 # deepest found and carry up to every coalition they replay in.
 SINGLE_MAX_STATES = 20_000
-# The largest meta-insider coalitions the unbounded engine grounds within auto's deep budget (measured on
-# the published design: 48,439 and 41,786 transitions, 35 s and 27 s; with network or hw-vendor, or with
-# relay and cdn together, the grounding gives up). Checked first on the unbounded engine, so their
-# proofs for every size carry down to the 12 coalitions below them. A cost rule, never a verdict: a top
-# that gives up leaves its subsets to be checked as any other coalition.
-TOPS = ("meta-insider+relay+ledger+chat-member", "meta-insider+cdn+ledger+chat-member")
+# The largest coalitions with meta-insider that the unbounded engine grounds within auto's deep budget
+# (measured on the published design, 27-35 s each: network adds nothing to meta-insider's grounding, relay
+# adds 7,550 transitions, cdn 900; with hw-vendor, or with relay beside cdn, it gives up). Checked first
+# on the unbounded engine, so their proofs for every size carry down to the coalitions below them: the
+# first keeps the link facts that relay and cdn break. Only they get auto's deep budget: every other
+# coalition it could settle lies below one of them, and the rest give up in it (meta-insider+hw-vendor
+# after 62 s). Cost rules, never verdicts: a top that gives up leaves its subsets to be checked as any
+# other coalition.
+TOPS = ("network+meta-insider+ledger+chat-member", "network+meta-insider+cdn+ledger+chat-member",
+        "network+meta-insider+relay+ledger+chat-member")
 
 
 @dataclass(frozen=True)
@@ -114,9 +118,9 @@ def coalition_order(c: frozenset) -> tuple:
 
 
 def _check(coalition: frozenset, props: tuple, max_states: int, max_moves: int,
-           engine: str = LATTICE_ENGINE):
+           engine: str = LATTICE_ENGINE, budgets: tuple = BUDGETS):
     return coalition, check_threat(scenario(str(ThreatModel(coalition, ACTORS))), props,
-                                   max_states=max_states, max_moves=max_moves, engine=engine)
+                                   max_states=max_states, max_moves=max_moves, engine=engine, budgets=budgets)
 
 
 def _carry_up(trace: Trace, to: frozenset) -> Optional[Trace]:
@@ -145,24 +149,31 @@ def _infer(rep: LatticeReport, p: str, c: frozenset) -> Optional[Cell]:
     return None
 
 
-def engine_for(engine: str, c: frozenset, failed: Sequence[frozenset]) -> str:
+def engine_for(engine: str, c: frozenset, failed: Sequence[frozenset], props: Sequence[str] = (),
+               unconfirmed: Optional[dict] = None) -> str:
     """The engine a coalition is checked with. On `auto`, the explorer alone
     where the unbounded engine cannot help (`not_unbounded`)."""
-    return "explore" if engine == "auto" and not_unbounded(c, failed) else engine
+    return "explore" if engine == "auto" and not_unbounded(c, failed, props, unconfirmed) else engine
 
 
-def not_unbounded(c: frozenset, failed: Sequence[frozenset]) -> str:
+def not_unbounded(c: frozenset, failed: Sequence[frozenset], props: Sequence[str] = (),
+                  unconfirmed: Optional[dict] = None) -> str:
     """Why the unbounded engine is not asked of `c` ("" where it is): under
     cvm-compromise-after its system is the scenario's own
-    (`pp.abstraction.applicable`), and in every superset of a coalition whose
-    grounding gave up it would too (more adversary power grounds more: a
-    cost rule, never a verdict)."""
+    (`pp.abstraction.applicable`); in every superset of a coalition whose
+    grounding gave up it would too (more adversary power grounds more); and
+    where each of `props` has a violation inside the fixpoint of a smaller
+    coalition that no bounded search replayed (`unconfirmed`: property ->
+    coalitions), the larger fixpoint holds it too. Cost rules, never verdicts."""
     if "cvm-compromise-after" in c:
         return ("not asked of the unbounded engine: under cvm-compromise-after it grounds the scenario's own "
                 "units (a CVM's sessions cannot be split into slots), which gives up with network or relay "
                 "(measured: an orchestrator passes the local-state limit, or the step budget)")
     if any(f <= c for f in failed):
         return "not asked of the unbounded engine: its grounding gave up under a smaller coalition"
+    if props and unconfirmed is not None and all(any(d <= c for d in unconfirmed.get(p, ())) for p in props):
+        return ("not asked of the unbounded engine: its fixpoint under a smaller coalition already holds a "
+                "violation no bounded search replayed")
     return ""
 
 
@@ -174,13 +185,13 @@ def _reason(r, skipped: str) -> str:
     return f"{v.reason}; {horn}" if horn and horn != v.reason else v.reason
 
 
-def _grounding_failed(res) -> bool:
+def _grounding_failed(res, last: str = BUDGETS[-1].name) -> bool:
     """The unbounded engine's grounding truncated its injection candidates, or
-    gave up within `auto`'s last budget (its reason says so): more adversary
-    power grounds more. A grounding that gave up only within the quick budget
-    (the explorer decided every cell the deep one would have been asked), or
-    that ends but settles nothing, is no reason to skip it above."""
-    last = BUDGETS[-1].name
+    gave up within the last budget the coalition was given (its reason says
+    so): more adversary power grounds more. A grounding that gave up only
+    within an earlier budget (the explorer decided every cell the next one
+    would have been asked), or that ends but settles nothing, is no reason to
+    skip it above."""
     return any(h.startswith(TRUNCATED) or h.startswith(GROUNDING_FAILED) and r.extra.get("horn_budget") == last
                for r in res for h in (r.extra.get("reasons", {}).get("horn", ""),))
 
@@ -201,6 +212,7 @@ def run_lattice(actors: Sequence[str] = ACTORS, properties: Sequence[str] = PROP
     first = list(dict.fromkeys(c for c in [free, *tops] if c in order))
     order = first + [c for c in order if c not in first]
     failed: list[frozenset] = []   # coalitions whose unbounded grounding passed auto's last budget
+    unconfirmed: dict[str, list[frozenset]] = {}   # property -> coalitions with a horn candidate left open
     # A coalition starts once every coalition its cells may be inferred from is in: its proper subsets
     # (carried up) and those checked first that contain it (carried down). What each sees is then what
     # a run by sizes would show it, so the verdicts are the same; no worker waits for a size to finish.
@@ -227,20 +239,25 @@ def run_lattice(actors: Sequence[str] = ACTORS, properties: Sequence[str] = PROP
                     done.add(c)
                     continue
                 limit = max(max_states, SINGLE_MAX_STATES) if len(c) == 1 else max_states
-                e = engine_for(engine, c, failed)
-                skipped = not_unbounded(c, failed) if engine == "auto" else ""
-                running[pool.submit(_check, c, tuple(open_props), limit, max_moves, e)] = (e, skipped)
+                e = engine_for(engine, c, failed, open_props, unconfirmed)
+                skipped = not_unbounded(c, failed, open_props, unconfirmed) if engine == "auto" else ""
+                budgets = BUDGETS if c in first else (QUICK,)   # the deep budget for the tops alone
+                running[pool.submit(_check, c, tuple(open_props), limit, max_moves, e, budgets)] = \
+                    (e, skipped, budgets[-1].name)
             if not running or any(waits[c] <= done for c in todo):
                 continue   # coalitions settled without a check made others ready
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for f in sorted(finished, key=lambda f: coalition_order(f.result()[0])):
                 c, res = f.result()
-                e, skipped = running.pop(f)
+                e, skipped, last = running.pop(f)
                 rep.explored += 1
                 if e == "auto":
                     rep.unbounded += 1
-                    if _grounding_failed(res):
+                    if _grounding_failed(res, last):
                         failed.append(c)
+                    for r in res:
+                        if r.extra.get("reasons", {}).get("horn", "").startswith(UNCONFIRMED):
+                            unconfirmed.setdefault(r.property, []).append(c)
                 for r in res:
                     v = r.verdict
                     rep.cells[(r.property, c)] = Cell(

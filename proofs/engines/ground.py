@@ -129,12 +129,18 @@ class _Unbounded(Exception):
     """A unit's local states grow without its consumed messages tracked."""
 
 
+class Truncated(RuntimeError):
+    """An injection enumeration hit its budget, where the caller stops there
+    (the unbounded engine: a truncated grounding proves nothing)."""
+
+
 def ground(system: SmtSystem, max_moves: int, limit: int = 200_000, max_transitions: int = 6_000,
-           reference: bool = False, max_states: Optional[int] = None) -> Ground:
+           reference: bool = False, max_states: Optional[int] = None, stop_truncated: bool = False) -> Ground:
     """Ground `system`; raises RuntimeError past `limit` local histories of one
     party or `max_transitions` transitions (the encoding grows with both), or
     past `max_states` local states of one unit (then no unit is tracked and
-    grounded again, see below).
+    grounded again, see below). With `stop_truncated`, raises Truncated at the
+    first injection enumeration cut by its budget (else it is recorded, `truncated`).
 
     A unit's local states are first collected as if every message could be
     delivered to it again and again: a superset of the states it can reach
@@ -157,7 +163,7 @@ def ground(system: SmtSystem, max_moves: int, limit: int = 200_000, max_transiti
         while True:
             try:
                 return _ground(system, max_moves, limit, max_transitions, frozenset(tracked), reference,
-                               max_states)
+                               max_states, stop_truncated)
             except _Unbounded as e:
                 if max_states is not None:
                     raise RuntimeError(f"grounding gives up: {e.args[1]}") from None
@@ -165,7 +171,7 @@ def ground(system: SmtSystem, max_moves: int, limit: int = 200_000, max_transiti
 
 
 def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int, tracked: frozenset,
-            reference: bool, max_states: Optional[int]) -> Ground:
+            reference: bool, max_states: Optional[int], stop_truncated: bool = False) -> Ground:
     w0 = system.initial()
     names = [p for p, _ in w0.states]
     base = dict(w0.states)
@@ -242,6 +248,8 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
         # a bound of 0 injections: enabled() offers none (the synthetic world has made no move)
         for a in system.enabled(w, max_moves if inject else 0, p, offered):
             if isinstance(a, BudgetHit):
+                if stop_truncated:
+                    raise Truncated("injection candidates truncated (budget)")
                 truncated = True
                 continue
             receipt = not isinstance(a, Invoke)

@@ -12,6 +12,7 @@ from typing import Callable, Union, assert_never
 from ppverify.proofs.core.encodings import AfterSession, Correspondence, Count
 from ppverify.proofs.core.system import SmtSystem
 from ppverify.proofs.core.verdicts import Coverage, Inconclusive, Proved, Result, Violated
+from ppverify.proofs.engines.ground import Truncated
 from ppverify.proofs.engines.horn import count, forward
 from ppverify.proofs.engines.horn.correspond import settle
 from ppverify.proofs.engines.horn.fixpoint import LIMITS, Fixpoint, Limits, saturate
@@ -21,6 +22,7 @@ from ppverify.proofs.engines.smt.logic import CyclicKnowledge
 OPEN = "not settled by the unbounded engine: "
 GROUNDING_FAILED = OPEN + "grounding failed"   # (a cost rule, `fixpoint.saturate`: never a verdict)
 TRUNCATED = OPEN + "injection candidates truncated (budget) while grounding"
+UNCONFIRMED = "candidate not confirmed"   # a violation inside the fixpoint no bounded search replayed
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ def horn_outcomes(system: SmtSystem, props: tuple, limits: Limits = LIMITS) -> t
     start = time.perf_counter()
     try:
         fix = saturate(system, limits)
+    except Truncated:
+        return {p: Open(TRUNCATED) for p in props}, {}
     except RuntimeError as e:
         return {p: Open(f"{GROUNDING_FAILED} ({e})") for p in props}, {}
     stats = dict(fix.stats)
@@ -119,7 +123,7 @@ def horn_verdicts(system: SmtSystem, props: tuple, threat: str, desc: dict, cove
                     results.append(Result(p, threat, desc, r.verdict, r.partner_reached, elapsed,
                                           dict(stats, confirmed_by=r.verdict.engine)))
                     continue
-                v = Inconclusive("horn", "candidate not confirmed: the fixpoint contains a violation but the "
+                v = Inconclusive("horn", f"{UNCONFIRMED}: the fixpoint contains a violation but the "
                                  "bounded search found no trace that replays (the abstraction may "
                                  "over-approximate)", facts, coverage)
             case Open(reason):

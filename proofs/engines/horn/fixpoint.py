@@ -53,9 +53,11 @@ class Fixpoint:
 
 def saturate(system: SmtSystem, limits: Limits = LIMITS, histories: int = 200_000) -> Fixpoint:
     """Ground `system` with unbounded injections and compute the fixpoint.
-    Raises RuntimeError where the grounding exceeds its limits."""
+    Raises RuntimeError where the grounding exceeds its limits, `ground.Truncated`
+    at the first injection enumeration cut by its budget (nothing is proved then)."""
     start = time.perf_counter()
-    g = ground(system, UNBOUNDED_MOVES, histories, limits.transitions, max_states=limits.unit_states)
+    g = ground(system, UNBOUNDED_MOVES, histories, limits.transitions, max_states=limits.unit_states,
+               stop_truncated=True)
     grounded = time.perf_counter()
     earliest, level, reached, flying = _levels(g, g.transitions)
     fired = tuple(i for i, e in enumerate(earliest) if e is not None)
