@@ -154,3 +154,13 @@ def test_sarif_bags_carry_strength_and_coverage_and_validate():
     assert set(proofs["request-secrecy"]["coverage"].values()) == {"any"}
     assert proofs["response-secrecy"]["coverage"] == SCEN.to_json()
     assert run["properties"]["strengths"] == {s.value: 1 for s in Standing}
+
+
+def test_an_honest_run_is_reached_where_any_cell_of_the_threat_model_reached_one():
+    """Under auto the first cell may be a violation from an explorer search cut before the honest
+    session completes, while the unbounded engine's proofs beside it reached one."""
+    first = replace(RESULTS[-1], partner_reached=False)
+    text = check_text(Checked.of((first,) + RESULTS[:-1]))
+    assert "honest run reached: True" in text
+    alone = check_text(Checked.of((first,)))
+    assert "honest run reached: False" in alone

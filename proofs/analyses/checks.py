@@ -50,6 +50,11 @@ class Search:
     def at(self, max_states: int) -> "Search":
         return Search(max_states, self.max_moves, self.engine, self.options)
 
+    def within(self, *budgets) -> "Search":
+        """The same search, `auto` asking the unbounded engine within these budgets only (`auto.Budget`)."""
+        return Search(self.max_states, self.max_moves, self.engine,
+                      tuple(sorted(dict(self.options, budgets=budgets).items())))
+
     def check(self, sc: Scenario, props: tuple[str, ...], progress: Optional[Callable] = None) -> list[Result]:
         return check_threat(sc, props, max_states=self.max_states, max_moves=self.max_moves,
                             progress=progress, engine=self.engine, **dict(self.options))

@@ -13,7 +13,7 @@ fixes says so.
    a definite violation) and nothing is searched.
 2. Every candidate under which some trace no longer runs is checked in full:
    every property under each threat model of the run, with the check's own
-   search. That gives the cells after the change, and its regressions: cells
+   search (under `auto`, within its quick budget). That gives the cells after the change, and its regressions: cells
    the design keeps that the change breaks.
 3. A candidate fixes a cell when the cell is not violated after it, and is
    clean when it breaks nothing else. Cells with the same clean fixes (and the
@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from ppverify.models.scenario import Bounds
+from ppverify.proofs.analyses.auto import QUICK
 from ppverify.proofs.analyses.changes import NONE, Change, remedies, value
 from ppverify.proofs.analyses.checks import Checks, Search, full
 from ppverify.proofs.core.serial import TraceFormatError
@@ -155,7 +156,10 @@ def remediate(checks: Checks, results: Sequence[Result], search: Search, base: C
         return Remediation(base, threats, props, (), (), time.perf_counter() - start)
     screened = [(c, tuple(cell for cell, tr in violated.items() if _still_runs(tr, c.over(base), bounds)))
                 for c in remedies(base)]
-    pending = {c: [checks.submit(a) for a in full(c.over(base), threats, props, search, bounds)]
+    # within auto's quick budget: a fix is a design the unbounded engine settles there (every fixed binder,
+    # under meta-insider in 1.4-2.4 s), and a change it cannot settle keeps its other cells' bounded verdicts
+    quick = search.within(QUICK)
+    pending = {c: [checks.submit(a) for a in full(c.over(base), threats, props, quick, bounds)]
                for c, still in screened if len(still) < len(violated)}
     trials = []
     for c, still in screened:

@@ -150,6 +150,13 @@ def depth_bounded(v: Verdict | None) -> bool:
     return v is not None and standing(v) == Standing.DEPTH_BOUNDED
 
 
+def honest_reached(results) -> bool:
+    """Did a search under this threat model reach an honest session's completion? Any engine's counts:
+    under auto the explorer's search may be cut before one completes where the unbounded engine's
+    fixpoint has one (a proof's own partner check; a violation needs none)."""
+    return any(r.partner_reached for r in results)
+
+
 def search_size(r: Result) -> str:
     """How large a check's search was: the explorer's states, or the unbounded engine's grounded
     local states (where it settled every cell)."""

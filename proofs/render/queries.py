@@ -13,7 +13,7 @@ from typing import Optional
 
 from ppverify.proofs.analyses.report import Bundle
 from ppverify.proofs.core.verdicts import Inconclusive, Kind, Proved, Result, Standing, Trace, standing
-from ppverify.proofs.render.base import search_size
+from ppverify.proofs.render.base import honest_reached, search_size
 from ppverify.proofs.render.diagrams import payload_text
 
 PAYLOAD_LIMIT = 200
@@ -57,7 +57,7 @@ def threat_rows(bundle: Bundle) -> list[dict]:
         incon = next((x.verdict for x in rs if isinstance(x.verdict, Inconclusive)), None)
         search = proved.note if proved else (incon.reason if incon else "every property violated")
         rows.append({"threat": t, "size": search_size(r), "transitions": r.extra.get("transitions"),
-                     "seconds": r.seconds, "partner": r.partner_reached, "search": search})
+                     "seconds": r.seconds, "partner": honest_reached(rs), "search": search})
     return rows
 
 

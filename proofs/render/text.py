@@ -8,7 +8,7 @@ from __future__ import annotations
 from ppverify.proofs.analyses.lattice import SINGLE_MAX_STATES, LatticeReport
 from ppverify.proofs.core.verdicts import Proved, Result, Standing, Trace, Violated, standing
 from ppverify.proofs.render.base import (COVERAGE_MEANING, MEANING, WORDS, Checked, Renderer, coverage_text,
-                                         search_size, strength_word)
+                                         honest_reached, search_size, strength_word)
 from ppverify.proofs.render.fixes import fixes_text
 
 
@@ -42,10 +42,10 @@ def bounds_text(results: list[Result]) -> str:
             if x.threat == r.threat and (note := reach(x.verdict)):
                 notes.setdefault(note, []).append(x.property)
         how = "; ".join(n if len(notes) == 1 else f"{len(ps)} cells: {n}" for n, ps in notes.items())
-        lines.append(f"  {r.threat}: {search_size(r)}, {r.extra.get('transitions')} "
-                     f"transitions, {r.seconds:.1f}s; honest run reached: {r.partner_reached}"
-                     + (f"; {how}" if how else ""))
         mine = [x for x in results if x.threat == r.threat]
+        lines.append(f"  {r.threat}: {search_size(r)}, {r.extra.get('transitions')} "
+                     f"transitions, {r.seconds:.1f}s; honest run reached: {honest_reached(mine)}"
+                     + (f"; {how}" if how else ""))
         lines += engines_lines(mine) + coverage_lines(mine)
     return "bounds and search:\n" + "\n".join(lines)
 
