@@ -191,8 +191,8 @@ def _grounding_failed(res, last: str = BUDGETS[-1].name) -> bool:
     so): more adversary power grounds more. A grounding that gave up only
     within an earlier budget (the explorer decided every cell the next one
     would have been asked), or that ends but settles nothing, is no reason to
-    skip it above."""
-    return any(h.startswith(TRUNCATED) or h.startswith(GROUNDING_FAILED) and r.extra.get("horn_budget") == last
+    skip it above. (`--engine horn` has no budget: its own limits are its last.)"""
+    return any(h.startswith(TRUNCATED) or h.startswith(GROUNDING_FAILED) and r.extra.get("horn_budget", last) == last
                for r in res for h in (r.extra.get("reasons", {}).get("horn", ""),))
 
 

@@ -50,4 +50,5 @@ from ppverify.proofs.engines.horn.engine import Outcome, horn_outcomes, horn_ver
 from ppverify.proofs.engines.horn.fixpoint import LIMITS, Fixpoint, Limits, saturate
 from ppverify.proofs.engines.horn.invariant import InvariantCheck, check
 
-__all__ = ["LIMITS", "Fixpoint", "InvariantCheck", "Limits", "Outcome", "check", "horn_outcomes", "horn_verdicts", "saturate"]
+__all__ = ["LIMITS", "Fixpoint", "InvariantCheck", "Limits", "Outcome", "check", "horn_outcomes", "horn_verdicts",
+           "saturate"]
