@@ -51,23 +51,46 @@ def settle(system, fix: Fixpoint, enc: Correspondence, seconds: float) -> Verdic
     fired = [g.transitions[i] for i in fix.fired]
     happened = sorted({j for t in fired for j in t.events})
     ev = g.events
-    cache: dict = {}     # (removed, events) -> (status, why)
     smaller: dict = {}   # removed -> the smaller system's fixpoint, shared by the events asked of it
+    cases = []           # (removed, events that must all happen), in the order they are decided
     for j in happened:
         e = ev[j]
         if e.name != enc.event or enc.applies and not enc.applies(e) or not system.distinguished(e):
             continue
         me = system.mark(e)
         for removed, needs in _cases(system, enc, e, me, happened, ev):
-            key = (removed, needs, j)
-            if key not in cache:
-                if removed not in smaller:
-                    smaller[removed] = _smaller(g, removed)
-                cache[key] = _reachable(g, smaller[removed], (j,) + needs, seconds)
-            status, why = cache[key]
-            if status is not False:
-                return Verdict(status, why, len(cache))
+            if removed not in smaller:
+                smaller[removed] = _smaller(g, removed)
+            cases.append((removed, (j,) + needs))
+            if all(k in smaller[removed][2] for k in (j,) + needs):
+                break   # a candidate: no later case is decided
+        else:
+            continue
+        break
+    cleared = _cleared(smaller, cases, seconds)
+    cache: dict = {}     # (removed, events) -> (status, why)
+    for removed, events in cases:
+        key = (removed, events)
+        if key not in cache:
+            cache[key] = (False, "") if removed in cleared and not all(k in smaller[removed][2] for k in events) \
+                else _reachable(g, smaller[removed], events, seconds)
+        status, why = cache[key]
+        if status is not False:
+            return Verdict(status, why, len(cache))
     return Verdict(False, "", len(cache))
+
+
+def _cleared(smaller: dict, cases: list, seconds: float) -> frozenset:
+    """The reduced systems z3 confirms to exclude, at once, every event their cases need and they do
+    not have happen (one closure and one query per system, not per case): each such case is then
+    excluded too, the query being a disjunction over them. A system z3 does not confirm is left to
+    its cases one by one (`_reachable`)."""
+    out = set()
+    for removed, (kept, small, happen) in smaller.items():
+        missing = frozenset(k for r, events in cases if r == removed for k in events if k not in happen)
+        if missing and not excludes(small, kept, missing, seconds):
+            out.add(removed)
+    return frozenset(out)
 
 
 def _cases(system, enc: Correspondence, e, me, happened, ev):
