@@ -49,7 +49,7 @@ LATTICE_ENGINE = "auto"
 # deepest found and carry up to every coalition they replay in.
 SINGLE_MAX_STATES = 20_000
 # The largest coalitions with meta-insider that the unbounded engine grounds within auto's deep budget
-# (measured on the published design, 27-35 s each: network adds nothing to meta-insider's grounding, relay
+# (measured on the published design, 22-31 s each: network adds nothing to meta-insider's grounding, relay
 # adds 7,550 transitions, cdn 900; with hw-vendor, or with relay beside cdn, it gives up). Checked first
 # on the unbounded engine, so their proofs for every size carry down to the coalitions below them: the
 # first keeps the link facts that relay and cdn break. Only they get auto's deep budget: every other
