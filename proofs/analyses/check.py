@@ -15,7 +15,7 @@ from ppverify.proofs.core.verdicts import (ANY, Coverage, Inconclusive, Kind, Pr
                                            Violated, standing, Standing)
 from ppverify.proofs.engines.explore import explore
 from ppverify.proofs.engines.ground import ground
-from ppverify.proofs.engines.horn import LIMITS, horn_verdicts
+from ppverify.proofs.engines.horn import horn_verdicts
 from ppverify.proofs.engines.horn.engine import GROUNDING_FAILED
 from ppverify.proofs.analyses.auto import BUDGETS, RANK, Budget, StepBudget, settle
 from ppverify.proofs.pp.abstraction import horn_system
@@ -239,7 +239,7 @@ def _horn(sc: Scenario, props: tuple, threat: str, desc: dict, max_moves: int, c
     (within `budget`, if given; else within its own limits), with what its proofs cover."""
     system, coverage, covers = horn_system(sc, max_moves)
     if budget is None:
-        return horn_verdicts(system, props, threat, desc, coverage, confirm, covers, LIMITS)
+        return horn_verdicts(system, props, threat, desc, coverage, confirm, covers)
     return [replace(r, extra=dict(r.extra, horn_budget=budget.name))
             for r in horn_verdicts(StepBudget(system, budget.steps, budget.actions), props, threat, desc,
                                    coverage, confirm, covers, budget.limits)]

@@ -53,20 +53,12 @@ def settle(system, fix: Fixpoint, enc: Correspondence, seconds: float) -> Verdic
     ev = g.events
     smaller: dict = {}   # removed -> the smaller system's fixpoint, shared by the events asked of it
     cases = []           # (removed, events that must all happen), in the order they are decided
-    for j in happened:
-        e = ev[j]
-        if e.name != enc.event or enc.applies and not enc.applies(e) or not system.distinguished(e):
-            continue
-        me = system.mark(e)
-        for removed, needs in _cases(system, enc, e, me, happened, ev):
-            if removed not in smaller:
-                smaller[removed] = _smaller(g, removed)
-            cases.append((removed, (j,) + needs))
-            if all(k in smaller[removed][2] for k in (j,) + needs):
-                break   # a candidate: no later case is decided
-        else:
-            continue
-        break
+    for removed, events in _each_case(system, enc, happened, ev):
+        if removed not in smaller:
+            smaller[removed] = _smaller(g, removed)
+        cases.append((removed, events))
+        if all(k in smaller[removed][2] for k in events):
+            break   # a candidate: no later case is decided
     cleared = _cleared(smaller, cases, seconds)
     cache: dict = {}     # (removed, events) -> (status, why)
     for removed, events in cases:
@@ -91,6 +83,16 @@ def _cleared(smaller: dict, cases: list, seconds: float) -> frozenset:
         if missing and not excludes(small, kept, missing, seconds):
             out.add(removed)
     return frozenset(out)
+
+
+def _each_case(system, enc: Correspondence, happened, ev):
+    """(witnesses removed, events that must all happen) for each checked event E(e) that happened."""
+    for j in happened:
+        e = ev[j]
+        if e.name != enc.event or enc.applies and not enc.applies(e) or not system.distinguished(e):
+            continue
+        for removed, needs in _cases(system, enc, e, system.mark(e), happened, ev):
+            yield removed, (j,) + needs
 
 
 def _cases(system, enc: Correspondence, e, me, happened, ev):

@@ -55,8 +55,6 @@ def horn_outcomes(system: SmtSystem, props: tuple, limits: Limits = LIMITS) -> t
     except RuntimeError as e:
         return {p: Open(f"{GROUNDING_FAILED} ({e})") for p in props}, {}
     stats = dict(fix.stats)
-    if fix.g.truncated:
-        return {p: Open(TRUNCATED) for p in props}, stats
     encodings = system.refine({p: system.smt_encoding(p) for p in props}, fix.g)
     try:
         inv = check(fix, encodings)
