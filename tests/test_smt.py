@@ -231,9 +231,24 @@ def test_inductive_invariant_proves_only_what_holds(disabled, fails):
     assert fails not in proved
     assert {"genuine-tee", "published-code", "no-split-view"} <= proved
     (r,) = check_threat(scenario("cdn", disabled), ("genuine-tee",), engine="smt", bound=34)
-    # (a fresh-clone run once got an Inconclusive here, not reproduced: its reason is kept in the message)
     assert isinstance(r.verdict, Proved), r.verdict
     assert r.verdict.exhaustive and r.verdict.note.startswith("unbounded: an inductive invariant")
+
+
+def test_honest_run_search_asks_for_the_needed_consent(monkeypatch):
+    """With user-opt-in off, the session's answer completes it only after a
+    consent the user may or may not give; z3 is asked for that run first. It
+    used to propose answers without consent, blocked one at a time: six of
+    its eight attempts here, and a CI run ran out (a vacuous Inconclusive)."""
+    import ppverify.proofs.engines.smt.search as search
+    from ppverify.proofs.analyses.check import _completions
+    system = PPSystem(symbolic_model(scenario("cdn", ["user-opt-in"])))
+    g = ground(system, 2)
+    (c,) = _completions(system, g)
+    assert {g.events[e].name for e in c.needs} == {"consent"}
+    monkeypatch.setattr(search, "PARTNER_ATTEMPTS", 1)
+    (r,) = check_threat(scenario("cdn", ["user-opt-in"]), ("genuine-tee",), engine="smt", bound=34)
+    assert isinstance(r.verdict, Proved) and r.partner_reached, r.verdict
 
 
 def test_event_part_of_the_invariant_is_checked():

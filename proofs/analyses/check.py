@@ -20,7 +20,7 @@ from ppverify.proofs.engines.horn.engine import GROUNDING_FAILED
 from ppverify.proofs.analyses.auto import BUDGETS, RANK, Budget, StepBudget, settle
 from ppverify.proofs.pp.abstraction import horn_system
 from ppverify.proofs.analyses.monotone import smaller_violations
-from ppverify.proofs.engines.smt import BmcResult, CyclicKnowledge, bmc, invariant_proofs
+from ppverify.proofs.engines.smt import BmcResult, Completion, CyclicKnowledge, bmc, invariant_proofs
 from ppverify.proofs.pp.model import symbolic_model
 from ppverify.proofs.pp.system import PPSystem
 from ppverify.proofs.replay.symbolic import ReplayError, replay_trace
@@ -119,6 +119,21 @@ def explore_verdicts(system, props: tuple[str, ...], threat: str, desc: dict, ma
     return results
 
 
+def _completions(system, g) -> tuple:
+    """The transitions that may complete an honest session, each with the
+    events of which one it needs beside its own (the replay confirms)."""
+    every = frozenset(g.events)   # over-approximates what happened before
+    out = []
+    for t in g.transitions:
+        if not system.completed(t.before, t.after.replace(events=every), t.out):
+            continue
+        own = frozenset(g.events[e] for e in t.events)
+        needs = () if system.completed(t.before, t.after.replace(events=own), t.out) else \
+            (k for k, e in enumerate(g.events) if system.completed(t.before, t.after.replace(events=own | {e}), t.out))
+        out.append(Completion(t.id, frozenset(needs)))
+    return tuple(out)
+
+
 def _completes(system, path: list) -> bool:
     """Does this run, replayed on the model, complete an honest session?"""
     w = system.initial()
@@ -150,9 +165,7 @@ def smt_verdicts(system: SmtSystem, props: tuple[str, ...], threat: str, desc: d
     try:
         g = ground(system, max_moves, ground_limit, max_transitions)
         encodings = bounded(system.refine({p: system.smt_encoding(p) for p in props}, g))
-        every = frozenset(g.events)  # over-approximates what happened before; the replay confirms
-        done = tuple(t.id for t in g.transitions
-                     if system.completed(t.before, t.after.replace(events=every), t.out))
+        done = _completions(system, g)
         inductive = set() if g.truncated else invariant_proofs(
             g, {p: e for p, e in encodings.items() if not isinstance(e, Never)}, max_moves, timeout)
         per_step = len(g.transitions) + len(g.kmax.known)

@@ -15,8 +15,8 @@ no run reaches the bound, the bounded result is complete for the scenario
 invariant excludes are proved for runs of any length (`search`).
 """
 from ppverify.proofs.engines.smt.logic import CyclicKnowledge, all_of, any_of, producers
-from ppverify.proofs.engines.smt.search import BmcResult, Found, bmc, invariant_proofs
+from ppverify.proofs.engines.smt.search import BmcResult, Completion, Found, bmc, invariant_proofs
 from ppverify.proofs.engines.smt.unroll import Encoding, Region
 
-__all__ = ["BmcResult", "CyclicKnowledge", "Encoding", "Found", "Region", "all_of", "any_of", "bmc", "invariant_proofs",
+__all__ = ["BmcResult", "Completion", "CyclicKnowledge", "Encoding", "Found", "Region", "all_of", "any_of", "bmc", "invariant_proofs",
            "producers"]

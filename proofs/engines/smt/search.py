@@ -33,28 +33,46 @@ class BmcResult:
     run: Optional[list]
 
 
+@dataclass(frozen=True)
+class Completion:
+    """A transition that may complete an honest session, and the events of
+    which one must have happened by then for it to (empty: none is known to
+    be needed). The needed events only steer z3 to runs the model accepts."""
+    transition: int
+    needs: frozenset = frozenset()
+
+
 COMPLETENESS_SECONDS = 20.0
 PARTNER_ATTEMPTS = 8
 INVARIANT_SECONDS = 30.0
 INVARIANT_CHUNK = 64
 
 
-def _partner_run(enc: Encoding, check, want: list, confirm) -> Optional[list]:
+def _partner_run(enc: Encoding, check, want: tuple, confirm) -> Optional[list]:
     """A run that takes a completing transition and that `confirm` accepts on
-    the model; runs it rejects (completion over-approximated) are blocked."""
+    the model; runs it rejects (completion over-approximated) are blocked.
+    The runs with a needed event are asked first, then any run (a session
+    may need a pair of events where no single one suffices)."""
     if not want:
         return None
-    goal = any_of(taken[i] for taken in enc.steps.taken for i in want)
+    ev, steps = enc.vars.ev, range(len(enc.steps.taken))
+
+    def taken(c: Completion, j: int):
+        return enc.steps.taken[j][enc.layout.enc[c.transition]]
+    strict = any_of(z3.And(taken(c, j), any_of(ev[j + 1][e] for e in sorted(c.needs))) if c.needs else taken(c, j)
+                    for j in steps for c in want)
+    goals = (strict, any_of(taken(c, j) for j in steps for c in want))
     blocked = []
-    for _ in range(PARTNER_ATTEMPTS):
-        if not check(goal, *blocked):
-            return None
-        m = enc.s.model()
-        run = enc.path(m)
-        if confirm is None or confirm(run):
-            return run
-        taken = [v == m.eval(v, model_completion=True) for vs in enc.steps.selectors for v in vs]
-        blocked.append(z3.Not(all_of(taken)))
+    for goal in goals:
+        for _ in range(PARTNER_ATTEMPTS):
+            if not check(goal, *blocked):
+                break
+            m = enc.s.model()
+            run = enc.path(m)
+            if confirm is None or confirm(run):
+                return run
+            chosen = [v == m.eval(v, model_completion=True) for vs in enc.steps.selectors for v in vs]
+            blocked.append(z3.Not(all_of(chosen)))
     return None
 
 
@@ -107,8 +125,8 @@ def bmc(g: Ground, encodings: dict, bound: int, max_moves: int, timeout: Optiona
     """Unroll `bound` steps, ask once whether any property fails within them,
     and for each that does, find its shortest counterexample by bisection on
     the depth; `skip` are not searched. The honest run takes one of the
-    `partner` transitions and is accepted by `confirm`."""
-    enc = Encoding(g, encodings, max_moves, seed, rounds)
+    `partner` completions (`Completion`) and is accepted by `confirm`."""
+    enc = Encoding(g, encodings, max_moves, seed, rounds, track=frozenset().union(*(c.needs for c in partner)))
     if timeout:
         enc.s.set("timeout", int(timeout * 1000))
     per_step = []
@@ -136,7 +154,7 @@ def bmc(g: Ground, encodings: dict, bound: int, max_moves: int, timeout: Optiona
     run = None
     try:
         # the honest run first: proofs by invariant need it, and it is easy
-        run = _partner_run(enc, check, [enc.layout.enc[t] for t in partner], confirm)
+        run = _partner_run(enc, check, partner, confirm)
         while open_props and check(any_of(by(p, bound) for p in sorted(open_props))):
             m = enc.s.model()
             hit = [p for p in sorted(open_props) if z3.is_true(m.eval(by(p, bound), model_completion=True))]

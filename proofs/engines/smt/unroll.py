@@ -101,7 +101,7 @@ class Encoding:
     checks the region is inductive."""
 
     def __init__(self, g: Ground, encodings: dict, max_moves: int, seed: int = 0, rounds: bool = False,
-                 free: bool = False, events: bool = True):
+                 free: bool = False, events: bool = True, track: frozenset = frozenset()):
         self.g, self.max_moves, self.rounds, self.free = g, max_moves, rounds, free
         # Everything is Boolean or a bit-vector: z3's finite-domain solver
         # (bit-blasting into its SAT core) is an order of magnitude faster here.
@@ -110,6 +110,7 @@ class Encoding:
         self.layout = Layout(g, free)
         self.monitors = Monitors(self.layout, encodings)
         self.props = self.monitors.props
+        self.monitors.events_used |= track   # events the honest run's search reads
         self.vars = Vars(self.layout, self.monitors.events_used, self.monitors.after.wire_terms)
         self.region = Region(self.layout, self.monitors.events_used, self.vars, events)
         self.steps = Steps(self.layout, self.vars, self.s, max_moves, rounds, self.monitors.after.wired)
