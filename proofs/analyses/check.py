@@ -372,5 +372,7 @@ def combine(a: Result, b: Result) -> Result:
     extra = dict(pick.extra)
     extra["engines"] = {"explore": va, "smt": vb}
     extra["standings"] = {"explore": sa, "smt": sb}   # how strong each engine's own verdict was
+    extra["reasons"] = {n: r.verdict.reason for n, r in (("explore", a), ("smt", b))
+                        if isinstance(r.verdict, Inconclusive)}
     return Result(pick.property, pick.threat, pick.scenario, pick.verdict,
                   a.partner_reached or b.partner_reached, a.seconds + b.seconds, extra)
