@@ -104,3 +104,18 @@ def test_raising_a_bound_never_removes_a_violation(case):
     threat, disabled, params, small, large = case
     lost = _violated(threat, disabled, params, small) - _violated(threat, disabled, params, large)
     assert not lost, f"violated at {small}, not at {large}: {sorted(lost)}"
+
+
+def test_a_scenario_proof_stops_at_its_scenario():
+    """cvm-compromise-after: with one client, request-secrecy is proved for
+    the scenario, never for every size. With two clients on one CVM, the
+    compromise at client1's teardown seizes client2's live session: its
+    messages leak, with no injection, in real cryptography too. (No control
+    stops this: the compromise falls inside client2's session.)"""
+    from ppverify.proofs.replay.concrete import replay_concrete
+    (one,) = check_threat(scenario("cvm-compromise-after"), ("request-secrecy",), engine="auto")
+    assert standing(one.verdict) == Standing.SCENARIO, one.verdict
+    (two,) = check_threat(scenario("cvm-compromise-after", (), (), Bounds(2, 1, 1)), ("request-secrecy",))
+    assert isinstance(two.verdict, Violated), two.verdict
+    rep = replay_concrete(two.verdict.trace)
+    assert {"msg.client2.m1", "msg.client2.m2"} <= {str(k) for k in rep.leaked} and rep.injected == 0
