@@ -18,5 +18,5 @@ from ppverify.proofs.engines.smt.logic import CyclicKnowledge, all_of, any_of, p
 from ppverify.proofs.engines.smt.search import BmcResult, Completion, Found, bmc, invariant_proofs
 from ppverify.proofs.engines.smt.unroll import Encoding, Region
 
-__all__ = ["BmcResult", "Completion", "CyclicKnowledge", "Encoding", "Found", "Region", "all_of", "any_of", "bmc", "invariant_proofs",
-           "producers"]
+__all__ = ["BmcResult", "Completion", "CyclicKnowledge", "Encoding", "Found", "Region", "all_of", "any_of", "bmc",
+           "invariant_proofs", "producers"]
