@@ -51,6 +51,15 @@ DEEP = Budget("deep", 300_000, 4_000_000, LIMITS)
 BUDGETS = (QUICK, DEEP)
 
 
+def per_engine(named) -> dict:
+    """What each engine of (name, Result) pairs said of one cell, for a combined Result's `extra`: its
+    verdict ("engines"), its own strength ("standings") and, where inconclusive, its reason ("reasons")."""
+    named = list(named)
+    return {"engines": {n: r.verdict.verdict for n, r in named},
+            "standings": {n: standing(r.verdict) for n, r in named},
+            "reasons": {n: r.verdict.reason for n, r in named if isinstance(r.verdict, Inconclusive)}}
+
+
 class UnsoundProof(RuntimeError):
     """One engine proved a cell where another found an attack that replays."""
 
@@ -106,10 +115,7 @@ def settle(first: Result, bounded: Optional[Result]) -> Result:
     pick = first if bounded is None or RANK.index(standing(first.verdict)) > RANK.index(standing(bounded.verdict)) \
         else bounded
     names = ["horn"] + ([] if bounded is None else [bounded.verdict.engine])
-    extra = dict(pick.extra)
-    extra["engines"] = {n: r.verdict.verdict for n, r in zip(names, runs)}
-    extra["standings"] = {n: standing(r.verdict) for n, r in zip(names, runs)}  # each engine's own strength
-    extra["reasons"] = {n: r.verdict.reason for n, r in zip(names, runs) if isinstance(r.verdict, Inconclusive)}
+    extra = dict(pick.extra, **per_engine(zip(names, runs)))
     if "horn_budget" in first.extra:   # the budget the unbounded engine's verdict was reached within
         extra["horn_budget"] = first.extra["horn_budget"]
     if pick is not first:

@@ -17,7 +17,7 @@ from ppverify.proofs.engines.explore import explore
 from ppverify.proofs.engines.ground import ground
 from ppverify.proofs.engines.horn import horn_verdicts
 from ppverify.proofs.engines.horn.engine import GROUNDING_FAILED
-from ppverify.proofs.analyses.auto import BUDGETS, RANK, Budget, StepBudget, settle
+from ppverify.proofs.analyses.auto import BUDGETS, RANK, Budget, StepBudget, per_engine, settle
 from ppverify.proofs.pp.abstraction import horn_system
 from ppverify.proofs.analyses.monotone import smaller_violations
 from ppverify.proofs.engines.smt import BmcResult, Completion, CyclicKnowledge, bmc, invariant_proofs
@@ -369,10 +369,6 @@ def combine(a: Result, b: Result) -> Result:
     pick = b if RANK.index(sb) > RANK.index(sa) else a
     if sa == sb == Standing.DEPTH_BOUNDED and b.verdict.coverage.depth > a.verdict.coverage.depth:
         pick = b
-    extra = dict(pick.extra)
-    extra["engines"] = {"explore": va, "smt": vb}
-    extra["standings"] = {"explore": sa, "smt": sb}   # how strong each engine's own verdict was
-    extra["reasons"] = {n: r.verdict.reason for n, r in (("explore", a), ("smt", b))
-                        if isinstance(r.verdict, Inconclusive)}
+    extra = dict(pick.extra, **per_engine((("explore", a), ("smt", b))))
     return Result(pick.property, pick.threat, pick.scenario, pick.verdict,
                   a.partner_reached or b.partner_reached, a.seconds + b.seconds, extra)
