@@ -56,7 +56,7 @@ def _peak() -> float:
 def _horn(args):
     sc, props = args
     c0 = _cpu()
-    system, coverage, _ = horn_system(sc, 2)
+    system, coverage, _ = horn_system(sc)
     outcomes, stats = horn_outcomes(system, props)
     return (_cpu() - c0, sum(isinstance(o, Settled) for o in outcomes.values()),
             sum(isinstance(o, Candidate) for o in outcomes.values()), _peak(), stats.get("transitions"),
@@ -95,7 +95,7 @@ def table(designs, smt: bool) -> None:
 
 def _horn_each(sc):
     c0 = _cpu()
-    outcomes, stats = horn_outcomes(horn_system(sc, 2)[0], PROPERTY_NAMES)
+    outcomes, stats = horn_outcomes(horn_system(sc)[0], PROPERTY_NAMES)
     own = stats.get("property_seconds", {})
     return _cpu() - c0 - sum(own.values()), {p: (type(o).__name__, own.get(p, 0.0)) for p, o in outcomes.items()}
 

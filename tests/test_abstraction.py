@@ -68,6 +68,9 @@ def walks(system: PPSystem, n: int, steps: int, moves: int, seed: int):
     ("network", [], [], 8),
     ("ledger", ["binder=handshake-key"], ["single-use-tokens"], 8),
     ("meta-insider", ["binder=handshake-key"], [], 12),   # sessions complete later there
+    # a teardown seizes the whole CVM: the sessions live beside it too (`engines.ground`, `exposes`)
+    ("cvm-compromise-after", [], [], 8),
+    ("cvm-compromise-after+network", [], ["erasure-at-teardown"], 8),
 ])
 def test_larger_runs_stay_inside_the_fixpoint(threat, params, disabled, runs):
     inside = Inside(AbstractPP(scenario(threat, disabled, params)))

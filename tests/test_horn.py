@@ -20,6 +20,7 @@ from ppverify.proofs.engines.horn.refine import PeerRefined
 from ppverify.proofs.engines.textbook import PROPERTIES, Textbook
 from ppverify.models.scenario import Bounds
 from ppverify.proofs.pp.abstraction import horn_system
+from ppverify.proofs.properties.catalogue import PROPERTY_NAMES
 from ppverify.protocol.controls import scenario
 from tests.conftest import budget
 
@@ -108,12 +109,12 @@ def test_link_facts_under_meta_insider_are_proved_for_every_size_with_a_fixed_bi
     to a handle of a session; switching off the control that hides each handle gives a candidate
     the explorer confirms."""
     for params in (["binder=handshake-key"], ["binder=client-random+server-key"]):
-        outcomes, _ = horn_outcomes(horn_system(scenario("meta-insider", [], params), 2)[0], LINKS)
+        outcomes, _ = horn_outcomes(horn_system(scenario("meta-insider", [], params))[0], LINKS)
         assert all(isinstance(o, Settled) for o in outcomes.values()), (params, outcomes)
     for off, broken in (("credential-blinding", "credential-unlinkability"),
                         ("third-party-relay", "client-unlinkability")):
         sc = scenario("meta-insider", [off], ["binder=handshake-key"])
-        outcomes, _ = horn_outcomes(horn_system(sc, 2)[0], LINKS)
+        outcomes, _ = horn_outcomes(horn_system(sc)[0], LINKS)
         assert isinstance(outcomes[broken], Candidate), (off, outcomes)
         r, = check_threat(sc, (broken,), engine="horn")
         assert isinstance(r.verdict, Violated), (off, r.verdict)
@@ -122,7 +123,7 @@ def test_link_facts_under_meta_insider_are_proved_for_every_size_with_a_fixed_bi
 def test_link_check_bites():
     """The z3 check of a link fact refuses a session whose handle is a sighted payload or one of its
     parts, and finds none where no state holds a handle or none is shown with the sighting's meta."""
-    system = horn_system(scenario("meta-insider", [], ["binder=handshake-key"]), 2)[0]
+    system = horn_system(scenario("meta-insider", [], ["binder=handshake-key"]))[0]
     fix = saturate(system)
     sighted = {x for t in fix.g.transitions for x in t.after.sightings}
     # a sighted payload with a part analysis takes out at once (no key): a pair, a signature's message
@@ -141,9 +142,9 @@ def test_a_gateway_open_to_injected_requests_is_still_split_into_routes():
     """Under `relay` requests reach the gateway from the adversary too, so its
     routes are not keyed by the client session that opened them (slots 0 and
     1 instead); grounded whole, the gateway would pass the budget."""
-    system = horn_system(scenario("relay"), 2)[0]
+    system = horn_system(scenario("relay"))[0]
     assert system.slots("gateway") == (0, 1)
-    assert system.slots("gateway") != horn_system(scenario("network"), 2)[0].slots("gateway")
+    assert system.slots("gateway") != horn_system(scenario("network"))[0].slots("gateway")
     outcomes, _ = horn_outcomes(system, ("request-secrecy", "attested-peer"))
     assert all(isinstance(o, Settled) for o in outcomes.values()), outcomes
 
@@ -154,7 +155,7 @@ def test_token_counting_is_proved_for_every_size_where_the_gateway_refuses_a_spe
     a correspondence the reduced fixpoint settles), under threat models with and without injected
     requests at the gateway."""
     for threat in ("network", "relay", "cdn"):
-        outcomes, stats = horn_outcomes(horn_system(scenario(threat), 2)[0], ("token-single-use",))
+        outcomes, stats = horn_outcomes(horn_system(scenario(threat))[0], ("token-single-use",))
         assert isinstance(outcomes["token-single-use"], Settled), threat
         assert stats["reduced_checks"] >= 1, threat   # the issuer is honest: the witness was asked
 
@@ -162,7 +163,7 @@ def test_token_counting_is_proved_for_every_size_where_the_gateway_refuses_a_spe
 def test_token_counting_checks_bite():
     """Each half of the counting argument refuses what it must: a redemption that passes again when
     spent, a redemption that happens without the issuance it needs, and a count over one."""
-    system = horn_system(scenario("relay"), 2)[0]
+    system = horn_system(scenario("relay"))[0]
     fix = saturate(system)
     enc = system.smt_encoding("token-single-use")
     assert count.settle(system, fix, enc, 10).violated is False
@@ -174,11 +175,20 @@ def test_token_counting_checks_bite():
     assert count.settle(system, fix, replace(enc, respent=None), 10).violated is None
 
 
-def test_cvm_compromise_after_keeps_the_scenarios_bounds():
-    """There a teardown hands over every session a CVM holds: no split into slots, no abstraction."""
-    sc = scenario("cvm-compromise-after", [], ["binder=handshake-key"])
-    for r in check_threat(sc, ("request-secrecy",), engine="horn"):
-        assert r.verdict.coverage.sessions == 1 and r.verdict.coverage.injections == 2
+SECRECY = ("request-secrecy", "response-secrecy", "forward-secrecy")
+
+
+def test_cvm_compromise_after_seizes_the_whole_cvm_in_the_abstraction():
+    """There a teardown hands over every session the CVM holds. The abstraction
+    keeps that (every slot's states taught): the secrecy properties are
+    candidates, confirmed with a second client whose live session is seized;
+    the others are proved for every size."""
+    res = {r.property: r for r in check_threat(scenario("cvm-compromise-after"), PROPERTY_NAMES, engine="horn")}
+    for p in SECRECY:
+        v = res[p].verdict
+        assert isinstance(v, Violated) and v.trace.scenario["bounds"]["clients"] == 2, (p, v)
+    for p in set(PROPERTY_NAMES) - set(SECRECY):
+        assert standing(res[p].verdict) == Standing.EVERY_SIZE, (p, res[p].verdict)
 
 
 THREATS = ("network", "relay", "cdn", "ledger", "chat-member", "cdn+ledger", "chat-member+ledger", "none")
@@ -201,7 +211,7 @@ def test_horn_never_proves_what_the_explorer_refutes(threat, disabled, params, c
     is never in a cell the unbounded engine proves for every size."""
     key = (threat, tuple(disabled), params)
     if key not in _OUTCOMES:
-        _OUTCOMES[key] = horn_outcomes(horn_system(scenario(threat, disabled, list(params)), 2)[0], COUNTED)[0]
+        _OUTCOMES[key] = horn_outcomes(horn_system(scenario(threat, disabled, list(params)))[0], COUNTED)[0]
     sc = scenario(threat, disabled, list(params), bounds=Bounds(clients, sessions, cvms))
     for r in check_threat(sc, COUNTED, max_states=budget(600), max_moves=moves):
         if isinstance(r.verdict, Violated):
@@ -221,7 +231,7 @@ def test_horn_never_proves_what_the_smt_engine_refutes(threat, disabled, params,
     sessions of two clients take it half a minute (the explorer's test draws those)."""
     key = (threat, tuple(disabled), params)
     if key not in _OUTCOMES:
-        _OUTCOMES[key] = horn_outcomes(horn_system(scenario(threat, disabled, list(params)), 2)[0], COUNTED)[0]
+        _OUTCOMES[key] = horn_outcomes(horn_system(scenario(threat, disabled, list(params)))[0], COUNTED)[0]
     sc = scenario(threat, disabled, list(params), bounds=Bounds(clients, 1, 1))
     # a solver call past a minute ends that draw's search (inconclusive): the test reads violations only,
     # and some draws (cdn+ledger, two clients, three injections) otherwise run for more than ten minutes
@@ -249,7 +259,7 @@ def _pinned_attacks(meta: bool) -> list:
 def _never_settled(design, threat, props) -> None:
     # within auto's last budget, the most `check` asks it: a cut grounding settles nothing, so the check
     # bites where the unbounded engine decides within it
-    system = StepBudget(horn_system(design.scenario(threat), 2)[0], DEEP.steps, DEEP.actions)
+    system = StepBudget(horn_system(design.scenario(threat))[0], DEEP.steps, DEEP.actions)
     outcomes, _ = horn_outcomes(system, props, DEEP.limits)
     assert not any(isinstance(outcomes[p], Settled) for p in props), (design, threat, outcomes)
 
@@ -334,7 +344,7 @@ def test_merging_two_sessions_never_proves_what_their_difference_refutes():
 
 
 def _forward(sc):
-    system = horn_system(sc, 2)[0]
+    system = horn_system(sc)[0]
     return system, horn_outcomes(system, ("forward-secrecy",))[0]["forward-secrecy"]
 
 
@@ -351,7 +361,7 @@ def test_forward_secrecy_is_a_second_phase_on_the_fixpoint():
 
 def test_a_corrupted_second_closure_is_rejected():
     """z3 checks the second closure: without a term analysis yields, it is not closed."""
-    system = horn_system(scenario("ledger"), 2)[0]
+    system = horn_system(scenario("ledger"))[0]
     fix = saturate(system)
     after, past = forward.second_closure(fix, system.smt_encoding("forward-secrecy"))
     inside = frozenset(after.known)
@@ -370,7 +380,7 @@ def test_a_truncated_enumeration_stops_the_unbounded_grounding_at_once():
     from ppverify.proofs.engines.ground import ground
     from ppverify.proofs.engines.horn.engine import TRUNCATED, Open
     from ppverify.proofs.engines.horn.fixpoint import UNBOUNDED_MOVES
-    system = horn_system(scenario("network"), 2)[0]
+    system = horn_system(scenario("network"))[0]
     system.budget = 1   # every injection enumeration is cut
     outcomes, stats = horn_outcomes(system, ("request-secrecy", "user-consent"))
     assert set(outcomes.values()) == {Open(TRUNCATED)} and stats == {}

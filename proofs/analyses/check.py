@@ -246,11 +246,11 @@ ENGINES = ("auto", "explore", "smt", "both", "horn")
 DEFAULT_ENGINE = "auto"
 
 
-def _horn(sc: Scenario, props: tuple, threat: str, desc: dict, max_moves: int, confirm: Callable,
+def _horn(sc: Scenario, props: tuple, threat: str, desc: dict, confirm: Callable,
           budget: Optional[Budget] = None) -> list[Result]:
     """The unbounded engine on the system `pp.abstraction` gives for `sc`
     (within `budget`, if given; else within its own limits), with what its proofs cover."""
-    system, coverage, covers = horn_system(sc, max_moves)
+    system, coverage, covers = horn_system(sc)
     if budget is None:
         return horn_verdicts(system, props, threat, desc, coverage, confirm, covers)
     return [replace(r, extra=dict(r.extra, horn_budget=budget.name))
@@ -300,7 +300,7 @@ def check_threat(sc: Scenario, properties: Iterable[str], max_states: int = 20_0
     model = symbolic_model(sc)
     props, threat, desc = tuple(properties), str(sc.threat), sc.describe()
     if engine == "horn":   # candidates are confirmed by the explorer on the scenario
-        return _horn(sc, props, threat, desc, max_moves, _confirm_growing(sc, lambda ps: explore_verdicts(
+        return _horn(sc, props, threat, desc, _confirm_growing(sc, lambda ps: explore_verdicts(
             PPSystem(model), ps, threat, desc, max_states, max_moves, None, replay_trace), max_states, max_moves))
     ex = sm = None
     if engine in ("explore", "both"):
@@ -332,7 +332,7 @@ def auto_verdicts(sc: Scenario, props: tuple[str, ...], max_states: int, max_mov
             bounded.update((r.property, r)
                            for r in _explored(sc, model, props, threat, desc, max_states, max_moves, progress))
         return [bounded[p] for p in ps]
-    first = _horn(sc, props, threat, desc, max_moves, explored, budgets[0])
+    first = _horn(sc, props, threat, desc, explored, budgets[0])
     if not all(isinstance(r.verdict, (Proved, Violated)) for r in first):
         explored()
     for budget in budgets[1:]:
@@ -340,7 +340,7 @@ def auto_verdicts(sc: Scenario, props: tuple[str, ...], max_states: int, max_mov
                                                                                    Violated))
         if not again:
             break
-        deeper = {r.property: r for r in _horn(sc, again, threat, desc, max_moves, explored, budget)}
+        deeper = {r.property: r for r in _horn(sc, again, threat, desc, explored, budget)}
         first = [deeper.get(r.property, r) for r in first]
     seconds = time.perf_counter() - start
     return [replace(settle(r, bounded.get(r.property)), seconds=seconds) for r in first]

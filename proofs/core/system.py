@@ -98,6 +98,13 @@ class SmtSystem(System, Protocol):
     def depends(self, party: str, key=None, st=None) -> tuple[str, ...]:
         """The units whose state shapes `party`'s candidate injections."""
 
+    def exposes(self, party: str, out) -> bool:
+        """Does this step of `party` (its output `out`) hand the adversary all
+        its party holds, every slot's entry and not only its own (a compromise)?"""
+
+    def held(self, state) -> Iterable:
+        """The terms a party state holds (what such a step hands over)."""
+
     # --- properties -------------------------------------------------------------------
     def smt_encoding(self, prop: str) -> Optional[SmtEncoding]:
         """The property as the SMT engine states it (None: not encoded)."""

@@ -16,6 +16,10 @@ their states instead of multiplying them. Ordered slots start one after
 another (`after_unit`): a CVM's session once the one before exists, a
 client's once the one before ended (the previous unit's `ready` states).
 
+A step that hands the adversary all its party holds (`system.exposes`: a
+compromise) teaches, in a slot, the terms of every local state of every
+slot of that party: the entries live beside it in a run are among them.
+
 A rejected delivery is not grounded: it only drops a message, and dropping
 a message never enables anything nor changes what a property reads, so every
 run has a run without its drops that reaches the same verdicts.
@@ -24,7 +28,6 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from operator import attrgetter
 from typing import Optional
 
 from ppverify.models.deduction import Knowledge
@@ -32,6 +35,7 @@ from ppverify.models.terms import Term
 from ppverify.models.theory import rules
 from ppverify.proofs.core.memory import fewer_collections
 from ppverify.proofs.core.system import BudgetHit, SmtSystem
+from ppverify.proofs.engines.refusals import Refusals
 from ppverify.protocol.world import Deliver, Inject, Invoke, World
 
 
@@ -87,30 +91,6 @@ def _observed(known: frozenset) -> tuple[Term, ...]:
 
 
 UNTRACKED_STATES = 2_000
-
-
-class _Refusals:
-    """What refusals in one (unit, state) read of the messages delivered or
-    injected (`how`): a handler is a function of the party's state, the
-    message and its choice, and a refusal with `reads` is decided before the
-    choice is read (`need`), so in that state every message agreeing on
-    these, with any choice, is refused alike."""
-    __slots__ = ("by_reads",)
-
-    def __init__(self):
-        self.by_reads: dict = {}   # reads -> (their getter, {(how, values)})
-
-    def add(self, how: str, m, reads: tuple[str, ...]) -> None:
-        hit = self.by_reads.get(reads)
-        if hit is None:
-            hit = self.by_reads[reads] = (attrgetter(*reads), set())
-        hit[1].add((how, hit[0](m)))
-
-    def refuse(self, how: str, m) -> bool:
-        for get, values in self.by_reads.values():
-            if (how, get(m)) in values:
-                return True
-        return False
 
 
 @dataclass
@@ -192,12 +172,14 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
     events, ev_index = [], {}
     transitions: list[Transition] = []
     seen: dict = {}
-    refused: dict = {}   # (unit, state index) -> _Refusals
+    refused: dict = {}   # (unit, state index) -> Refusals
     steps = [0, 0, 0]    # model steps taken: accepted, refused, of those accepted another slot's
     k0 = w0.knowledge
     kmax = k0
     taught: dict = {}   # terms learnt since kmax was last closed (a closure per unit pass, not per transition)
     observed: dict = {}  # what a step teaches -> its observed terms (many steps teach alike)
+    exposing: dict = {}  # party -> its transitions that hand over all it holds (`system.exposes`)
+    seized: dict = {}    # unit -> how many of its states those have taught
     truncated = False
 
     def msg_id(m) -> int:
@@ -271,7 +253,7 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
             if rej is not None:   # a rejected delivery only drops the message
                 seen[key] = None
                 if receipt and not reference and getattr(rej, "reads", None):
-                    mine = refused.get((u, si)) or refused.setdefault((u, si), _Refusals())
+                    mine = refused.get((u, si)) or refused.setdefault((u, si), Refusals())
                     mine.add(type(a).__name__, a.msg, rej.reads)
                 continue
             post = w2.state(p)
@@ -304,12 +286,23 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
                            prev.get(u) if si == 0 else None)
             transitions.append(t)
             seen[key] = t
+            if slot is not None and system.exposes(p, out):   # (a whole party's state is all it holds)
+                exposing.setdefault(p, []).append(t)
             if len(transitions) > max_transitions:
                 if u not in tracked:
                     raise _Unbounded(u, f"{len(transitions):,} transitions ({len(states[u])} local states of {u})")
                 raise RuntimeError(f"grounding exceeds {max_transitions} transitions "
                                    f"({len(states[u])} local states of {u} so far)")
             yield t
+
+    def seize() -> None:
+        """What an exposing step hands over: every state of every unit of its
+        party (a superset of the slots' entries live beside it in any run)."""
+        for q in exposing:
+            for u in (v for v in parties if owner[v] == q):
+                for st in states[u][seized.get(u, 0):]:
+                    taught.update((x, None) for x in system.held(st) if x not in kmax.known)
+                seized[u] = len(states[u])
 
     initial_flight = frozenset(msg_id(m) for m in w0.inflight)
     outgoing: dict = {}   # (unit, state index, context) -> _Outgoing
@@ -373,9 +366,14 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
                             raise RuntimeError(f"grounding of {p} exceeds {limit} local histories")
                         if p not in tracked and len(states[p]) > UNTRACKED_STATES:
                             raise _Unbounded(p, f"{p} passes {UNTRACKED_STATES:,} local states")
+            seize()
             if taught:   # closed once per unit: the next unit injects from it, and this one read `known`
                 kmax = kmax.add(list(taught))
                 taught.clear()
+    for q, ts in exposing.items():
+        held = dict.fromkeys(x for u in parties if owner[u] == q for st in states[u] for x in system.held(st))
+        for t in ts:
+            t.learned += tuple(x for x in held if x not in t.learned)
     ready = {u: frozenset(si for si, st in enumerate(states[u])
                           if system.slot_ready(owner[u], system.slot_of(owner[u], key_of[u], st)))
              for u in set(prev.values())}

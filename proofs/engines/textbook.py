@@ -291,3 +291,9 @@ class Textbook:
 
     def depends(self, party: str, key=None, st=None) -> tuple[str, ...]:
         return ()
+
+    def exposes(self, party: str, out) -> bool:
+        return False
+
+    def held(self, state) -> tuple:
+        return ()

@@ -45,13 +45,21 @@ of another). `tests/test_abstraction.py` checks the claim on runs of larger
 scenarios: every state, message, term and event they reach, renamed, is in
 the fixpoint.
 
-What it loses is precision, and two things it cannot say:
-- counting: a fresh slot has spent no token, so token-single-use is not
-  read off the fixpoint but reduced to a rerun with the token spent and a
-  correspondence (`engines.horn.count`);
-- `cvm-compromise-after`: a teardown hands the adversary every session the
-  CVM holds, which no split into slots keeps, so there `horn_system` falls
-  back to the scenario's own units and claims the scenario's bounds.
+Under `cvm-compromise-after` a teardown hands the adversary everything the
+CVM holds: every session live beside the one that ends, not only its own
+slot. The grounding keeps that as one more over-approximation
+(`engines.ground`, `SmtSystem.exposes`): a teardown in any slot of a CVM
+teaches the terms of every local state of every slot of that CVM. A live
+session of a concrete run, renamed, is one of those states, so the seizure
+of a run of any size lies inside the fixpoint too (`tests/test_abstraction.py`
+walks two-CVM, three-client runs under it). The secrecy properties are then
+candidates, rightly: with two clients on one CVM the seizure leaks the other
+client's live session (`docs/system.md`, section 5).
+
+What it loses is precision, and one thing it cannot say: counting. A fresh
+slot has spent no token, so token-single-use is not read off the fixpoint
+but reduced to a rerun with the token spent and a correspondence
+(`engines.horn.count`).
 """
 from __future__ import annotations
 
@@ -119,8 +127,6 @@ class AbstractPP(PPSystem):
     budget = 40_000   # a one-off grounding: room for the forged evidence a meta-insider can build
 
     def __init__(self, sc: Scenario):
-        if not applicable(sc):
-            raise ValueError("cvm-compromise-after: a CVM's sessions cannot be split into slots")
         model = symbolic_model(replace(sc, bounds=ABSTRACT))
         _own_supply_only(model.setup)
         model.timeless_hellos = True
@@ -185,20 +191,10 @@ def _marked(v, own):
     return v
 
 
-def applicable(sc: Scenario) -> bool:
-    return "cvm-compromise-after" not in sc.threat
-
-
 EVERY_SIZE = "every run of any length, of any number of clients, sessions, CVMs and adversary injections"
-SCENARIO = ("every run of any length of the scenario's clients, sessions and CVMs, with the injections the "
-            "adversary's fresh-value supply is argued for")
 
 
-def horn_system(sc: Scenario, max_moves: int) -> tuple[PPSystem, Coverage, str]:
+def horn_system(sc: Scenario) -> tuple[PPSystem, Coverage, str]:
     """The system the unbounded engine grounds for `sc`, what its proofs
     cover, and that coverage in words."""
-    if applicable(sc):
-        return AbstractPP(sc), Coverage(ANY, ANY, ANY, ANY, ANY), EVERY_SIZE
-    model = symbolic_model(sc)
-    model.timeless_hellos = True
-    return PPSystem(model), Coverage.of(sc.describe(), max_moves, ANY), SCENARIO
+    return AbstractPP(sc), Coverage(ANY, ANY, ANY, ANY, ANY), EVERY_SIZE

@@ -18,6 +18,7 @@ from ppverify.proofs.pp.slots import Slots
 from ppverify.proofs.properties.catalogue import BY_NAME, Facts, completed
 from ppverify.proofs.properties.watch import watch
 from ppverify.protocol.adversary import expectations, injections, prefetches
+from ppverify.protocol.visibility import terms_in
 from ppverify.protocol.world import Inject, Model, World
 
 
@@ -161,6 +162,13 @@ class PPSystem:
 
     def depends(self, party: str, key=None, st=None) -> tuple[str, ...]:
         return self.slotting.depends(party, key, st)
+
+    def exposes(self, party: str, out) -> bool:
+        """A teardown under cvm-compromise-after seizes the whole CVM (`Visibility.glimpse`)."""
+        return "cvm-compromise-after" in self.model.threat and any(e.name == "teardown" for e in out.events)
+
+    def held(self, state) -> list:
+        return terms_in(state)
 
     def smt_encoding(self, prop: str) -> Optional[SmtEncoding]:
         return self.encodings.smt_encoding(prop, self.monitor(prop))
