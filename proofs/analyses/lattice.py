@@ -24,6 +24,7 @@ help (`engine_for`), and its proofs, for every size, carry down as such.
 """
 from __future__ import annotations
 
+import functools
 import re
 import time
 from concurrent.futures import FIRST_COMPLETED, wait
@@ -121,8 +122,9 @@ class LatticeReport:
                            key=lambda kv: -len(kv[1])))
 
 
+@functools.cache   # (asked millions of times by `_infer`; there are 256 coalitions)
 def coalition_order(c: frozenset) -> tuple:
-    return (len(c), sorted(ACTORS.index(a) for a in c))
+    return (len(c), tuple(sorted(ACTORS.index(a) for a in c)))
 
 
 def _check(coalition: frozenset, props: tuple, max_states: int, max_moves: int,
@@ -143,9 +145,8 @@ def _carry_up(trace: Trace, to: frozenset) -> Optional[Trace]:
 
 def _infer(rep: LatticeReport, p: str, c: frozenset) -> Optional[Cell]:
     tries = 0
-    for (q, d), v in sorted(rep.cells.items(), key=lambda kv: coalition_order(kv[0][1])):
-        if q != p:
-            continue
+    related = ((d, v) for (q, d), v in rep.cells.items() if q == p and (d < c or c < d))
+    for d, v in sorted(related, key=lambda dv: coalition_order(dv[0])):
         if v.verdict == Kind.VIOLATED and d < c and v.trace is not None and tries < 3:
             tries += 1  # replays are cheap, but not free: a few tries, smallest coalitions first
             t = _carry_up(v.trace, c)
