@@ -14,10 +14,13 @@ two directions, each only from definite verdicts:
 Coalitions are checked smallest first; the largest coalition without
 `meta-insider` is checked first of all, since it is cheap and, when its search
 is exhaustive, its proofs carry to the whole meta-free half of the lattice;
-beside it, on the unbounded engine, the largest `meta-insider` coalitions it
-grounds (`TOPS`), whose proofs for every size carry down likewise. A cell a
-coalition checked early leaves inconclusive gets, at the end, any violation a
-smaller coalition's trace shows by replaying in it.
+beside it, on the unbounded engine, the largest coalitions it grounds
+(`TOPS`, meta-free and with `meta-insider`), whose proofs for every size carry
+down likewise. A coalition waits for, and reads, only the tops of its own half
+(with `meta-insider` or without), so the meta-free half runs while the
+half-minute meta-insider tops do. A cell a coalition checked early leaves
+inconclusive gets, at the end, any violation a smaller coalition's trace shows
+by replaying in it.
 
 On `auto` (the default) the unbounded engine is asked first where it can
 help (`engine_for`), and its proofs, for every size, carry down as such.
