@@ -175,7 +175,7 @@ def test_token_counting_checks_bite():
     assert count.settle(system, fix, replace(enc, respent=None), 10).violated is None
 
 
-SECRECY = ("request-secrecy", "response-secrecy", "forward-secrecy")
+SEIZED = ("request-secrecy", "response-secrecy", "forward-secrecy")
 
 
 def test_cvm_compromise_after_seizes_the_whole_cvm_in_the_abstraction():
@@ -184,10 +184,10 @@ def test_cvm_compromise_after_seizes_the_whole_cvm_in_the_abstraction():
     candidates, confirmed with a second client whose live session is seized;
     the others are proved for every size."""
     res = {r.property: r for r in check_threat(scenario("cvm-compromise-after"), PROPERTY_NAMES, engine="horn")}
-    for p in SECRECY:
+    for p in SEIZED:
         v = res[p].verdict
         assert isinstance(v, Violated) and v.trace.scenario["bounds"]["clients"] == 2, (p, v)
-    for p in set(PROPERTY_NAMES) - set(SECRECY):
+    for p in set(PROPERTY_NAMES) - set(SEIZED):
         assert standing(res[p].verdict) == Standing.EVERY_SIZE, (p, res[p].verdict)
 
 
