@@ -179,7 +179,8 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
     taught: dict = {}   # terms learnt since kmax was last closed (a closure per unit pass, not per transition)
     observed: dict = {}  # what a step teaches -> its observed terms (many steps teach alike)
     exposing: dict = {}  # party -> its transitions that hand over all it holds (`system.exposes`)
-    seized: dict = {}    # unit -> how many of its states those have taught
+    seized: dict = {}    # party -> the terms its units' states hold, which those hand over (ordered)
+    counted: dict = {}   # unit -> how many of its states are in `seized`
     truncated = False
 
     def msg_id(m) -> int:
@@ -299,10 +300,15 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
         """What an exposing step hands over: every state of every unit of its
         party (a superset of the slots' entries live beside it in any run)."""
         for q in exposing:
+            got = seized.setdefault(q, {})
             for u in (v for v in parties if owner[v] == q):
-                for st in states[u][seized.get(u, 0):]:
-                    taught.update((x, None) for x in system.held(st) if x not in kmax.known)
-                seized[u] = len(states[u])
+                for st in states[u][counted.get(u, 0):]:
+                    for x in system.held(st):
+                        if x not in got:
+                            got[x] = None
+                            if x not in kmax.known:
+                                taught[x] = None
+                counted[u] = len(states[u])
 
     initial_flight = frozenset(msg_id(m) for m in w0.inflight)
     outgoing: dict = {}   # (unit, state index, context) -> _Outgoing
@@ -370,10 +376,10 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
             if taught:   # closed once per unit: the next unit injects from it, and this one read `known`
                 kmax = kmax.add(list(taught))
                 taught.clear()
-    for q, ts in exposing.items():
-        held = dict.fromkeys(x for u in parties if owner[u] == q for st in states[u] for x in system.held(st))
+    for q, ts in exposing.items():   # (the last unit pass seized every state there is)
         for t in ts:
-            t.learned += tuple(x for x in held if x not in t.learned)
+            own = set(t.learned)
+            t.learned += tuple(x for x in seized[q] if x not in own)
     ready = {u: frozenset(si for si, st in enumerate(states[u])
                           if system.slot_ready(owner[u], system.slot_of(owner[u], key_of[u], st)))
              for u in set(prev.values())}
