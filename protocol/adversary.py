@@ -17,6 +17,7 @@ verifier accepts: `server_hellos`. Hellos of the adversary's own:
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Iterator
 
 from ppverify.models import supply
@@ -301,9 +302,21 @@ def _own_expectations(model, w, p: str, role: str) -> tuple:
     return hit
 
 
+@dataclass(frozen=True)
+class Cut:
+    """In `injections`' stream, after a pattern's candidates: its enumeration hit the budget."""
+    src: str
+    dst: str
+    kind: str
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.dst} as {self.src}"
+
+
 def injections(model, w, expected=None, budget_per_template: int = 4000,
-               offered: dict | None = None) -> Iterator[tuple[Msg, bool]]:
-    """Every candidate injection, and whether its enumeration hit the budget.
+               offered: dict | None = None) -> Iterator[tuple[Msg | Cut, bool]]:
+    """Every candidate injection, and whether its enumeration hit the budget
+    (after the candidates of a pattern cut by it, a `Cut` naming the pattern).
     `expected`: the result of `expectations(model, w)`, if already computed.
     `offered`: the candidates offered so far per expectation, kept by a
     caller that asks about one party state again and again as the knowledge
@@ -326,4 +339,4 @@ def injections(model, w, expected=None, budget_per_template: int = 4000,
         for term, hit in terms:
             yield Msg(src, dst, kind, term, conn), hit
         if exhausted:
-            yield None, True
+            yield Cut(src, dst, kind), True

@@ -85,23 +85,26 @@ def test_a_cell_a_top_leaves_open_gets_a_smaller_coalitions_attack_late():
 
 def test_the_unbounded_engine_is_skipped_where_it_cannot_help():
     net, meta = frozenset({"network"}), frozenset({"meta-insider"})
-    assert la.engine_for("auto", net, []) == "auto"
-    assert la.engine_for("auto", net | {"cvm-compromise-after"}, []) == "auto", "the abstraction seizes whole CVMs"
-    assert la.engine_for("auto", net | meta, [meta]) == "explore", "a superset of a failed grounding"
-    assert la.engine_for("auto", net, [meta]) == "auto"
-    assert la.engine_for("explore", net, []) == "explore"
+    failed = {meta: "grounding failed (why)"}
+    assert la.engine_for("auto", net, {}) == "auto"
+    assert la.engine_for("auto", net | {"cvm-compromise-after"}, {}) == "auto", "the abstraction seizes whole CVMs"
+    assert la.engine_for("auto", net | meta, failed) == "explore", "a superset of a failed grounding"
+    assert la.engine_for("auto", net, failed) == "auto"
+    assert la.engine_for("explore", net, {}) == "explore"
     held = {"non-targetability": [meta]}   # a horn candidate under meta-insider no bounded search replayed
-    assert la.engine_for("auto", net | meta, [], ("non-targetability",), held) == "explore"
-    assert la.engine_for("auto", net | meta, [], ("non-targetability", "user-consent"), held) == "auto"
-    assert la.engine_for("auto", net, [], ("non-targetability",), held) == "auto"
-    assert not la.not_unbounded(net, [meta]) and "smaller coalition" in la.not_unbounded(net | meta, [meta])
+    assert la.engine_for("auto", net | meta, {}, ("non-targetability",), held) == "explore"
+    assert la.engine_for("auto", net | meta, {}, ("non-targetability", "user-consent"), held) == "auto"
+    assert la.engine_for("auto", net, {}, ("non-targetability",), held) == "auto"
+    assert not la.not_unbounded(net, failed)
+    assert la.not_unbounded(net | meta, failed).endswith("smaller coalition, meta-insider: grounding failed (why)")
 
 
 def test_only_a_failed_grounding_marks_a_coalition_failed():
     """Supersets skip the unbounded engine where its grounding gave up (a cost
     rule), not where it grounded and settled nothing."""
     failed = check_threat(scenario("relay+cvm-compromise-after"), ("evidence-freshness",), max_states=1_000, engine="auto")
-    assert la._grounding_failed(failed), failed[0].extra.get("reasons")
+    why = la._grounding_failed(failed)
+    assert why.startswith("injection candidates truncated") and "as relay" in why, failed[0].extra.get("reasons")
     grounded = check_threat(scenario("network", ["single-use-tokens"]), ("token-single-use",), max_states=1_000,
                             engine="auto")
     assert grounded[0].extra["engines"]["horn"] == Kind.INCONCLUSIVE, "a replay horn cannot count or exclude"
@@ -132,3 +135,24 @@ def test_an_inconclusive_cell_says_what_the_unbounded_engine_did():
     assert "injection candidates truncated" in both.reason, both.reason
     assert rep.cells[("genuine-tee", frozenset({"relay"}))].every_size
     assert rep.cells[("genuine-tee", frozenset({"cvm-compromise-after"}))].every_size
+
+
+def test_the_outputs_name_where_the_unbounded_engine_gives_up():
+    """The smallest coalitions whose grounding gave up lead their supersets' reasons, and the text,
+    the JSON and the report each list them with the inconclusive coalitions above them."""
+    import json
+    from ppverify.proofs.render.extras import lattice_section
+    from ppverify.proofs.render.json import lattice_json
+    rc, rcl, r = frozenset({"relay", "cdn"}), frozenset({"relay", "cdn", "ledger"}), frozenset({"relay"})
+    rep = la.LatticeReport(("relay", "cdn", "ledger"), ("genuine-tee",))
+    rep.gave_up.update({rc: "why at relay+cdn", rcl: "why above it"})
+    rep.cells[("genuine-tee", r)] = la.Cell(Kind.PROVED, "checked", True)
+    for c in (rc, rcl):
+        rep.cells[("genuine-tee", c)] = la.Cell(Kind.INCONCLUSIVE, "checked", reason="cut")
+    assert rep.gave_up_first() == [(rc, "why at relay+cdn", 2)]
+    assert "  relay+cdn: why at relay+cdn; 2 inconclusive" in lattice_text(rep)
+    assert json.loads(lattice_json(rep))["gave_up"] == [
+        {"threat": "relay+cdn", "reason": "why at relay+cdn", "inconclusive_above": 2}]
+    md = lattice_section(rep).markdown
+    assert "- `relay+cdn`: why at relay+cdn; 2 inconclusive" in md and "| `genuine-tee` | none | relay | 2 |" in md
+    assert "why above it" not in md, "only the smallest coalitions are the causes"

@@ -264,11 +264,12 @@ def test_lattice_section_renders_weakest_and_strongest_coalitions():
         actors=("relay", "cdn"), properties=("key-consistency", "request-secrecy"), max_states=4000,
         explored=3, saved=1, seconds=2.0, breaches=[], name=lambda c: "+".join(sorted(c)) or "none",
         minimal_breaking=lambda p: [cdn] if p == "key-consistency" else [],
-        maximal_holding=lambda p: [(relay, True)] if p == "key-consistency" else [(relay | cdn, False)])
+        maximal_holding=lambda p: [(relay, True)] if p == "key-consistency" else [(relay | cdn, False)],
+        inconclusive=lambda: [], why_inconclusive=lambda p: {}, gave_up_first=lambda: [])
     title, md, html = astuple(lattice_section(rep))
     assert title == "Threat lattice"
-    assert "| `key-consistency` | cdn | relay |" in md
-    assert "| `request-secrecy` | none | cdn+relay (bounded) |" in md, "bounded proofs must say so"
+    assert "| `key-consistency` | cdn | relay | 0 |" in md
+    assert "| `request-secrecy` | none | cdn+relay (bounded) | 0 |" in md, "bounded proofs must say so"
     assert "<td class=violated>cdn</td>" in html
 
 

@@ -43,7 +43,7 @@ from ppverify.proofs.core.serial import action_from_json
 from ppverify.proofs.core.verdicts import Inconclusive, Proved, Violated
 from ppverify.proofs.replay.lockstep import ConcreteReplayError
 from ppverify.protocol import attestation
-from ppverify.protocol.adversary import injections, prefetches
+from ppverify.protocol.adversary import Cut, injections, prefetches
 from ppverify.protocol.concrete import ConcreteCrypto
 from ppverify.protocol.controls import scenario
 from ppverify.protocol.messages import Out
@@ -148,7 +148,7 @@ class ProtocolMachine(RuleBasedStateMachine):
     def inject(self, data):
         """Inject a message the adversary derives (its bytes computed for real)."""
         tw = self.twin
-        cands = [m for m, _ in itertools.islice(injections(tw.sym, tw.ws), CANDIDATES) if m is not None]
+        cands = [m for m, _ in itertools.islice(injections(tw.sym, tw.ws), CANDIDATES) if not isinstance(m, Cut)]
         if not cands:
             return
         msg = data.draw(st.sampled_from(cands), label="inject")

@@ -32,7 +32,7 @@ import re
 import time
 from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass, field
-from typing import Callable, Optional, Sequence
+from typing import Callable, Mapping, Optional, Sequence
 
 from ppverify.models.threats import ThreatModel, lattice
 from ppverify.proofs.analyses.auto import BUDGETS, QUICK
@@ -40,7 +40,7 @@ from ppverify.proofs.analyses.check import check_threat
 from ppverify.proofs.analyses.pool import workers
 from ppverify.proofs.core.serial import TraceFormatError
 from ppverify.proofs.core.verdicts import Inconclusive, Kind, Proved, Standing, Trace, Violated, standing
-from ppverify.proofs.engines.horn.engine import GROUNDING_FAILED, TRUNCATED, UNCONFIRMED
+from ppverify.proofs.engines.horn.engine import GROUNDING_FAILED, OPEN, TRUNCATED, UNCONFIRMED
 from ppverify.proofs.properties.catalogue import PROPERTY_NAMES
 from ppverify.proofs.replay.symbolic import ReplayError, replay_trace
 from ppverify.protocol.controls import ACTORS, scenario, threat
@@ -94,6 +94,7 @@ class LatticeReport:
     max_states: int = DEFAULT_MAX_STATES
     seconds: float = 0.0
     unbounded: int = 0           # coalitions the unbounded engine was asked first (`engine_for`)
+    gave_up: dict = field(default_factory=dict)   # coalition -> why its unbounded grounding gave up
 
     def name(self, c: frozenset) -> str:
         return str(ThreatModel(c, ACTORS))
@@ -113,6 +114,13 @@ class LatticeReport:
     def inconclusive(self) -> list[frozenset]:
         """The coalitions with a cell neither proved nor violated (the issue's target: none)."""
         return sorted({c for (_, c), v in self.cells.items() if v.verdict == Kind.INCONCLUSIVE}, key=coalition_order)
+
+    def gave_up_first(self) -> list[tuple[frozenset, str, int]]:
+        """The smallest coalitions whose unbounded grounding gave up (none of their subsets did), each
+        with why and how many inconclusive coalitions contain it: where the unbounded engine stops."""
+        bad = self.inconclusive()
+        return [(c, why, sum(c <= d for d in bad)) for c, why in sorted(self.gave_up.items(),
+                key=lambda cw: coalition_order(cw[0])) if not any(f < c for f in self.gave_up)]
 
     def why_inconclusive(self, p: str) -> dict[str, list[frozenset]]:
         """`p`'s inconclusive coalitions by reason, counts in the reason read as N
@@ -162,22 +170,26 @@ def _infer(rep: LatticeReport, p: str, c: frozenset, unseen: frozenset = frozens
     return None
 
 
-def engine_for(engine: str, c: frozenset, failed: Sequence[frozenset], props: Sequence[str] = (),
+def engine_for(engine: str, c: frozenset, failed: Mapping[frozenset, str], props: Sequence[str] = (),
                unconfirmed: Optional[dict] = None) -> str:
     """The engine a coalition is checked with. On `auto`, the explorer alone
     where the unbounded engine cannot help (`not_unbounded`)."""
     return "explore" if engine == "auto" and not_unbounded(c, failed, props, unconfirmed) else engine
 
 
-def not_unbounded(c: frozenset, failed: Sequence[frozenset], props: Sequence[str] = (),
+def not_unbounded(c: frozenset, failed: Mapping[frozenset, str], props: Sequence[str] = (),
                   unconfirmed: Optional[dict] = None) -> str:
     """Why the unbounded engine is not asked of `c` ("" where it is): in every
-    superset of a coalition whose grounding gave up it would too (more adversary power grounds more); and
+    superset of a coalition whose grounding gave up it would too (more adversary power grounds more;
+    `failed`: coalition -> why, the smallest of those under `c` is named); and
     where each of `props` has a violation inside the fixpoint of a smaller
     coalition that no bounded search replayed (`unconfirmed`: property ->
     coalitions), the larger fixpoint holds it too. Cost rules, never verdicts."""
-    if any(f <= c for f in failed):
-        return "not asked of the unbounded engine: its grounding gave up under a smaller coalition"
+    under = [f for f in failed if f <= c]
+    if under:
+        f = min(under, key=coalition_order)
+        return (f"not asked of the unbounded engine: its grounding gave up under a smaller coalition, "
+                f"{ThreatModel(f, ACTORS)}" + (f": {failed[f]}" if failed[f] else ""))
     if props and unconfirmed is not None and all(any(d <= c for d in unconfirmed.get(p, ())) for p in props):
         return ("not asked of the unbounded engine: its fixpoint under a smaller coalition already holds a "
                 "violation no bounded search replayed")
@@ -192,15 +204,19 @@ def _reason(r, skipped: str) -> str:
     return f"{v.reason}; {horn}" if horn and horn != v.reason else v.reason
 
 
-def _grounding_failed(res, last: str = BUDGETS[-1].name) -> bool:
-    """The unbounded engine's grounding truncated its injection candidates, or
+def _grounding_failed(res, last: str = BUDGETS[-1].name) -> str:
+    """Why ("" if it did not) the unbounded engine's grounding truncated its injection candidates, or
     gave up within the last budget the coalition was given (its reason says
     so): more adversary power grounds more. A grounding that gave up only
     within an earlier budget (the explorer decided every cell the next one
     would have been asked), or that ends but settles nothing, is no reason to
     skip it above. (`--engine horn` has no budget: its own limits are its last.)"""
-    return any(h.startswith(TRUNCATED) or h.startswith(GROUNDING_FAILED) and r.extra.get("horn_budget", last) == last
-               for r in res for h in (r.extra.get("reasons", {}).get("horn", ""),))
+    for r in res:
+        h = r.extra.get("reasons", {}).get("horn", "")
+        if h.startswith(TRUNCATED) or h.startswith(GROUNDING_FAILED) and r.extra.get("horn_budget", last) == last:
+            budget = r.extra.get("horn_budget")
+            return h.removeprefix(OPEN) + (f", within auto's {budget} budget" if budget else "")
+    return ""
 
 
 def run_lattice(actors: Sequence[str] = ACTORS, properties: Sequence[str] = PROPERTY_NAMES,
@@ -218,7 +234,7 @@ def run_lattice(actors: Sequence[str] = ACTORS, properties: Sequence[str] = PROP
     tops = [t.actors for t in map(threat, TOPS) if engine in ("auto", "horn")]
     first = list(dict.fromkeys(c for c in [free, *tops] if c in order))
     order = first + [c for c in order if c not in first]
-    failed: list[frozenset] = []   # coalitions whose unbounded grounding passed auto's last budget
+    failed = rep.gave_up   # coalition -> why its unbounded grounding passed auto's last budget
     unconfirmed: dict[str, list[frozenset]] = {}   # property -> coalitions with a horn candidate left open
     # A coalition starts once every coalition its cells may be inferred from is in: its proper subsets
     # (carried up) and those checked first that contain it (carried down). What each sees is then what
@@ -264,8 +280,9 @@ def run_lattice(actors: Sequence[str] = ACTORS, properties: Sequence[str] = PROP
                 rep.explored += 1
                 if e == "auto":
                     rep.unbounded += 1
-                    if _grounding_failed(res, last):
-                        failed.append(c)
+                    why = _grounding_failed(res, last)
+                    if why:
+                        failed[c] = why
                     for r in res:
                         if r.extra.get("reasons", {}).get("horn", "").startswith(UNCONFIRMED):
                             unconfirmed.setdefault(r.property, []).append(c)

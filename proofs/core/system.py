@@ -8,8 +8,8 @@ says about a transition; the explorer needs no more. The SMT engine grounds
 an `SmtSystem`: every enabled action of one party, how a party splits into
 independent slots, and each property's encoding (`core.encodings`).
 
-An action stream may carry `BUDGET_HIT` where an injection enumeration was
-truncated: not an action, a note that the stream is incomplete.
+An action stream may carry a `BudgetHit` where an injection enumeration was
+truncated: not an action, a note that the stream is incomplete (and where).
 """
 from __future__ import annotations
 
@@ -27,7 +27,9 @@ Watch = Callable[[World, World, Any], list]
 
 @dataclass(frozen=True)
 class BudgetHit:
-    """In an action stream: some injection candidates were left out (budget)."""
+    """In an action stream: some injection candidates were left out (budget).
+    `where`: the first pattern cut, as "kind to receiver as sender" ("" if not said)."""
+    where: str = ""
 
 
 BUDGET_HIT = BudgetHit()

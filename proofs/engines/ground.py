@@ -27,6 +27,7 @@ run has a run without its drops that reaches the same verdicts.
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -35,48 +36,9 @@ from ppverify.models.terms import Term
 from ppverify.models.theory import rules
 from ppverify.proofs.core.memory import fewer_collections
 from ppverify.proofs.core.system import BudgetHit, SmtSystem
+from ppverify.proofs.engines.grounded import Ground, Transition
 from ppverify.proofs.engines.refusals import Refusals
 from ppverify.protocol.world import Deliver, Inject, Invoke, World
-
-
-@dataclass
-class Transition:
-    id: int
-    party: str
-    pre: int                  # local state indices of `party`
-    post: int
-    action: object            # the Invoke / Deliver / Inject it stands for
-    consumes: Optional[int]   # message index taken from flight (a delivery)
-    inject: Optional[Term]    # payload that must be derivable (an injection)
-    move: int                 # counts against the scenario's injection bound
-    sends: tuple[int, ...]
-    learned: tuple[Term, ...]  # what the adversary observes (not what analysis adds)
-    events: tuple[int, ...]
-    out: object
-    after: World              # the synthetic world after it (for local monitors)
-    before: World
-    after_unit: Optional[str] = None  # a slot's start: this unit must be in one of its `ready` states
-
-
-@dataclass
-class Ground:
-    parties: list[str]
-    states: dict[str, list]             # party -> local states; index = encoding value
-    initial: dict[str, int]
-    messages: list
-    in_flight: frozenset[int]          # messages in flight initially
-    events: list
-    transitions: list[Transition]
-    k0: Knowledge                       # the adversary's initial knowledge
-    kmax: Knowledge                     # everything it could ever learn
-    truncated: bool                     # some injection enumeration hit its budget
-    stats: dict = field(default_factory=dict)
-    owner: dict = field(default_factory=dict)   # unit -> the party it is (or is a slot of)
-    ready: dict = field(default_factory=dict)   # unit -> its states that let the next slot start
-    memo: dict = field(default_factory=dict)    # what checks of this grounding derive once and share
-
-    def party(self, unit: str) -> str:
-        return self.owner.get(unit, unit)
 
 
 def _observed(known: frozenset) -> tuple[Term, ...]:
@@ -107,6 +69,13 @@ class _Outgoing:
 
 class _Unbounded(Exception):
     """A unit's local states grow without its consumed messages tracked."""
+
+
+def _largest_family(transitions: list, u: str) -> str:
+    """Which of `u`'s transitions there are most of, in words: where a grounding grows."""
+    (how, kind), n = Counter((type(t.action).__name__, getattr(getattr(t.action, "msg", None), "kind", ""))
+                             for t in transitions if t.party == u).most_common(1)[0]
+    return f"{n:,} of them {how.lower()}s" + (f" of {kind}" if kind else "")
 
 
 class Truncated(RuntimeError):
@@ -232,7 +201,8 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
         for a in system.enabled(w, max_moves if inject else 0, p, offered):
             if isinstance(a, BudgetHit):
                 if stop_truncated:
-                    raise Truncated("injection candidates truncated (budget)")
+                    raise Truncated(f"at {u}" + (f": {a.where}" if a.where else "") +
+                                    f", {getattr(system, 'budget', 0):,} candidates per pattern")
                 truncated = True
                 continue
             receipt = not isinstance(a, Invoke)
@@ -291,7 +261,8 @@ def _ground(system: SmtSystem, max_moves: int, limit: int, max_transitions: int,
                 exposing.setdefault(p, []).append(t)
             if len(transitions) > max_transitions:
                 if u not in tracked:
-                    raise _Unbounded(u, f"{len(transitions):,} transitions ({len(states[u])} local states of {u})")
+                    raise _Unbounded(u, f"{len(transitions):,} transitions ({len(states[u])} local states of {u}; "
+                                        f"{_largest_family(transitions, u)})")
                 raise RuntimeError(f"grounding exceeds {max_transitions} transitions "
                                    f"({len(states[u])} local states of {u} so far)")
             yield t

@@ -12,12 +12,12 @@ from typing import Iterator, Optional
 
 from ppverify.models.indexes import exhausted_in
 from ppverify.proofs.core.encodings import SmtEncoding
-from ppverify.proofs.core.system import BUDGET_HIT, Monitor
+from ppverify.proofs.core.system import BUDGET_HIT, BudgetHit, Monitor
 from ppverify.proofs.pp.encodings import Encodings
 from ppverify.proofs.pp.slots import Slots
 from ppverify.proofs.properties.catalogue import BY_NAME, Facts, completed
 from ppverify.proofs.properties.watch import watch
-from ppverify.protocol.adversary import expectations, injections, prefetches
+from ppverify.protocol.adversary import Cut, expectations, injections, prefetches
 from ppverify.protocol.visibility import terms_in
 from ppverify.protocol.world import Inject, Model, World
 
@@ -61,10 +61,11 @@ class PPSystem:
         model = self.model
         if w.moves >= max_moves:
             return
-        budget_hit = False
+        budget_hit, cut = False, None
         for msg, hit in injections(model, w, expected, self.budget, offered):
             budget_hit |= hit
-            if msg is None:
+            if isinstance(msg, Cut):
+                cut = cut or msg
                 continue
             d = model.setup.parties[msg.dst]
             if msg.kind in d.choosing:
@@ -73,7 +74,7 @@ class PPSystem:
             else:
                 yield Inject(msg)
         if budget_hit:
-            yield BUDGET_HIT
+            yield BudgetHit(str(cut or ""))
 
     def actions(self, w: World, max_moves: int = 2) -> Iterator:
         """Enabled actions with two canonical choices: the adversary's up-front

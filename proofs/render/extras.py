@@ -49,20 +49,30 @@ def skipped(bundle: Bundle) -> tuple[str, ...]:
 def lattice_section(rep: LatticeReport) -> Section:
     intro = (f"Over the coalitions of {', '.join(rep.actors)} ({2 ** len(rep.actors)} threat models, "
              f"state limit {rep.max_states:,}): {rep.explored} explored, {rep.saved} verdicts carried by "
-             f"monotonicity, {rep.seconds:.0f} s. (bounded) = proved within the state limit only.")
+             f"monotonicity, {rep.seconds:.0f} s. (bounded) = proved within the state limit only. "
+             f"{len(rep.inconclusive())} coalitions have a cell neither proved nor violated (inconclusive, "
+             "never a pass): where no coalition breaks a property, no attack was found; it is not proved everywhere.")
     rows = []
     for p in rep.properties:
         bad = ", ".join(rep.name(c) for c in rep.minimal_breaking(p)) or "none"
         good = ", ".join(rep.name(c) + ("" if ex else " (bounded)") for c, ex in rep.maximal_holding(p)) or "none"
-        rows.append((p, bad, good))
-    md = [intro, "", "| property | weakest coalitions that break it | strongest coalitions it survives |",
-          "|---|---|---|"] + [f"| `{p}` | {bad} | {good} |" for p, bad, good in rows]
+        rows.append((p, bad, good, str(sum(map(len, rep.why_inconclusive(p).values())))))
+    md = [intro, "", "| property | weakest coalitions that break it | strongest coalitions it survives | "
+          "coalitions left inconclusive |", "|---|---|---|---|"] + [
+          f"| `{p}` | {bad} | {good} | {n} |" for p, bad, good, n in rows]
     html = [f"<p>{escape(intro)}</p><table><thead><tr><th>property</th><th>weakest coalitions that break it"
-            "</th><th>strongest coalitions it survives</th></tr></thead><tbody>"]
+            "</th><th>strongest coalitions it survives</th><th>coalitions left inconclusive</th></tr></thead><tbody>"]
     breaks = {"none": "<td>"}
     html += [f"<tr><th><code>{escape(p)}</code></th>{breaks.get(bad, '<td class=violated>')}"
-             f"{escape(bad)}</td><td>{escape(good)}</td></tr>" for p, bad, good in rows]
+             f"{escape(bad)}</td><td>{escape(good)}</td><td>{n}</td></tr>" for p, bad, good, n in rows]
     html.append("</tbody></table>")
+    first = rep.gave_up_first()
+    if first:
+        lead = ("Where the unbounded engine gives up (a cost rule, never a verdict; the smallest such "
+                "coalitions, each with the inconclusive coalitions that contain it):")
+        items = [f"{rep.name(c)}: {why}; {n} inconclusive" for c, why, n in first]
+        md += ["", lead] + [f"- `{rep.name(c)}`: {why}; {n} inconclusive" for c, why, n in first]
+        html.append(f"<p>{escape(lead)}</p><ul>" + "".join(f"<li>{escape(i)}</li>" for i in items) + "</ul>")
     if getattr(rep, "breaches", None):
         md += ["", "Monotonicity breaches: " + "; ".join(rep.breaches)]
         html.append("<p><strong>Monotonicity breaches:</strong> " + escape("; ".join(rep.breaches)) + "</p>")

@@ -74,6 +74,8 @@ def lattice_json(rep: LatticeReport) -> str:
     return json.dumps({"version": 1, "actors": list(rep.actors), "max_states": rep.max_states,
             "explored": rep.explored, "saved": rep.saved, "seconds": round(rep.seconds, 2),
             "unbounded": rep.unbounded, "inconclusive": [rep.name(c) for c in rep.inconclusive()],
+            "gave_up": [{"threat": rep.name(c), "reason": why, "inconclusive_above": n}
+                        for c, why, n in rep.gave_up_first()],
             "breaches": rep.breaches,
             "properties": {p: {"minimal_breaking": [rep.name(c) for c in rep.minimal_breaking(p)],
                                "maximal_holding": [{"threat": rep.name(c), "exhaustive": ex}

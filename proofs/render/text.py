@@ -140,6 +140,11 @@ def lattice_text(rep: LatticeReport) -> str:
         if why:
             lines.append(f"  inconclusive under {sum(map(len, why.values()))} coalitions:")
             lines += [f"    {len(cs)}: {reason} (e.g. {rep.name(cs[0])})" for reason, cs in why.items()]
+    first = rep.gave_up_first()
+    if first:
+        lines += ["", "where the unbounded engine gives up (a cost rule, never a verdict): the smallest coalitions "
+                      "whose grounding did, each with the inconclusive coalitions that contain it"]
+        lines += [f"  {rep.name(c)}: {why}; {n} inconclusive" for c, why, n in first]
     total = len(rep.properties) * 2 ** len(rep.actors)
     lines += ["", f"{rep.explored} coalitions explored, {rep.saved_coalitions} never explored; "
                   f"{rep.saved} of {total} verdicts carried by monotonicity instead of searched; "

@@ -50,8 +50,8 @@ def horn_outcomes(system: SmtSystem, props: tuple, limits: Limits = LIMITS) -> t
     start = time.perf_counter()
     try:
         fix = saturate(system, limits)
-    except Truncated:
-        return {p: Open(TRUNCATED) for p in props}, {}
+    except Truncated as e:
+        return {p: Open(f"{TRUNCATED} ({e})") for p in props}, {}
     except RuntimeError as e:
         return {p: Open(f"{GROUNDING_FAILED} ({e})") for p in props}, {}
     stats = dict(fix.stats)

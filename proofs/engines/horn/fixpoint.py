@@ -14,7 +14,8 @@ import time
 from dataclasses import dataclass, field
 
 from ppverify.proofs.core.system import SmtSystem
-from ppverify.proofs.engines.ground import Ground, ground
+from ppverify.proofs.engines.ground import ground
+from ppverify.proofs.engines.grounded import Ground
 from ppverify.proofs.engines.smt.state import _levels
 
 # an injection count no history reaches: the grounding's walk never stops on it

@@ -9,7 +9,7 @@ from typing import Callable, Optional
 
 import z3
 
-from ppverify.proofs.engines.ground import Ground
+from ppverify.proofs.engines.grounded import Ground
 from ppverify.proofs.engines.smt.logic import all_of, any_of
 from ppverify.proofs.engines.smt.unroll import Encoding
 

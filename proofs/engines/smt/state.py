@@ -6,7 +6,7 @@ from __future__ import annotations
 import z3
 
 from ppverify.models.terms import members
-from ppverify.proofs.engines.ground import Ground
+from ppverify.proofs.engines.grounded import Ground
 from ppverify.proofs.engines.smt.logic import _derivable, producers
 
 

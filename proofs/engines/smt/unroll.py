@@ -8,7 +8,7 @@ from typing import Optional
 
 import z3
 
-from ppverify.proofs.engines.ground import Ground
+from ppverify.proofs.engines.grounded import Ground
 from ppverify.proofs.engines.smt.logic import all_of, any_of, _Recorded
 from ppverify.proofs.engines.smt.monitors import Monitors
 from ppverify.proofs.engines.smt.state import Layout, Vars
