@@ -26,9 +26,10 @@ def _levels(g: Ground, trans: list) -> tuple[list, dict, set, set]:
     earliest: list = [None] * len(trans)
     level = {x: 0 for x in k.known}
     # Each level asks only the transitions one of whose inputs is new (a
-    # transition whose inputs all existed a level before fired then), and
-    # those with an injection when the knowledge grew: the same levels as
-    # asking every pending transition, without rescanning them.
+    # transition whose inputs all existed a level before fired then), and,
+    # when the knowledge grew, those whose inputs all exist but their
+    # injection was not derivable (`blocked`): the same levels as asking
+    # every pending transition, without rescanning them.
     waits: dict = {}
     for i, t in enumerate(trans):
         waits.setdefault(("state", t.party, t.pre), []).append(i)
@@ -36,21 +37,26 @@ def _levels(g: Ground, trans: list) -> tuple[list, dict, set, set]:
             waits.setdefault(("msg", t.consumes), []).append(i)
         if t.after_unit is not None:
             waits.setdefault(("unit", t.after_unit), []).append(i)
-    injecting = {i for i, t in enumerate(trans) if t.inject is not None}
+    blocked: set = set()
     asked = range(len(trans))
     j = 0
     while True:
-        now = [i for i in asked if earliest[i] is None and (trans[i].party, trans[i].pre) in reached
-               and (trans[i].consumes is None or trans[i].consumes in flying)
-               and (trans[i].after_unit is None or trans[i].after_unit in started)
-               and (trans[i].inject is None or k.derivable(trans[i].inject))]
+        now = []
+        for i in asked:
+            t = trans[i]
+            if earliest[i] is None and (t.party, t.pre) in reached and (t.consumes is None or t.consumes in flying) \
+                    and (t.after_unit is None or t.after_unit in started):
+                if t.inject is None or k.derivable(t.inject):
+                    now.append(i)
+                else:
+                    blocked.add(i)
         if not now:
             break
         new: set = set()
         for i in now:
             t = trans[i]
             earliest[i] = j
-            injecting.discard(i)
+            blocked.discard(i)
             if (t.party, t.post) not in reached:
                 reached.add((t.party, t.post))
                 new.update(waits.get(("state", t.party, t.post), ()))
@@ -61,11 +67,11 @@ def _levels(g: Ground, trans: list) -> tuple[list, dict, set, set]:
                 if m not in flying:
                     flying.add(m)
                     new.update(waits.get(("msg", m), ()))
-        k2 = k.add([x for i in now for x in trans[i].learned])
+        k2 = k.add(list(dict.fromkeys(x for i in now for x in trans[i].learned)))
         if k2 is not k:
             for x in members(k2.known.bits & ~k.known.bits):
                 level[x] = j + 1
-            new |= injecting
+            new |= blocked
         k = k2
         asked = sorted(new)
         j += 1
