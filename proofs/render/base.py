@@ -161,4 +161,7 @@ def search_size(r: Result) -> str:
     """How large a check's search was: the explorer's states, or the unbounded engine's grounded
     local states (where it settled every cell)."""
     n = r.extra.get("states")
-    return f"{n:,} states" if n is not None else f"{r.extra.get('local_states', '?')} grounded local states"
+    if n is not None:
+        return f"{n:,} states"
+    local = r.extra.get("local_states")
+    return f"{local} grounded local states" if local is not None else "no grounded system (its grounding gave up)"

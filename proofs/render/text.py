@@ -43,9 +43,9 @@ def bounds_text(results: list[Result]) -> str:
                 notes.setdefault(note, []).append(x.property)
         how = "; ".join(n if len(notes) == 1 else f"{len(ps)} cells: {n}" for n, ps in notes.items())
         mine = [x for x in results if x.threat == r.threat]
-        lines.append(f"  {r.threat}: {search_size(r)}, {r.extra.get('transitions')} "
-                     f"transitions, {r.seconds:.1f}s; honest run reached: {honest_reached(mine)}"
-                     + (f"; {how}" if how else ""))
+        moved = r.extra.get("transitions")
+        lines.append(f"  {r.threat}: {search_size(r)}" + (f", {moved} transitions" if moved is not None else "")
+                     + f", {r.seconds:.1f}s; honest run reached: {honest_reached(mine)}" + (f"; {how}" if how else ""))
         lines += engines_lines(mine) + coverage_lines(mine)
     return "bounds and search:\n" + "\n".join(lines)
 
@@ -76,10 +76,10 @@ def engines_lines(results: list[Result]) -> list[str]:
 
 
 def reach(v) -> str:
-    """How far a proof or a depth-bounded cell reaches ("" for the others)."""
+    """How far a proof or a depth-bounded cell reaches, or why a cell is open ("" for violations)."""
     if isinstance(v, Proved):
         return v.note
-    return v.reason if standing(v) == Standing.DEPTH_BOUNDED else ""
+    return v.reason if standing(v) in (Standing.DEPTH_BOUNDED, Standing.OPEN) else ""
 
 
 def violations_text(results: list[Result]) -> str:
