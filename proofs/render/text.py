@@ -70,9 +70,15 @@ def engines_lines(results: list[Result]) -> list[str]:
             per[engine][s] += 1
     if len(per) < 2:
         return []
+    why: dict = {}   # (engine, reason) -> cells: why an engine left cells open that another decided or cut
+    for x in results:
+        for engine, reason in x.extra.get("reasons", {}).items():
+            if x.extra.get("standings", {}).get(engine) == Standing.OPEN:
+                why.setdefault((engine, reason), []).append(x.property)
     return ["    each engine's own verdicts: " + "; ".join(
         f"{engine} " + ", ".join(f"{n} {WORDS[s].format(depth='N')}" for s, n in sorted(
-            counts.items(), key=lambda kv: list(Standing).index(kv[0]))) for engine, counts in per.items())]
+            counts.items(), key=lambda kv: list(Standing).index(kv[0]))) for engine, counts in per.items())] + [
+        f"      {engine} ?? ({len(ps)}): {reason}" for (engine, reason), ps in why.items()]
 
 
 def reach(v) -> str:
