@@ -19,12 +19,18 @@
    sessions beside it. What it does grow with is the images and chips it
    keeps apart: meta-insider's launched orchestrators added one image at a
    time, then moved to chips of their own.
+5. With --limits only: where the grounding stops (`docs/horn.md`, "Where the
+   grounding stops"), for the smallest coalitions whose grounding gives up in
+   the lattice, at the abstraction's injection budget and at larger ones: its
+   outcome and reason (the unit and its largest family of transitions, or
+   the pattern cut), CPU time and peak memory (up to 2.5 GB).
 Each measurement runs in a fresh process. Prints figures and the machine's
 load; asserts nothing.
 
     python bench/bench_horn.py                 # everything
     python bench/bench_horn.py --quick         # published and handshake-key only, no growth
     python bench/bench_horn.py --smt           # also the SMT engine (slow)
+    python bench/bench_horn.py --limits        # only where the grounding stops (about 3 minutes)
 """
 import argparse
 import multiprocessing
@@ -170,12 +176,44 @@ def growth() -> None:
               f"{proved} proved for every size, {cand} candidates, {mb:.0f} MB", flush=True)
 
 
+# (coalition, injection candidates per pattern: None for the abstraction's own), published design
+LIMIT_RUNS = (("meta-insider+hw-vendor", None), ("relay+cdn", None), ("relay+cdn", 400_000),
+              ("relay+cvm-compromise-after", None), ("network+relay+hw-vendor", None),
+              ("network+relay+hw-vendor", 400_000), ("network+relay+ledger+chat-member+hw-vendor", 200_000))
+
+
+def _limit(args):
+    threat, budget = args
+    c0 = _cpu()
+    system = horn_system(scenario(threat))[0]
+    if budget is not None:
+        system.budget = budget
+    outcomes, stats = horn_outcomes(system, PROPERTY_NAMES)
+    reasons = sorted({o.reason for o in outcomes.values() if not isinstance(o, (Settled, Candidate))})
+    return (_cpu() - c0, _peak(), system.budget, stats.get("transitions"),
+            sum(isinstance(o, Settled) for o in outcomes.values()),
+            sum(isinstance(o, Candidate) for o in outcomes.values()), reasons)
+
+
+def limits() -> None:
+    print("where the grounding stops (engine's own limits, every property):", flush=True)
+    for threat, budget in LIMIT_RUNS:
+        s, mb, used, n, settled, cand, reasons = _fresh(_limit, (threat, budget))
+        got = f"{n:,} transitions, {settled} settled, {cand} candidates" if n is not None else "gives up"
+        print(f"  {threat}, {used:,} candidates per pattern: {got}; {s:.1f} s CPU, {mb:.0f} MB"
+              + "".join(f"\n    {r}" for r in reasons), flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--smt", action="store_true")
+    ap.add_argument("--limits", action="store_true", help="only where the grounding stops")
     a = ap.parse_args()
     print(describe())
+    if a.limits:
+        limits()
+        return
     binders = [f"binder={v}" for v in PARAMETERS["binder"] if v != DEFAULTS["binder"]]
     table(["published", "binder=handshake-key"] if a.quick else ["published"] + binders, a.smt)
     if not a.quick:
