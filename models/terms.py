@@ -11,16 +11,18 @@ from collections.abc import Set
 from typing import Callable, Iterable, Iterator, Union
 
 
-# Hash-consing: equal terms are one object, so equality is mostly identity
-# (the deep comparison below only runs on the rare hash collision) and the
-# explorer's dictionaries of worlds and knowledge compare in constant time.
+# Hash-consing: equal terms are one object, so equality is identity and a
+# term's hash its id's (both object's own, in C: dictionaries keyed by terms
+# are the explorer's hottest path). Hash values differ between processes, as
+# the strings' did before: nothing may depend on them, orders sort by
+# `sort_key`. Every term is made by `__new__` (unpickling too, `__reduce__`).
 # The tables only grow; a check of the default scenario makes a few thousand terms.
 _ATOMS: dict = {}
 _APPS: dict = {}
 
 
 class Atom:
-    __slots__ = ("name", "kind", "_hash", "_ix")
+    __slots__ = ("name", "kind", "_ix")
 
     def __new__(cls, name: str, kind: str) -> "Atom":
         key = (name, kind)
@@ -29,17 +31,9 @@ class Atom:
             t = object.__new__(cls)
             t.name = name
             t.kind = kind
-            t._hash = hash(("atom", name, kind))
             t._ix = -1  # its bit in a `TermSet`, given when it first enters one
             _ATOMS[key] = t
         return t
-
-    def __hash__(self) -> int:
-        return self._hash
-
-    def __eq__(self, other: object) -> bool:
-        return (self is other or (isinstance(other, Atom) and self._hash == other._hash
-                                  and self.name == other.name and self.kind == other.kind))
 
     def __lt__(self, other: "Term") -> bool:
         return sort_key(self) < sort_key(other)
@@ -52,7 +46,7 @@ class Atom:
 
 
 class App:
-    __slots__ = ("op", "args", "_hash", "_size", "_repr", "_ix")
+    __slots__ = ("op", "args", "_size", "_repr", "_ix")
 
     def __new__(cls, op: str, args: tuple["Term", ...]) -> "App":
         key = (op, args)
@@ -61,19 +55,11 @@ class App:
             t = object.__new__(cls)
             t.op = op
             t.args = args
-            t._hash = hash(key)
             t._size = 1 + sum(a._size if isinstance(a, App) else 1 for a in args)
             t._repr = None  # computed on first use: canonical orders sort by it
             t._ix = -1
             _APPS[key] = t
         return t
-
-    def __hash__(self) -> int:
-        return self._hash
-
-    def __eq__(self, other: object) -> bool:
-        return (self is other or (isinstance(other, App) and self._hash == other._hash
-                                  and self.op == other.op and self.args == other.args))
 
     def __lt__(self, other: "Term") -> bool:
         return sort_key(self) < sort_key(other)
