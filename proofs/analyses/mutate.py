@@ -15,8 +15,13 @@ strongly the baseline keeps P) and the coverage of the mutant's search.
 The baseline is searched deeper than the mutants (`BASELINE_MAX_STATES`, the
 state limit of `ppverify check` and of the pinned manifest): a property the
 baseline loses only in a long trace is then violated there, so no mutant is
-credited with "breaking" it. Mutants stay at `DEFAULT_MAX_STATES`: there are
-some 200 of them per baseline.
+credited with "breaking" it. A control's mutants stay at `DEFAULT_MAX_STATES`:
+there are some 200 of them per baseline. A parameter's mutants are the
+hardened baseline's derivation candidates (`hardened.derive`), each design
+checked for every property at the baseline's limit: a parameter mutant is
+asked exactly that, so the two analyses share one check (in one run, or
+through `checks`) and its cell never comes from a shallower search than the
+derivation's verdicts on the same design.
 
 Sound skips: the baseline run records which controls and parameters the
 model ever reads under T (`checks._Recording`). A mutation of something never
@@ -119,12 +124,96 @@ def _fails_on_baseline(trace: Trace, baseline: Change) -> bool:
     return False
 
 
+def _ask(m: Change, baseline: Change, threat: str, props: tuple, open_props: tuple, mutant: Search,
+         deep: Search) -> Ask:
+    """A control switched off: the properties the baseline keeps, at the mutants' limit. A parameter
+    set: the hardened baseline's derivation candidate of that value (`hardened.derive`: every property,
+    at the baseline's limit), so the two analyses share one check and a parameter's cell is never
+    decided by a shallower search than the derivation's."""
+    if m.set_params and not m.disable:
+        return Ask(m.over(baseline), threat, props, deep)
+    return Ask(m.over(baseline), threat, open_props, mutant)
+
+
 def _reach(results: Sequence[Result]) -> Size:
     """The depth a mutant's search covered: any (exhaustive), else the least depth of its cells."""
     depths = [r.verdict.coverage.depth for r in results
               if not isinstance(r.verdict, Violated) and r.verdict.coverage is not None]
     ints = [d for d in depths if d != ANY]
     return min(ints) if ints else ANY
+
+
+@dataclass
+class _Planned:
+    """A baseline's checks, submitted: its verdicts, what it keeps, the mutants' futures."""
+    name: str
+    baseline: Change
+    derivation: Optional[Derivation]
+    muts: tuple[Change, ...]
+    props: tuple[str, ...]
+    threats: tuple[str, ...]
+    deep: Search
+    start: float
+    results: dict = field(default_factory=dict)    # threat -> the baseline's results
+    kept: dict = field(default_factory=dict)       # threat -> {property: the baseline's verdict}
+    todo: dict = field(default_factory=dict)       # (mutation, threat) -> future answer
+    skipped: list = field(default_factory=list)
+
+
+def _plan(ch: Checks, threats: Sequence[str], muts: Sequence[Change], props: Sequence[str], mutant: Search,
+          deep: Search, baseline: Change, name: str, derivation: Optional[Derivation], say) -> _Planned:
+    """Submit the baseline's checks, then each mutant's as soon as its threat model's baseline is in
+    (the deep meta-insider baseline would otherwise hold the other worker idle); the deeper ones first."""
+    pl = _Planned(name, baseline, derivation, tuple(muts), tuple(props), tuple(threats), deep, time.perf_counter())
+    base = {ch.submit(Ask(baseline, t, pl.props, deep)): t for t in pl.threats}
+    for bf in as_completed(base):
+        t, ans = base[bf], bf.result()
+        pl.results[t] = list(ans.results)
+        say(f"{name} baseline under {t}: {sum(isinstance(x.verdict, Violated) for x in ans.results)} violated")
+        # the baseline keeps these (proved, or no attack within its depth-bounded search): a
+        # mutant's attack on one is credited when its trace fails on the baseline
+        pl.kept[t] = {x.property: x.verdict for x in ans.results if standing(x.verdict) in KEPT}
+        open_props = tuple(p for p in pl.props if p in pl.kept[t])
+        asks = {}
+        for m in pl.muts:
+            if not m.touched & ans.read or not open_props:
+                pl.skipped.append((m.name, t))
+            else:
+                asks[(m.name, t)] = _ask(m, baseline, t, pl.props, open_props, mutant, deep)
+        for key in sorted(asks, key=lambda k: -asks[k].search.max_states):
+            pl.todo[key] = ch.submit(asks[key])
+    return pl
+
+
+def _collect(pl: _Planned, max_states: int, max_moves: int, engine: str, say) -> MutateReport:
+    """Each mutant's answer, its attacks confirmed on the baseline; in a fixed order."""
+    attacks: dict[str, list[Stopped]] = {m.name: [] for m in pl.muts}
+    undecided: dict[str, list] = {m.name: [] for m in pl.muts}
+    reach: dict[str, dict] = {m.name: {} for m in pl.muts}
+    for (mname, t), f in pl.todo.items():
+        res = [r for r in f.result().results if r.property in pl.kept[t]]
+        reach[mname][t] = _reach(res)
+        for r in res:
+            if isinstance(r.verdict, Violated):
+                tr = r.verdict.trace
+                attacks[mname].append(Stopped(r.property, t, tr, _fails_on_baseline(tr, pl.baseline),
+                                              pl.kept[t][r.property], r.verdict.coverage))
+            elif standing(r.verdict) == Standing.OPEN:   # inconclusive, not depth-bounded: undecided
+                undecided[mname].append((r.property, t, r.verdict.reason))
+        say(f"{mname} under {t}: {sum(isinstance(x.verdict, Violated) for x in res)} new violations")
+    # the order checks finish in is the machine's: report in a fixed one
+    props, threats = pl.props, pl.threats
+    order = {m.name: i for i, m in enumerate(pl.muts)}
+    pl.skipped.sort(key=lambda mt: (order[mt[0]], threats.index(mt[1])))
+    for a in attacks.values():
+        a.sort(key=lambda s: (props.index(s.property), threats.index(s.threat)))
+    for u in undecided.values():
+        u.sort(key=lambda c: (props.index(c[0]), threats.index(c[1])))
+    for m in reach:
+        reach[m] = {t: reach[m][t] for t in threats if t in reach[m]}
+    return MutateReport(threats, props, {t: pl.results[t] for t in threats}, attacks, len(pl.todo), pl.skipped,
+                        undecided, max_states, time.perf_counter() - pl.start, pl.deep.max_states, pl.name,
+                        pl.baseline, pl.derivation, reach, engine, max_moves)
 
 
 def run_mutate(threats: Sequence[str] = STATED_THREATS, muts: Sequence[Change] | None = None,
@@ -137,57 +226,13 @@ def run_mutate(threats: Sequence[str] = STATED_THREATS, muts: Sequence[Change] |
     """`baseline`: the design mutated (`name` says which); `baseline_states`: its state limit, by
     default `BASELINE_MAX_STATES` (never below the mutants' `max_states`). `checks`: share answers
     (and workers) with other analyses of the same run."""
-    start = time.perf_counter()
     mutant = Search.of(max_states, max_moves, engine, **(engine_options or {}))
     deep = mutant.at(max(max_states, BASELINE_MAX_STATES if baseline_states is None else baseline_states))
     muts = tuple(mutations(baseline) if muts is None else muts)
-    props, threats = tuple(properties), tuple(threats)
     say = progress or (lambda s: None)
-    baseline_res, kept, todo, skipped = {}, {}, {}, []
     with shared(checks, jobs) as ch:
-        # A threat model's mutants start as soon as its baseline is in: the
-        # deep meta-insider baseline would otherwise hold the other worker idle.
-        base = {ch.submit(Ask(baseline, t, props, deep)): t for t in threats}
-        for bf in as_completed(base):
-            t, ans = base[bf], bf.result()
-            baseline_res[t] = list(ans.results)
-            say(f"{name} baseline under {t}: {sum(isinstance(x.verdict, Violated) for x in ans.results)} violated")
-            # the baseline keeps these (proved, or no attack within its depth-bounded search): a
-            # mutant's attack on one is credited when its trace fails on the baseline
-            kept[t] = {x.property: x.verdict for x in ans.results if standing(x.verdict) in KEPT}
-            open_props = tuple(p for p in props if p in kept[t])
-            for m in muts:
-                if not m.touched & ans.read or not open_props:
-                    skipped.append((m.name, t))
-                else:
-                    todo[(m.name, t)] = ch.submit(Ask(m.over(baseline), t, open_props, mutant))
-        attacks: dict[str, list[Stopped]] = {m.name: [] for m in muts}
-        undecided: dict[str, list] = {m.name: [] for m in muts}
-        reach: dict[str, dict] = {m.name: {} for m in muts}
-        for (mname, t), f in todo.items():
-            res = f.result().results
-            reach[mname][t] = _reach(res)
-            for r in res:
-                if isinstance(r.verdict, Violated):
-                    tr = r.verdict.trace
-                    attacks[mname].append(Stopped(r.property, t, tr, _fails_on_baseline(tr, baseline),
-                                                  kept[t][r.property], r.verdict.coverage))
-                elif standing(r.verdict) == Standing.OPEN:   # inconclusive, not depth-bounded: undecided
-                    undecided[mname].append((r.property, t, r.verdict.reason))
-            say(f"{mname} under {t}: {sum(isinstance(x.verdict, Violated) for x in res)} new violations")
-        ran = len(todo)
-    # the order baselines finish in is the machine's: report in a fixed one
-    order = {m.name: i for i, m in enumerate(muts)}
-    skipped.sort(key=lambda mt: (order[mt[0]], threats.index(mt[1])))
-    for a in attacks.values():
-        a.sort(key=lambda s: (props.index(s.property), threats.index(s.threat)))
-    for u in undecided.values():
-        u.sort(key=lambda c: (props.index(c[0]), threats.index(c[1])))
-    for m in reach:
-        reach[m] = {t: reach[m][t] for t in threats if t in reach[m]}
-    return MutateReport(threats, props, {t: baseline_res[t] for t in threats}, attacks, ran, skipped, undecided,
-                        max_states, time.perf_counter() - start, deep.max_states, name, baseline, derivation,
-                        reach, engine, max_moves)
+        pl = _plan(ch, threats, muts, properties, mutant, deep, baseline, name, derivation, say)
+        return _collect(pl, max_states, max_moves, engine, say)
 
 
 def run_baselines(names: Sequence[str] = ("published",), threats: Sequence[str] = STATED_THREATS,
@@ -206,15 +251,17 @@ def run_baselines(names: Sequence[str] = ("published",), threats: Sequence[str] 
             raise ValueError(f"unknown baseline {n!r}; valid: {', '.join(BASELINES)}")
     deep = Search.of(max(max_states, BASELINE_MAX_STATES if baseline_states is None else baseline_states),
                      max_moves, engine, **(engine_options or {}))
-    out = []
+    mutant = deep.at(max_states)
+    say = progress or (lambda s: None)
+    plans = []
     with shared(checks, jobs) as ch:
+        # every baseline's checks are submitted before any is collected: the workers stay busy
         for n in names:
             derivation = derive(ch, threats, properties, deep) if n == "hardened" else None
             base = derivation.change if derivation is not None else NONE
-            if derivation is not None and progress:
-                progress(f"hardened baseline: {derivation.why()}")
+            if derivation is not None:
+                say(f"hardened baseline: {derivation.why()}")
             known = {m.name for m in mutations(base)}
-            muts = [by_name(x, base) for x in mutation_names if strict or x in known] or None
-            out.append(run_mutate(threats, muts, properties, max_states, max_moves, jobs, progress,
-                                  deep.max_states, base, n, engine, engine_options, ch, derivation))
-    return out
+            muts = [by_name(x, base) for x in mutation_names if strict or x in known] or mutations(base)
+            plans.append(_plan(ch, threats, muts, properties, mutant, deep, base, n, derivation, say))
+        return [_collect(pl, max_states, max_moves, engine, say) for pl in plans]
