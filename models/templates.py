@@ -221,6 +221,11 @@ def _instances(tpl, k: Knowledge, env: dict, budget: Budget) -> Iterator[tuple[T
             yield t, e2
 
 
+def known_matches(tpl: App, k: Knowledge) -> tuple:
+    """The known terms that unify with `tpl`, each with its variables' values ((var, value) pairs)."""
+    return _known_matches(tpl, k, {})
+
+
 def _known_matches(tpl: App, k: Knowledge, env: dict) -> tuple:
     """The known terms that unify with `tpl` under `env`, each with the
     bindings unification adds. A function of the template, the bindings of its

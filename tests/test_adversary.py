@@ -8,12 +8,15 @@ import pytest
 from ppverify.models import supply
 from ppverify.models.scenario import Bounds
 from ppverify.models.indexes import pool, role
-from ppverify.models.terms import App, Atom
+from ppverify.models.templates import Var
+from ppverify.models.terms import App, Atom, const, tup
 from ppverify.proofs.analyses.check import check_threat
 from ppverify.proofs.core.verdicts import Violated
 from ppverify.proofs.engines.explore import explore
 from ppverify.proofs.pp.model import symbolic_model
 from ppverify.proofs.pp.system import PPSystem
+from ppverify.proofs.properties.catalogue import PROPERTY_NAMES
+from ppverify.protocol import adversary
 from ppverify.protocol.controls import scenario
 from ppverify.protocol.world import Inject
 
@@ -123,3 +126,31 @@ def test_a_vendor_key_signs_evidence_with_atom_keys_only_and_forges_freshness():
             assert isinstance(sig.args[0], Atom), f"a compound signing key: {sig}"
     res = check_threat(scenario("network+hw-vendor"), ("evidence-freshness",), max_states=4_000, engine="explore")
     assert isinstance(res[0].verdict, Violated)
+
+
+def _unreduced_second_requests(model, k, src, conn, route):
+    """The gateway's second-request pattern before the junk reduction: every known aead term a record."""
+    yield src, "ohttp-req2", conn, adversary._sealed(model, tup(const("req2"), route, Var("rec", "aead")))
+
+
+@pytest.mark.parametrize("threat", ["relay+cdn", "relay+cvm-compromise-after"])
+def test_junk_records_and_atom_randomness_change_no_verdict(threat, monkeypatch):
+    """The gateway's patterns take one junk value for every record no CVM opens
+    (`adversary._second_requests`) and atoms only for the encapsulation's
+    randomness (`adversary._sealed`). Against the unreduced patterns (every
+    known aead term a record, every known term of the type hpke, ciphertexts
+    too, the randomness), exhaustive searches find the same verdicts in fewer
+    states (relay+cvm-compromise-after: 2,038 against 17,186)."""
+    props = tuple(PROPERTY_NAMES)
+
+    def verdicts():
+        ex = explore(PPSystem(symbolic_model(scenario(threat))), props, max_states=60_000)
+        return set(ex.violations), ex.exhaustive, ex.stats["states"]
+
+    reduced, reduced_all, fewer = verdicts()
+    monkeypatch.setattr(adversary, "_second_requests", _unreduced_second_requests)
+    monkeypatch.setattr(adversary, "ATOM_RANDOMNESS", "hpke")
+    unreduced, unreduced_all, more = verdicts()
+    assert unreduced_all and reduced_all, "both exhaustive"
+    assert reduced == unreduced, "the same violations (and so the same proofs)"
+    assert 0 < fewer < more, (fewer, more)
