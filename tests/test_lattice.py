@@ -3,6 +3,7 @@ checking every coalition, on a small sub-lattice and property set."""
 import pytest
 
 from ppverify.proofs.analyses import lattice as la
+from ppverify.proofs.analyses.auto import QUICK
 from ppverify.proofs.analyses.check import check_threat
 from ppverify.proofs.core.verdicts import Kind
 from ppverify.proofs.render.text import lattice_text
@@ -102,9 +103,10 @@ def test_the_unbounded_engine_is_skipped_where_it_cannot_help():
 def test_only_a_failed_grounding_marks_a_coalition_failed():
     """Supersets skip the unbounded engine where its grounding gave up (a cost
     rule), not where it grounded and settled nothing."""
-    failed = check_threat(scenario("relay+cvm-compromise-after"), ("evidence-freshness",), max_states=1_000, engine="auto")
-    why = la._grounding_failed(failed)
-    assert why.startswith("injection candidates truncated") and "as relay" in why, failed[0].extra.get("reasons")
+    failed = check_threat(scenario("meta-insider"), ("genuine-tee",), max_states=1_000, engine="auto",
+                          budgets=(QUICK,))
+    why = la._grounding_failed(failed, QUICK.name)
+    assert why.startswith("grounding failed") and "local states" in why and "quick" in why, why
     grounded = check_threat(scenario("network", ["single-use-tokens"]), ("token-single-use",), max_states=1_000,
                             engine="auto")
     assert grounded[0].extra["engines"]["horn"] == Kind.INCONCLUSIVE, "a replay horn cannot count or exclude"
@@ -129,12 +131,15 @@ def test_every_inconclusive_cell_says_why():
 def test_an_inconclusive_cell_says_what_the_unbounded_engine_did():
     """On auto, an inconclusive cell's reason also says why the unbounded engine
     did not settle it, or why it was not asked."""
-    rep = la.run_lattice(("relay", "cvm-compromise-after"), ("genuine-tee",), max_states=300)
-    both = rep.cells[("genuine-tee", frozenset({"relay", "cvm-compromise-after"}))]
+    rep = la.run_lattice(("meta-insider", "hw-vendor"), ("genuine-tee",), max_states=300)
+    meta = rep.cells[("genuine-tee", frozenset({"meta-insider"}))]
+    assert meta.verdict == Kind.INCONCLUSIVE and "state limit 20,000" in meta.reason
+    assert "not settled by the unbounded engine: grounding failed" in meta.reason, meta.reason
+    both = rep.cells[("genuine-tee", frozenset({"meta-insider", "hw-vendor"}))]
     assert both.verdict == Kind.INCONCLUSIVE and "state limit 300" in both.reason
-    assert "injection candidates truncated" in both.reason, both.reason
-    assert rep.cells[("genuine-tee", frozenset({"relay"}))].every_size
-    assert rep.cells[("genuine-tee", frozenset({"cvm-compromise-after"}))].every_size
+    assert "not asked of the unbounded engine: its grounding gave up under a smaller coalition, meta-insider" \
+        in both.reason, both.reason
+    assert rep.cells[("genuine-tee", frozenset({"hw-vendor"}))].every_size
 
 
 def test_the_outputs_name_where_the_unbounded_engine_gives_up():

@@ -11,12 +11,12 @@ two directions, each only from definite verdicts:
         search goes deeper at the same state limit). This direction assumes
         the model is monotone; `verify=True` checks every coalition instead
         and reports any breach of that assumption.
-Coalitions are checked smallest first; the largest coalition without
-`meta-insider` is checked first of all, since it is cheap and, when its search
-is exhaustive, its proofs carry to the whole meta-free half of the lattice;
-beside it, on the unbounded engine, the largest coalitions it grounds
-(`TOPS`, meta-free and with `meta-insider`), whose proofs for every size carry
-down likewise. A coalition waits for, and reads, only the tops of its own half
+Coalitions are checked smallest first, but some first of all: on the
+unbounded engine, the largest coalitions it grounds (`TOPS`, meta-free and
+with `meta-insider`), whose proofs for every size carry down to every
+coalition below them; on the explorer (or where no top is), the largest
+coalition without `meta-insider`, since it is cheap and, when its search is
+exhaustive, its proofs carry to the whole meta-free half of the lattice. A coalition waits for, and reads, only the tops of its own half
 (with `meta-insider` or without), so the meta-free half runs while the
 half-minute meta-insider tops do. A cell a coalition checked early leaves
 inconclusive gets, at the end, any violation a smaller coalition's trace shows
@@ -52,24 +52,25 @@ LATTICE_ENGINE = "auto"
 # Single actors are searched at `ppverify check`'s limit: their attacks are the
 # deepest found and carry up to every coalition they replay in.
 SINGLE_MAX_STATES = 20_000
-# The largest coalitions with meta-insider that the unbounded engine grounds within auto's deep budget
-# (measured on the published design, 22-31 s each: network adds nothing to meta-insider's grounding, relay
-# adds 7,550 transitions, cdn 900, cvm-compromise-after the seized states; with hw-vendor, with relay beside
-# cdn, or with relay beside cvm-compromise-after, it gives up). Checked first on the unbounded engine, so
-# their proofs for every size carry down to the coalitions below them: the first keeps the link facts that
-# relay and cdn break, and the first two prove what they prove without cvm-compromise-after (session 18:
-# 13 and 10 properties, 28 s and 30 s). Only they get auto's deep budget: every other coalition it could
-# settle lies below one of them, and the rest give up in it (meta-insider+hw-vendor after 62 s). Cost
-# rules, never verdicts: a top that gives up leaves its subsets to be checked as any other coalition.
-TOPS = (  # the largest meta-free ones it grounds first (relay gives up beside cdn, hw-vendor or
-        # cvm-compromise-after), with cdn and without (cdn breaks key-consistency): 12 and 13 properties
-        # for every size in 4-5 s each, where each of the 16 coalitions with network+hw-vendor below them
-        # took 4 s to ground again; they free the meta-free half while the meta-insider tops run
-        "network+cdn+ledger+chat-member+cvm-compromise-after+hw-vendor",
-        "network+ledger+chat-member+cvm-compromise-after+hw-vendor",
-        "network+meta-insider+ledger+chat-member+cvm-compromise-after",
-        "network+meta-insider+cdn+ledger+chat-member+cvm-compromise-after",
-        "network+meta-insider+relay+ledger+chat-member")
+# The largest coalitions the unbounded engine grounds within auto's deep budget, checked first on it, so
+# that their proofs for every size carry down to the coalitions below them; only they get the deep budget.
+# Measured on the published design (session 20, CPU seconds): it gives up beside network+relay+hw-vendor
+# (past 40,000 steps in the quick budget, 60,001 transitions in the deep one) and beside
+# meta-insider+hw-vendor (60,001 transitions, 34,917 of them forged peer evidence); network+relay+cdn+
+# cvm-compromise-after grounds in the deep budget only. Beside the largest, smaller tops keep what a
+# larger one breaks: key-consistency (broken by cdn) and, with meta-insider, client-unlinkability and
+# non-targetability (broken by meta-insider+relay or +cdn). Cost rules, never verdicts: a top that gives up
+# leaves its subsets to be checked as any other coalition. Meta-free first: the meta-free half waits for
+# them only, and runs while the half-minute meta-insider tops do.
+TOPS = ("relay+cdn+ledger+chat-member+cvm-compromise-after+hw-vendor",              # 4.5 s, 17 of 19 decided
+        "network+cdn+ledger+chat-member+cvm-compromise-after+hw-vendor",            # 4.5 s
+        "network+relay+cdn+ledger+chat-member+cvm-compromise-after",                # 20 s, 18 decided
+        "relay+ledger+chat-member+cvm-compromise-after+hw-vendor",                  # 2.7 s (no cdn)
+        "network+ledger+chat-member+cvm-compromise-after+hw-vendor",                # 4.1 s (no cdn)
+        "network+relay+ledger+chat-member+cvm-compromise-after",                    # 7.9 s (no cdn)
+        "network+meta-insider+relay+cdn+ledger+chat-member+cvm-compromise-after",   # 29 s, every cell decided
+        "network+meta-insider+relay+ledger+chat-member+cvm-compromise-after",       # 27 s (no cdn)
+        "network+meta-insider+ledger+chat-member+cvm-compromise-after")             # 22 s (no relay, no cdn)
 
 
 @dataclass(frozen=True)
@@ -232,7 +233,10 @@ def run_lattice(actors: Sequence[str] = ACTORS, properties: Sequence[str] = PROP
     order = [c.actors for c in lattice(tuple(actors))]
     free = frozenset(a for a in actors if a != "meta-insider")
     tops = [t.actors for t in map(threat, TOPS) if engine in ("auto", "horn")]
-    first = list(dict.fromkeys(c for c in [free, *tops] if c in order))
+    # the largest meta-free coalition first where no top is (the explorer's exhaustive proofs carry down
+    # from it); beside the tops it grounds nowhere and its search is cut, so it is checked as any other
+    tops = [c for c in tops if c in order]
+    first = list(dict.fromkeys(tops or ([free] if free in order else [])))
     order = first + [c for c in order if c not in first]
     failed = rep.gave_up   # coalition -> why its unbounded grounding passed auto's last budget
     unconfirmed: dict[str, list[frozenset]] = {}   # property -> coalitions with a horn candidate left open
