@@ -207,7 +207,7 @@ def _instances(tpl, k: Knowledge, env: dict, budget: Budget) -> Iterator[tuple[T
     # Known instances matter only where the adversary might not be able to
     # build the term itself; tuples and sets of known terms it can always build.
     if tpl.op not in ("tup", "set"):
-        for t, new in _known_matches(tpl, k, env):
+        for t, new in known_matches(tpl, k, env):
             seen.add(t)
             yield t, ({**env, **dict(new)} if new else env)
     # Enumerate arguments last-to-first: in messages the certificates and
@@ -221,12 +221,7 @@ def _instances(tpl, k: Knowledge, env: dict, budget: Budget) -> Iterator[tuple[T
             yield t, e2
 
 
-def known_matches(tpl: App, k: Knowledge) -> tuple:
-    """The known terms that unify with `tpl`, each with its variables' values ((var, value) pairs)."""
-    return _known_matches(tpl, k, {})
-
-
-def _known_matches(tpl: App, k: Knowledge, env: dict) -> tuple:
+def known_matches(tpl: App, k: Knowledge, env: dict) -> tuple:
     """The known terms that unify with `tpl` under `env`, each with the
     bindings unification adds. A function of the template, the bindings of its
     own variables and the knowledge (no budget is spent here), so memoized on
@@ -341,7 +336,7 @@ def _view(tpl, k: Knowledge, memo: dict):
     shape = _shape(tpl)
     if shape is None:
         return None
-    return (tuple(_pool_view(k, x, memo) if type(x) is tuple else _known_matches(x, k, {}) for x in shape[0]),
+    return (tuple(_pool_view(k, x, memo) if type(x) is tuple else known_matches(x, k, {}) for x in shape[0]),
             tuple(k.derivable(g) for g in shape[1]))
 
 

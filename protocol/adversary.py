@@ -181,7 +181,7 @@ def _second_requests(model, k, src: str, conn: str, route):
     state took 22,357 injections of this kind and the grounding gave up."""
     whole = _sealed(model, tup(const("req2"), route, V("rec", "aead")))
     records = _known_records(k)
-    for t, env in known_matches(whole, k) if whole.op == "hpke" else ():   # (a known tuple's parts are known)
+    for t, env in known_matches(whole, k, {}) if whole.op == "hpke" else ():   # (a known tuple's parts are known)
         if dict(env).get(V("rec", "aead")) not in records:
             yield src, "ohttp-req2", conn, t
     for rec in records + (JUNK,):

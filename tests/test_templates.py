@@ -10,7 +10,7 @@ from hypothesis import given, settings, strategies as st
 from ppverify.models import supply
 from ppverify.models.deduction import Knowledge
 from ppverify.models.indexes import _keys, derived, indexed, pool
-from ppverify.models.templates import (Budget, Var, _known_matches, _vars, candidates, ground, has_type,
+from ppverify.models.templates import (Budget, Var, known_matches, _vars, candidates, ground, has_type,
                                        instances, unify)
 from ppverify.models.terms import App, Atom, const, tup
 from ppverify.proofs.pp.model import symbolic_model
@@ -202,8 +202,8 @@ def _compound_parts(tpl):
 
 @settings(max_examples=40)
 @given(data=st.data())
-def test_known_matches_kept_per_term_equal_a_fresh_unification(data):
-    """`_known_matches` keeps whether each term unifies with a pattern under a
+def testknown_matches_kept_per_term_equal_a_fresh_unification(data):
+    """`known_matches` keeps whether each term unifies with a pattern under a
     binding for every knowledge set (`MATCHES`): on drawn worlds, for each
     receiver pattern's compound parts, with no binding and with bindings a
     match gives, the matches are those of unifying every indexed term anew."""
@@ -219,4 +219,4 @@ def test_known_matches_kept_per_term_equal_a_fresh_unification(data):
                 vs = _vars(part)
                 want = tuple((t, tuple((v, e2[v]) for v in vs if v not in env))
                              for t in ref.get(part.op, []) if (e2 := unify(part, t, env)) is not None)
-                assert _known_matches(part, k, env) == want
+                assert known_matches(part, k, env) == want
