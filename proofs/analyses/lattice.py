@@ -16,9 +16,10 @@ unbounded engine, the largest coalitions it grounds (`TOPS`, meta-free and
 with `meta-insider`), whose proofs for every size carry down to every
 coalition below them; on the explorer (or where no top is), the largest
 coalition without `meta-insider`, since it is cheap and, when its search is
-exhaustive, its proofs carry to the whole meta-free half of the lattice. A coalition waits for, and reads, only the tops of its own half
-(with `meta-insider` or without), so the meta-free half runs while the
-half-minute meta-insider tops do. A cell a coalition checked early leaves
+exhaustive, its proofs carry to the whole meta-free half of the lattice. A
+coalition waits for, and reads, only the tops of its own half (with
+`meta-insider` or without), so the meta-free half runs while the half-minute
+meta-insider tops do. A cell a coalition checked early leaves
 inconclusive gets, at the end, any violation a smaller coalition's trace shows
 by replaying in it.
 
@@ -54,9 +55,9 @@ LATTICE_ENGINE = "auto"
 SINGLE_MAX_STATES = 20_000
 # The largest coalitions the unbounded engine grounds within auto's deep budget, checked first on it, so
 # that their proofs for every size carry down to the coalitions below them; only they get the deep budget.
-# Measured on the published design (session 20, CPU seconds): it gives up beside network+relay+hw-vendor
-# (past 40,000 steps in the quick budget, 60,001 transitions in the deep one) and beside
-# meta-insider+hw-vendor (60,001 transitions, 34,917 of them forged peer evidence); network+relay+cdn+
+# Measured on the published design (session 20, CPU seconds): it gives up beside meta-insider+hw-vendor
+# (60,001 transitions, 34,917 of them forged peer evidence); network+relay+hw-vendor passes the quick
+# budget's 40,000 steps and grounds in the deep one (95 s, too dear for a top); network+relay+cdn+
 # cvm-compromise-after grounds in the deep budget only. Beside the largest, smaller tops keep what a
 # larger one breaks: key-consistency (broken by cdn) and, with meta-insider, client-unlinkability and
 # non-targetability (broken by meta-insider+relay or +cdn). Cost rules, never verdicts: a top that gives up
