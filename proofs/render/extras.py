@@ -111,8 +111,8 @@ def mutation_section(rep: MutateReport, reasons: dict, other: MutateReport | Non
              f"{', '.join(rep.threats)}: a cell lists the threat models under which the baseline keeps the "
              f"property and the mutant breaks it, each as: threat model, how the baseline keeps the cell "
              f"(✅ proved for every run of the scenario, ⚠️ ≤N no attack within N steps), the attack's length "
-             f"and [{COVERAGE_LEGEND}] ({rep.engine}, mutants' state limit {rep.max_states:,}, the baseline's "
-             f"{rep.baseline_states:,}; {rep.ran} checks, {rep.seconds:.0f} s).")
+             f"and [{COVERAGE_LEGEND}] ({rep.engine}, a control's mutants' state limit {rep.max_states:,}, the "
+             f"baseline's and a parameter's mutants' {rep.baseline_states:,}; {rep.ran} checks, {rep.seconds:.0f} s).")
     md = [intro, ""] + (derivation_markdown(rep.derivation) + [""] if rep.derivation is not None else [])
     md += ["| mutation | " + " | ".join(f"`{p}`" for p in props) + " |", "|---|" + "---|" * len(props)]
     for m in rows:

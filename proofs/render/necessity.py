@@ -148,8 +148,8 @@ def mutate_summary_text(rep: MutateReport, reasons: Optional[dict] = None) -> st
     return (f"{baseline_title(rep)}: {len(rep.attacks)} mutations x {len(rep.threats)} threat models: "
             f"{rep.ran} checks run, {len(rep.skipped)} skipped (the mutated control or parameter is never read "
             f"under that threat model, so the baseline's verdicts stand), {rep.engine}, state limit "
-            f"{rep.max_states} (baseline: {rep.baseline_states}), {rep.seconds:.1f}s; {n_att} attacks stopped; "
-            f"{len(silent)} mutations break nothing ({len(gaps)} modelling gaps)")
+            f"{rep.max_states} (baseline and parameters: {rep.baseline_states}), {rep.seconds:.1f}s; "
+            f"{n_att} attacks stopped; {len(silent)} mutations break nothing ({len(gaps)} modelling gaps)")
 
 
 def mutate_text(reports: Sequence[MutateReport], reasons: dict, traces: bool = False) -> str:
