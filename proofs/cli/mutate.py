@@ -51,7 +51,8 @@ def add_parser(sub) -> None:
     m.add_argument("--mutation", action="append", default=[], metavar="NAME",
                    help="only this mutation (repeatable): a control name, or NAME=VALUE for a parameter")
     m.add_argument("--max-states", type=at_least(1), default=mu.DEFAULT_MAX_STATES,
-                   help=f"explorer state limit per check (the baselines: {mu.BASELINE_MAX_STATES})")
+                   help=f"explorer state limit per control mutant (the baselines and the parameters' mutants: "
+                        f"{mu.BASELINE_MAX_STATES})")
     m.add_argument("--max-moves", type=at_least(0), default=2, help="adversary injections per path")
     engine_arg(m)
     m.add_argument("--jobs", type=at_least(1), default=2, help="parallel processes")
