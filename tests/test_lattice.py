@@ -78,10 +78,28 @@ def test_a_cell_a_top_leaves_open_gets_a_smaller_coalitions_attack_late():
     rep = la.LatticeReport(("cdn", "ledger"), ("key-consistency",))
     rep.cells[("key-consistency", cdn)] = la.Cell(Kind.VIOLATED, "checked", trace=r.verdict.trace)
     rep.cells[("key-consistency", top)] = la.Cell(Kind.INCONCLUSIVE, "checked", reason="cut")
-    la._carry_up_late(rep, [top])
+    la._carry_late(rep, [top])
     cell = rep.cells[("key-consistency", top)]
     assert cell.verdict == Kind.VIOLATED and cell.how == "carried up from cdn (replayed)"
     assert cell.trace.threat == "cdn+ledger"
+
+
+def test_a_proof_for_every_size_is_carried_down_before_one_for_the_scenario():
+    """A coalition below two tops gets the stronger proof, not the smaller top's."""
+    c, small, large = frozenset({"cdn"}), frozenset({"cdn", "ledger"}), frozenset({"cdn", "ledger", "relay"})
+    rep = la.LatticeReport(("cdn", "ledger", "relay"), ("genuine-tee",))
+    rep.cells[("genuine-tee", small)] = la.Cell(Kind.PROVED, "checked", exhaustive=True)
+    rep.cells[("genuine-tee", large)] = la.Cell(Kind.PROVED, "checked", exhaustive=True, every_size=True)
+    cell = la._infer(rep, "genuine-tee", c)
+    assert cell.every_size and cell.how == "carried down from relay+cdn+ledger (exhaustive)", cell
+    assert la._infer(rep, "genuine-tee", c, scenario_proofs=False).every_size
+    del rep.cells[("genuine-tee", large)]
+    cell = la._infer(rep, "genuine-tee", c)
+    assert not cell.every_size and cell.how == "carried down from cdn+ledger (exhaustive)", cell
+    assert la._infer(rep, "genuine-tee", c, scenario_proofs=False) is None, "held back on the unbounded engine"
+    rep.cells[("genuine-tee", c)] = la.Cell(Kind.INCONCLUSIVE, "checked", reason="cut")
+    la._carry_late(rep, [])
+    assert rep.cells[("genuine-tee", c)].how == "carried down from cdn+ledger (exhaustive)", "...until the end"
 
 
 def test_the_unbounded_engine_is_skipped_where_it_cannot_help():

@@ -50,8 +50,12 @@ DEFAULT_MAX_STATES = 4_000
 # The lattice asks the unbounded engine first where it can help (`engine_for`): its proofs are for every
 # size, and it costs a few seconds per meta-free coalition.
 LATTICE_ENGINE = "auto"
-# Single actors are searched at `ppverify check`'s limit: their attacks are the
-# deepest found and carry up to every coalition they replay in.
+# Single actors and the tops are searched at `ppverify check`'s limit: the
+# singles' attacks are the deepest found and carry up to every coalition they
+# replay in; a top's search that ends there proves, for its scenario, what the
+# unbounded engine left open, and that carries down (session 20: the first top
+# is exhaustive at 6,305 states, where 4,000 left forward-secrecy and
+# response-integrity open in the four coalitions below it).
 SINGLE_MAX_STATES = 20_000
 # The largest coalitions the unbounded engine grounds within auto's deep budget, checked first on it, so
 # that their proofs for every size carry down to the coalitions below them; only they get the deep budget.
@@ -156,20 +160,41 @@ def _carry_up(trace: Trace, to: frozenset) -> Optional[Trace]:
     return t
 
 
-def _infer(rep: LatticeReport, p: str, c: frozenset, unseen: frozenset = frozenset()) -> Optional[Cell]:
-    """`p` under `c` from the cells of coalitions that compare with it, but `unseen` ones."""
-    tries = 0
+def _infer(rep: LatticeReport, p: str, c: frozenset, unseen: frozenset = frozenset(),
+           scenario_proofs: bool = True) -> Optional[Cell]:
+    """`p` under `c` from the cells of coalitions that compare with it, but `unseen` ones: an attack
+    carried up, else a proof carried down (for every size only, unless `scenario_proofs`)."""
+    return _carried_up(rep, p, c, unseen) or _carried_down(rep, p, c, unseen, scenario_proofs)
+
+
+def _related(rep: LatticeReport, p: str, c: frozenset, unseen: frozenset) -> list:
     related = ((d, v) for (q, d), v in rep.cells.items() if q == p and (d < c or c < d) and d not in unseen)
-    for d, v in sorted(related, key=lambda dv: coalition_order(dv[0])):
+    return sorted(related, key=lambda dv: coalition_order(dv[0]))
+
+
+def _carried_up(rep: LatticeReport, p: str, c: frozenset, unseen: frozenset = frozenset()) -> Optional[Cell]:
+    tries = 0
+    for d, v in _related(rep, p, c, unseen):
         if v.verdict == Kind.VIOLATED and d < c and v.trace is not None and tries < 3:
             tries += 1  # replays are cheap, but not free: a few tries, smallest coalitions first
             t = _carry_up(v.trace, c)
             if t is not None:
                 return Cell(Kind.VIOLATED, f"carried up from {rep.name(d)} (replayed)", trace=t)
-        if v.verdict == Kind.PROVED and v.exhaustive and c < d:   # never from a depth-bounded cell
-            return Cell(Kind.PROVED, f"carried down from {rep.name(d)} (exhaustive)", exhaustive=True,
-                        every_size=v.every_size)
     return None
+
+
+def _carried_down(rep: LatticeReport, p: str, c: frozenset, unseen: frozenset = frozenset(),
+                  scenario_proofs: bool = True) -> Optional[Cell]:
+    """The strongest proof of a superset, the smallest such (never a depth-bounded one)."""
+    proof = None
+    for d, v in _related(rep, p, c, unseen):
+        if v.verdict == Kind.PROVED and v.exhaustive and c < d and (v.every_size or scenario_proofs):
+            cell = Cell(Kind.PROVED, f"carried down from {rep.name(d)} (exhaustive)", exhaustive=True,
+                        every_size=v.every_size)
+            if v.every_size:
+                return cell
+            proof = proof or cell
+    return proof
 
 
 def engine_for(engine: str, c: frozenset, failed: Mapping[frozenset, str], props: Sequence[str] = (),
@@ -247,6 +272,9 @@ def run_lattice(actors: Sequence[str] = ACTORS, properties: Sequence[str] = PROP
     # A coalition waits for the tops of its own half only (with meta-insider or without), and reads no other
     # top: the meta-insider tops take half a minute each, and the meta-free half need not wait for them.
     half = lambda c: "meta-insider" in c  # noqa: E731
+    # On the unbounded engine a coalition's own check may prove for every size what a superset's
+    # search proves for its scenario only: such proofs are carried down at the end, to what is left open.
+    scenario_proofs = engine not in ("auto", "horn")
     waits = {c: set() if c in first else ({c - {a} for a in c} | {f for f in first if c < f and half(f) == half(c)})
              & set(order) for c in order}
     unseen = {c: frozenset(f for f in first if c < f and f not in waits[c]) for c in order}
@@ -260,7 +288,7 @@ def run_lattice(actors: Sequence[str] = ACTORS, properties: Sequence[str] = PROP
                 todo.remove(c)
                 open_props = []
                 for p in props:
-                    cell = None if verify else _infer(rep, p, c, unseen[c])
+                    cell = None if verify else _infer(rep, p, c, unseen[c], scenario_proofs)
                     if cell is None:
                         open_props.append(p)
                     else:
@@ -270,7 +298,7 @@ def run_lattice(actors: Sequence[str] = ACTORS, properties: Sequence[str] = PROP
                     rep.saved_coalitions += 1
                     done.add(c)
                     continue
-                limit = max(max_states, SINGLE_MAX_STATES) if len(c) == 1 else max_states
+                limit = max(max_states, SINGLE_MAX_STATES) if len(c) == 1 or c in first else max_states
                 e = engine_for(engine, c, failed, open_props, unconfirmed)
                 skipped = not_unbounded(c, failed, open_props, unconfirmed) if engine == "auto" else ""
                 budgets = BUDGETS if c in first else (QUICK,)   # the deep budget for the tops alone
@@ -302,20 +330,20 @@ def run_lattice(actors: Sequence[str] = ACTORS, properties: Sequence[str] = PROP
                     rep.breaches += _breaches(rep, [c])
                 done.add(c)
     if not verify:
-        _carry_up_late(rep, first)
+        _carry_late(rep, first)
     rep.seconds = time.perf_counter() - start
     return rep
 
 
-def _carry_up_late(rep: LatticeReport, early: Sequence[frozenset]) -> None:
-    """A cell left inconclusive by a coalition checked before its subsets
-    (`TOPS`, the meta-free one): a smaller coalition's attack that replays in it."""
-    for c in early:
-        for p in rep.properties:
-            if rep.cells[(p, c)].verdict == Kind.INCONCLUSIVE:
-                cell = _infer(rep, p, c)
-                if cell is not None and cell.verdict == Kind.VIOLATED:
-                    rep.cells[(p, c)] = cell
+def _carry_late(rep: LatticeReport, early: Sequence[frozenset]) -> None:
+    """Cells left inconclusive: in a coalition checked before its subsets (`TOPS`, the meta-free
+    one), a smaller coalition's attack that replays in it; anywhere, a superset's proof for its
+    scenario (held back before: the coalition's own check may prove the cell for every size)."""
+    for (p, c), v in list(rep.cells.items()):
+        if v.verdict == Kind.INCONCLUSIVE:
+            cell = (_carried_up(rep, p, c) if c in early else None) or _carried_down(rep, p, c)
+            if cell is not None:
+                rep.cells[(p, c)] = cell
 
 
 def _breaches(rep: LatticeReport, new: list[frozenset]) -> list[str]:
