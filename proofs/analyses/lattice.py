@@ -50,10 +50,11 @@ DEFAULT_MAX_STATES = 4_000
 # The lattice asks the unbounded engine first where it can help (`engine_for`): its proofs are for every
 # size, and it costs a few seconds per meta-free coalition.
 LATTICE_ENGINE = "auto"
-# Single actors and the tops are searched at `ppverify check`'s limit: the
-# singles' attacks are the deepest found and carry up to every coalition they
-# replay in; a top's search that ends there proves, for its scenario, what the
-# unbounded engine left open, and that carries down (session 20: the first top
+# Single actors and the coalitions checked first (the tops, or the meta-free
+# one) are searched at `ppverify check`'s limit: the singles' attacks are the
+# deepest found and carry up to every coalition they replay in; a first one's
+# search that ends there proves, for its scenario, what the unbounded engine
+# left open, and that carries down (session 20: the first top
 # is exhaustive at 6,305 states, where 4,000 left forward-secrecy and
 # response-integrity open in the four coalitions below it).
 SINGLE_MAX_STATES = 20_000

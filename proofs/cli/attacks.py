@@ -50,7 +50,8 @@ def add_parsers(sub) -> None:
     lt.add_argument("--property", action="append", default=[], metavar="NAME",
                     help="property (repeatable; default all): " + ", ".join(PROPERTY_NAMES))
     lt.add_argument("--max-states", type=at_least(1), default=la.DEFAULT_MAX_STATES,
-                    help=f"explorer state limit per coalition (single actors: {la.SINGLE_MAX_STATES})")
+                    help=f"explorer state limit per coalition (single actors and the coalitions checked "
+                         f"first, lattice.TOPS: {la.SINGLE_MAX_STATES})")
     lt.add_argument("--max-moves", type=at_least(0), default=2, help="adversary injections per path")
     lt.add_argument("--jobs", type=at_least(1), default=2, help="parallel processes")
     engine_arg(lt, la.LATTICE_ENGINE)

@@ -133,7 +133,8 @@ def simulate_text(res) -> str:
 # --- lattice -----------------------------------------------------------------------
 def lattice_text(rep: LatticeReport) -> str:
     lines = [f"threat lattice over {', '.join(rep.actors)} ({2 ** len(rep.actors)} coalitions), "
-             f"state limit {rep.max_states} ({max(rep.max_states, SINGLE_MAX_STATES)} for single actors)", ""]
+             f"state limit {rep.max_states} ({max(rep.max_states, SINGLE_MAX_STATES)} for single actors and the "
+             f"coalitions checked first)", ""]
     for p in rep.properties:
         bad = rep.minimal_breaking(p)
         good = rep.maximal_holding(p)
