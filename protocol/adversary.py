@@ -163,7 +163,7 @@ def gateway_expectations(model, w, me: str):
                 yield r.cvm, "plain-response", r.conn, tup(const("plain-response"), ans)
 
 
-RECORD, JUNK = const("record"), const("record:junk")
+RECORD, JUNK, ANY_RECORD = const("record"), const("record:junk"), V("rec", "aead")
 _RECORDS: dict = {}   # the mask of a knowledge set's known aead terms -> those shaped as records
 _RECORDS_KEPT = 4096
 
@@ -179,10 +179,10 @@ def _second_requests(model, k, src: str, conn: str, route):
     records and the junk one. Where all known aead terms were each a value,
     under relay+cvm-compromise-after+hw-vendor 2,180 of them, one gateway
     state took 22,357 injections of this kind and the grounding gave up."""
-    whole = _sealed(model, tup(const("req2"), route, V("rec", "aead")))
+    whole = _sealed(model, tup(const("req2"), route, ANY_RECORD))
     records = _known_records(k)
     for t, env in known_matches(whole, k, {}) if whole.op == "hpke" else ():   # (a known tuple's parts are known)
-        if dict(env).get(V("rec", "aead")) not in records:
+        if dict(env).get(ANY_RECORD) not in records:
             yield src, "ohttp-req2", conn, t
     for rec in records + (JUNK,):
         yield src, "ohttp-req2", conn, _sealed(model, tup(const("req2"), route, rec))

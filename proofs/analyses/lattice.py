@@ -165,17 +165,19 @@ def _infer(rep: LatticeReport, p: str, c: frozenset, unseen: frozenset = frozens
            scenario_proofs: bool = True) -> Optional[Cell]:
     """`p` under `c` from the cells of coalitions that compare with it, but `unseen` ones: an attack
     carried up, else a proof carried down (for every size only, unless `scenario_proofs`)."""
-    return _carried_up(rep, p, c, unseen) or _carried_down(rep, p, c, unseen, scenario_proofs)
+    related = _related(rep, p, c, unseen)
+    return _carried_up(rep, c, related) or _carried_down(rep, c, related, scenario_proofs)
 
 
-def _related(rep: LatticeReport, p: str, c: frozenset, unseen: frozenset) -> list:
+def _related(rep: LatticeReport, p: str, c: frozenset, unseen: frozenset = frozenset()) -> list:
+    """The cells of `p` under coalitions below or above `c`, smallest first."""
     related = ((d, v) for (q, d), v in rep.cells.items() if q == p and (d < c or c < d) and d not in unseen)
     return sorted(related, key=lambda dv: coalition_order(dv[0]))
 
 
-def _carried_up(rep: LatticeReport, p: str, c: frozenset, unseen: frozenset = frozenset()) -> Optional[Cell]:
+def _carried_up(rep: LatticeReport, c: frozenset, related: list) -> Optional[Cell]:
     tries = 0
-    for d, v in _related(rep, p, c, unseen):
+    for d, v in related:
         if v.verdict == Kind.VIOLATED and d < c and v.trace is not None and tries < 3:
             tries += 1  # replays are cheap, but not free: a few tries, smallest coalitions first
             t = _carry_up(v.trace, c)
@@ -184,11 +186,10 @@ def _carried_up(rep: LatticeReport, p: str, c: frozenset, unseen: frozenset = fr
     return None
 
 
-def _carried_down(rep: LatticeReport, p: str, c: frozenset, unseen: frozenset = frozenset(),
-                  scenario_proofs: bool = True) -> Optional[Cell]:
+def _carried_down(rep: LatticeReport, c: frozenset, related: list, scenario_proofs: bool = True) -> Optional[Cell]:
     """The strongest proof of a superset, the smallest such (never a depth-bounded one)."""
     proof = None
-    for d, v in _related(rep, p, c, unseen):
+    for d, v in related:
         if v.verdict == Kind.PROVED and v.exhaustive and c < d and (v.every_size or scenario_proofs):
             cell = Cell(Kind.PROVED, f"carried down from {rep.name(d)} (exhaustive)", exhaustive=True,
                         every_size=v.every_size)
@@ -342,7 +343,8 @@ def _carry_late(rep: LatticeReport, early: Sequence[frozenset]) -> None:
     scenario (held back before: the coalition's own check may prove the cell for every size)."""
     for (p, c), v in list(rep.cells.items()):
         if v.verdict == Kind.INCONCLUSIVE:
-            cell = (_carried_up(rep, p, c) if c in early else None) or _carried_down(rep, p, c)
+            related = _related(rep, p, c)
+            cell = (_carried_up(rep, c, related) if c in early else None) or _carried_down(rep, c, related)
             if cell is not None:
                 rep.cells[(p, c)] = cell
 

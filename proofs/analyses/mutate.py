@@ -124,6 +124,13 @@ def _fails_on_baseline(trace: Trace, baseline: Change) -> bool:
     return False
 
 
+def _searches(max_states: int, max_moves: int, engine: str, engine_options: Optional[dict],
+              baseline_states: Optional[int]) -> tuple[Search, Search]:
+    """The mutants' search and the baselines' (never below the mutants' limit)."""
+    mutant = Search.of(max_states, max_moves, engine, **(engine_options or {}))
+    return mutant, mutant.at(max(max_states, BASELINE_MAX_STATES if baseline_states is None else baseline_states))
+
+
 def _ask(m: Change, baseline: Change, threat: str, props: tuple, open_props: tuple, mutant: Search,
          deep: Search) -> Ask:
     """A control switched off: the properties the baseline keeps, at the mutants' limit. A parameter
@@ -226,8 +233,7 @@ def run_mutate(threats: Sequence[str] = STATED_THREATS, muts: Sequence[Change] |
     """`baseline`: the design mutated (`name` says which); `baseline_states`: its state limit, by
     default `BASELINE_MAX_STATES` (never below the mutants' `max_states`). `checks`: share answers
     (and workers) with other analyses of the same run."""
-    mutant = Search.of(max_states, max_moves, engine, **(engine_options or {}))
-    deep = mutant.at(max(max_states, BASELINE_MAX_STATES if baseline_states is None else baseline_states))
+    mutant, deep = _searches(max_states, max_moves, engine, engine_options, baseline_states)
     muts = tuple(mutations(baseline) if muts is None else muts)
     say = progress or (lambda s: None)
     with shared(checks, jobs) as ch:
@@ -249,9 +255,7 @@ def run_baselines(names: Sequence[str] = ("published",), threats: Sequence[str] 
     for n in names:
         if n not in BASELINES:
             raise ValueError(f"unknown baseline {n!r}; valid: {', '.join(BASELINES)}")
-    deep = Search.of(max(max_states, BASELINE_MAX_STATES if baseline_states is None else baseline_states),
-                     max_moves, engine, **(engine_options or {}))
-    mutant = deep.at(max_states)
+    mutant, deep = _searches(max_states, max_moves, engine, engine_options, baseline_states)
     say = progress or (lambda s: None)
     plans = []
     with shared(checks, jobs) as ch:
